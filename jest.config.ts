@@ -1,0 +1,15 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // Type-checking is `npm run typecheck`'s job; ts-jest only transpiles, which keeps runs fast.
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 30_000,
+  // Integration tests start real local servers; two workers match this machine's two cores.
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { CompanyIdSchema } from './company-id';
+import { SyncModeSchema, SyncTriggerSchema } from './sync-job';
+
+export const SyncRunStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'held']);
+export type SyncRunStatus = z.infer<typeof SyncRunStatusSchema>;
+
+export const SyncCountsSchema = z
+  .object({
+    scanned: z.number().int().min(0),
+    newPending: z.number().int().min(0),
+    autoApproved: z.number().int().min(0),
+    updated: z.number().int().min(0),
+    deactivated: z.number().int().min(0),
+    unchanged: z.number().int().min(0),
+    excluded: z.number().int().min(0),
+  })
+  .strict();
+export type SyncCounts = z.infer<typeof SyncCountsSchema>;
+
+export const ZERO_COUNTS: SyncCounts = { scanned: 0, newPending: 0, autoApproved: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0 };
+
+const IsoDateSchema = z.iso.datetime({ offset: true });
+
+export const SyncRunSchema = z
+  .object({
+    runId: z.string().min(1).max(64),
+    companyId: CompanyIdSchema,
+    connectionId: z.string().min(1).max(64),
+    trigger: SyncTriggerSchema,
+    mode: SyncModeSchema,
+    status: SyncRunStatusSchema,
+    queuedAt: IsoDateSchema,
+    startedAt: IsoDateSchema.nullable(),
+    finishedAt: IsoDateSchema.nullable(),
+    counts: SyncCountsSchema,
+    error: z.object({ code: z.string(), message: z.string() }).strict().nullable(),
+  })
+  .strict();
+export type SyncRun = z.infer<typeof SyncRunSchema>;
+
+export function queuedRun(input: { runId: string; companyId: string; connectionId: string; trigger: SyncRun['trigger']; mode: SyncRun['mode']; nowIso: string }): SyncRun {
+  return {
+    runId: input.runId,
+    companyId: input.companyId,
+    connectionId: input.connectionId,
+    trigger: input.trigger,
+    mode: input.mode,
+    status: 'queued',
+    queuedAt: input.nowIso,
+    startedAt: null,
+    finishedAt: null,
+    counts: ZERO_COUNTS,
+    error: null,
+  };
+}
