@@ -1,3 +1,4 @@
+/** @jest-config-loader esbuild-register */
 import type { Config } from 'jest';
 
 const config: Config = {
@@ -6,8 +7,9 @@ const config: Config = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type-checking is `npm run typecheck`'s job; ts-jest only transpiles, which keeps runs fast.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
   testTimeout: 30_000,
+  setupFiles: ['<rootDir>/src/local/quiet-functions-test-mode.ts'],
   // Integration tests start real local servers; two workers match this machine's two cores.
   maxWorkers: 2,
 };

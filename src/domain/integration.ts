@@ -93,7 +93,8 @@ export function connect(
     connectedAt: input.nowIso,
     connectedBy: input.admin,
     disconnectedAt: null,
-    lastSync: sameTenant ? current.lastSync : null,
+    // A (re)connection always starts with a fresh full import, queued right after this write.
+    lastSync: null,
     updatedAt: input.nowIso,
   };
   return { kind: 'connected', integration, replacedTenantId: current.tenantId !== null && !sameTenant ? current.tenantId : null };

@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { AppError } from '../../domain/app-error';
+import { SecretName, SecretStore } from '../../ports/secret-store.port';
+
+const SecretsFileSchema = z.record(z.string(), z.string());
+
+/** Local-only secret store: a JSON file of name → value that the local stack creates with random values. */
+export class FileSecretStore implements SecretStore {
+  constructor(private readonly file: string) {}
+
+  async get(name: SecretName): Promise<string> {
+    let content: unknown;
+    try {
+      content = JSON.parse(await readFile(this.file, 'utf8'));
+    } catch {
+      throw new AppError('configuration_invalid', 'SECRETS_FILE cannot be read as JSON.');
+    }
+    const parsed = SecretsFileSchema.safeParse(content);
+    const value = parsed.success ? parsed.data[name] : undefined;
+    if (!value) throw new AppError('configuration_invalid', `Secret "${name}" is not set.`);
+    return value;
+  }
+}

@@ -1,0 +1,72 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DefaultAzureCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
+import { AppConfig } from '../config/config';
+import { AppError } from '../domain/app-error';
+import { JoseTokenVerifier } from '../adapters/auth/jose-token-verifier';
+import { createCosmosClient } from '../adapters/cosmos/cosmos-client';
+import { CosmosConsentNonceStore } from '../adapters/cosmos/cosmos-consent-nonce-store';
+import { CosmosIntegrationStore } from '../adapters/cosmos/cosmos-integration-store';
+import { ensureCosmosSchema } from '../adapters/cosmos/cosmos-schema';
+import { CosmosSyncRunStore } from '../adapters/cosmos/cosmos-sync-run-store';
+import { CosmosUserCountsReader } from '../adapters/cosmos/cosmos-user-counts';
+import { OutboxMailer } from '../adapters/mail/outbox-mailer';
+import { SendGridMailer } from '../adapters/mail/sendgrid-mailer';
+import { FileSecretStore } from '../adapters/secrets/file-secret-store';
+import { KeyVaultSecretStore } from '../adapters/secrets/key-vault-secret-store';
+import { ServiceBusJobQueue } from '../adapters/service-bus/service-bus-job-queue';
+import { JobQueue } from '../ports/job-queue.port';
+import { Mailer } from '../ports/mailer.port';
+import { SecretStore } from '../ports/secret-store.port';
+import { Services } from './services';
+
+/** Things only a hosting runtime can supply (the local stack's in-process broker). */
+export interface RuntimeParts {
+  inProcessQueue?: JobQueue;
+}
+
+export function azureCredential(managedIdentityClientId: string | undefined): TokenCredential {
+  return managedIdentityClientId ? new ManagedIdentityCredential({ clientId: managedIdentityClientId }) : new DefaultAzureCredential();
+}
+
+/**
+ * The composition root: the one place that turns validated configuration into adapters. Handlers
+ * and use cases only ever see the ports.
+ */
+export async function createServices(config: AppConfig, runtime: RuntimeParts = {}): Promise<Services> {
+  const cosmos = createCosmosClient(config.cosmos);
+  // With keys (the local server, an emulator) the app creates its own schema. In Azure the app's
+  // identity has data-plane rights only; the containers come from infra/ (Bicep).
+  const database = config.cosmos.auth === 'key' ? await ensureCosmosSchema(cosmos, config.cosmos.database) : cosmos.database(config.cosmos.database);
+  const secrets = createSecretStore(config);
+  return {
+    config,
+    clock: { now: () => new Date() },
+    ids: { uuid: () => randomUUID(), token: (bytes) => randomBytes(bytes).toString('base64url') },
+    secrets,
+    tokens: JoseTokenVerifier.fromConfig(config.auth),
+    integrations: new CosmosIntegrationStore(database),
+    consentNonces: new CosmosConsentNonceStore(database),
+    syncRuns: new CosmosSyncRunStore(database),
+    userCounts: new CosmosUserCountsReader(database),
+    queue: createQueue(config, runtime),
+    mailer: createMailer(config, secrets),
+  };
+}
+
+function createSecretStore(config: AppConfig): SecretStore {
+  const secrets = config.secrets;
+  return secrets.backend === 'keyvault' ? new KeyVaultSecretStore(secrets.vaultUrl, azureCredential(secrets.managedIdentityClientId)) : new FileSecretStore(secrets.file);
+}
+
+function createQueue(config: AppConfig, runtime: RuntimeParts): JobQueue {
+  const queue = config.queue;
+  if (queue.backend === 'servicebus') return new ServiceBusJobQueue({ fullyQualifiedNamespace: queue.fullyQualifiedNamespace, credential: azureCredential(queue.managedIdentityClientId) });
+  if (!runtime.inProcessQueue) throw new AppError('configuration_invalid', 'QUEUE_BACKEND=in-process works only inside the local stack (npm start).');
+  return runtime.inProcessQueue;
+}
+
+function createMailer(config: AppConfig, secrets: SecretStore): Mailer {
+  const mail = config.mail;
+  if (mail.backend === 'outbox') return new OutboxMailer({ dir: mail.dir });
+  return new SendGridMailer({ from: mail.from, baseUrl: mail.baseUrl, apiKey: mail.apiKey ? () => Promise.resolve(mail.apiKey ?? '') : () => secrets.get('sendgrid-api-key') });
+}

@@ -1,0 +1,62 @@
+import { AppConfig } from '../config/config';
+import { Clock } from '../ports/clock.port';
+import { ConsentNonceStore } from '../ports/consent-nonce-store.port';
+import { IdGenerator } from '../ports/id-generator.port';
+import { IntegrationStore } from '../ports/integration-store.port';
+import { JobQueue } from '../ports/job-queue.port';
+import { Mailer } from '../ports/mailer.port';
+import { SecretStore } from '../ports/secret-store.port';
+import { SyncRunStore } from '../ports/sync-run-store.port';
+import { TokenVerifier } from '../ports/token-verifier.port';
+import { UserCountsReader } from '../ports/user-counts.port';
+
+/** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
+export interface Services {
+  config: AppConfig;
+  clock: Clock;
+  ids: IdGenerator;
+  secrets: SecretStore;
+  tokens: TokenVerifier;
+  integrations: IntegrationStore;
+  consentNonces: ConsentNonceStore;
+  syncRuns: SyncRunStore;
+  userCounts: UserCountsReader;
+  queue: JobQueue;
+  mailer: Mailer;
+}
+
+let installed: Services | undefined;
+let factory: (() => Promise<Services>) | undefined;
+let pending: Promise<Services> | undefined;
+
+/**
+ * Installs the services handlers use. Production installs a lazy factory (built on the first
+ * invocation from validated app settings); the local host and tests install ready instances.
+ */
+export function installServices(services: Services): void {
+  installed = services;
+  pending = undefined;
+}
+
+export function installServicesFactory(create: () => Promise<Services>): void {
+  factory = create;
+  installed = undefined;
+  pending = undefined;
+}
+
+export async function resolveServices(): Promise<Services> {
+  if (installed) return installed;
+  if (!factory) throw new Error('No services installed: the composition root has not run.');
+  pending ??= factory().then(
+    (services) => {
+      installed = services;
+      return services;
+    },
+    (error: unknown) => {
+      // Let the next invocation try again instead of caching a failure forever.
+      pending = undefined;
+      throw error;
+    },
+  );
+  return pending;
+}

@@ -1,0 +1,11 @@
+/**
+ * Every function of the app, imported for their registration side effect. The Functions host
+ * loads `dist/src/functions/*.js` itself; the local host and tests import this list.
+ */
+export { health } from './health.http';
+export { entraConnect } from './entra-connect.http';
+export { entraConsentCallback } from './entra-consent-callback.http';
+export { entraStatus } from './entra-status.http';
+export { entraSettingsPatch } from './entra-settings-patch.http';
+export { entraDisconnect } from './entra-disconnect.http';
+export { notificationsSend } from './notifications-send.queue';

@@ -1,0 +1,16 @@
+/**
+ * Entry point for the Azure Functions host. The host loads this file and every
+ * `dist/src/functions/*.js` (package.json `main`); each function registers itself. Services are
+ * built lazily on the first invocation from the validated app settings.
+ */
+import { app } from '@azure/functions';
+import { createServices } from './app/composition-root';
+import { installServicesFactory } from './app/services';
+import { loadConfig } from './config/config';
+import './functions';
+
+app.setup({ enableHttpStream: false });
+
+// Validated at start-up: a bad or missing setting fails the worker with a message naming it.
+const config = loadConfig(process.env);
+installServicesFactory(() => createServices(config));

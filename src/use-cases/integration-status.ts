@@ -1,0 +1,52 @@
+import { Services } from '../app/services';
+import { Integration } from '../domain/integration';
+import { applySettingsPatch, IntegrationSettings, notificationRecipients, SettingsPatch } from '../domain/integration-settings';
+import { UserCounts } from '../ports/user-counts.port';
+import { loadIntegration, updateIntegration } from './integration-updates';
+
+export interface IntegrationStatusView {
+  companyId: string;
+  status: Integration['status'];
+  tenantId: string | null;
+  connectedAt: string | null;
+  connectedBy: { email: string | null } | null;
+  disconnectedAt: string | null;
+  lastSync: Integration['lastSync'];
+  /** Graph change-notification subscription; null until webhooks are set up for the company. */
+  subscription: null;
+  counts: UserCounts;
+  settings: IntegrationSettings;
+  /** Who actually receives integration e-mails (the settings' list, or else the admin who connected). */
+  notificationRecipients: string[];
+}
+
+export function statusView(integration: Integration, counts: UserCounts): IntegrationStatusView {
+  return {
+    companyId: integration.companyId,
+    status: integration.status,
+    tenantId: integration.tenantId,
+    connectedAt: integration.connectedAt,
+    connectedBy: integration.connectedBy ? { email: integration.connectedBy.email } : null,
+    disconnectedAt: integration.disconnectedAt,
+    lastSync: integration.lastSync,
+    subscription: null,
+    counts,
+    settings: integration.settings,
+    notificationRecipients: notificationRecipients(integration.settings, integration.connectedBy?.email ?? null),
+  };
+}
+
+export async function getIntegrationStatus(services: Pick<Services, 'integrations' | 'clock' | 'userCounts'>, companyId: string): Promise<IntegrationStatusView> {
+  const [{ integration }, counts] = await Promise.all([loadIntegration(services, companyId), services.userCounts.countsFor(companyId)]);
+  return statusView(integration, counts);
+}
+
+/** Settings may be set before the first connection; they are kept across disconnects. */
+export async function updateSettings(services: Pick<Services, 'integrations' | 'clock'>, companyId: string, patch: SettingsPatch): Promise<IntegrationSettings> {
+  const { integration } = await updateIntegration(services, companyId, (current, nowIso) => {
+    const settings = applySettingsPatch(current.settings, patch);
+    if (JSON.stringify(settings) === JSON.stringify(current.settings)) return { next: null, result: undefined };
+    return { next: { ...current, settings, updatedAt: nowIso }, result: undefined };
+  });
+  return integration.settings;
+}

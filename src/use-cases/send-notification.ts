@@ -1,0 +1,24 @@
+import { Services } from '../app/services';
+import { Logger } from '../app/logger';
+import { AppError } from '../domain/app-error';
+import { renderIntegrationConnectedEmail } from '../domain/emails/integration-connected.email';
+import { NotificationMessageSchema } from '../domain/notification-message';
+import { fieldProblems } from '../http/request';
+
+/**
+ * Renders and sends one `notifications` message. An invalid body can never succeed, so it is
+ * reported as a validation failure (the queue retries, then dead-letters it for inspection).
+ * The message id is the idempotency key, so a redelivery does not become a second e-mail where
+ * the mailer can tell.
+ */
+export async function sendNotification(services: Pick<Services, 'mailer' | 'config'>, body: unknown, messageId: string, log: Logger): Promise<void> {
+  const parsed = NotificationMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    log.error('notification.invalid', { messageId, problems: fieldProblems(parsed.error).length });
+    throw new AppError('validation_failed', 'Invalid notification message.', { errors: fieldProblems(parsed.error) });
+  }
+  const message = parsed.data;
+  const email = renderIntegrationConnectedEmail(message, services.config.adminUiUrl);
+  await services.mailer.send({ to: message.to, ...email, idempotencyKey: messageId });
+  log.info('notification.sent', { messageId, kind: message.kind, companyId: message.companyId, recipients: message.to.length });
+}

@@ -1,0 +1,142 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AppError } from '../../src/domain/app-error';
+import { ConsentNonce } from '../../src/domain/consent';
+import { Integration } from '../../src/domain/integration';
+import { SyncRun } from '../../src/domain/sync-run';
+import { ConsentNonceStore } from '../../src/ports/consent-nonce-store.port';
+import { IntegrationStore, Versioned } from '../../src/ports/integration-store.port';
+import { JobQueue, OutboundMessage, QueueName } from '../../src/ports/job-queue.port';
+import { Mailer, OutgoingMail } from '../../src/ports/mailer.port';
+import { SecretName, SecretStore } from '../../src/ports/secret-store.port';
+import { Page, SyncRunStore } from '../../src/ports/sync-run-store.port';
+import { UserCounts, UserCountsReader } from '../../src/ports/user-counts.port';
+
+/**
+ * Honest in-memory fakes for handler tests: each obeys its port's contract (etags and
+ * preconditions, single consumption, idempotent creates). Adapter behaviour against the real
+ * Cosmos protocol is covered by the Cosmos adapter tests.
+ */
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class MemoryIntegrationStore implements IntegrationStore {
+  readonly docs = new Map<string, Versioned<Integration>>();
+  writes = 0;
+
+  get(companyId: string): Promise<Versioned<Integration> | null> {
+    const found = this.docs.get(companyId);
+    return Promise.resolve(found ? clone(found) : null);
+  }
+
+  save(integration: Integration, expectedEtag: string | null): Promise<Versioned<Integration>> {
+    const current = this.docs.get(integration.companyId);
+    if (expectedEtag === null && current) return Promise.reject(new AppError('conflict', 'exists'));
+    if (expectedEtag !== null && current?.etag !== expectedEtag) return Promise.reject(new AppError('precondition_failed', 'stale'));
+    const saved = { value: clone(integration), etag: randomUUID() };
+    this.docs.set(integration.companyId, saved);
+    this.writes++;
+    return Promise.resolve(clone(saved));
+  }
+}
+
+export class MemoryConsentNonceStore implements ConsentNonceStore {
+  readonly docs = new Map<string, ConsentNonce>();
+
+  put(nonce: ConsentNonce): Promise<void> {
+    this.docs.set(`${nonce.companyId}/${nonce.nonce}`, clone(nonce));
+    return Promise.resolve();
+  }
+
+  consume(companyId: string, nonce: string): Promise<ConsentNonce | null> {
+    const key = `${companyId}/${nonce}`;
+    const found = this.docs.get(key) ?? null;
+    this.docs.delete(key);
+    return Promise.resolve(found);
+  }
+}
+
+export class MemorySyncRunStore implements SyncRunStore {
+  readonly runs = new Map<string, SyncRun>();
+
+  create(run: SyncRun): Promise<SyncRun> {
+    const key = `${run.companyId}/${run.runId}`;
+    const existing = this.runs.get(key);
+    if (existing) return Promise.resolve(clone(existing));
+    this.runs.set(key, clone(run));
+    return Promise.resolve(clone(run));
+  }
+
+  get(companyId: string, runId: string): Promise<SyncRun | null> {
+    const found = this.runs.get(`${companyId}/${runId}`);
+    return Promise.resolve(found ? clone(found) : null);
+  }
+
+  list(companyId: string, options: { limit: number; cursor: string | null }): Promise<Page<SyncRun>> {
+    const all = [...this.runs.values()].filter((r) => r.companyId === companyId).sort((a, b) => b.queuedAt.localeCompare(a.queuedAt));
+    const start = options.cursor ? Number(options.cursor) : 0;
+    const items = all.slice(start, start + options.limit);
+    return Promise.resolve({ items: clone(items), nextCursor: start + options.limit < all.length ? String(start + options.limit) : null });
+  }
+}
+
+export class MemoryQueue implements JobQueue {
+  readonly sent: Array<{ queue: QueueName; message: OutboundMessage }> = [];
+  private readonly seen = new Set<string>();
+  failNext = 0;
+
+  send(queue: QueueName, message: OutboundMessage): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return Promise.reject(new AppError('dependency_unavailable', 'queue down'));
+    }
+    // Service Bus duplicate detection: the same message id on the same queue is dropped.
+    const key = `${queue}/${message.messageId}`;
+    if (this.seen.has(key)) return Promise.resolve();
+    this.seen.add(key);
+    this.sent.push({ queue, message: clone(message) });
+    return Promise.resolve();
+  }
+
+  on(queue: QueueName): OutboundMessage[] {
+    return this.sent.filter((s) => s.queue === queue).map((s) => s.message);
+  }
+}
+
+export class MemoryMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+
+  send(mail: OutgoingMail): Promise<void> {
+    if (!this.sent.some((m) => m.idempotencyKey === mail.idempotencyKey)) this.sent.push(clone(mail));
+    return Promise.resolve();
+  }
+}
+
+export class StaticSecrets implements SecretStore {
+  constructor(private readonly values: Partial<Record<SecretName, string>> = { 'state-signing-key': randomBytes(32).toString('base64url') }) {}
+
+  get(name: SecretName): Promise<string> {
+    const value = this.values[name];
+    return value ? Promise.resolve(value) : Promise.reject(new AppError('configuration_invalid', `missing ${name}`));
+  }
+}
+
+export class FixedCounts implements UserCountsReader {
+  constructor(private readonly counts: UserCounts = { pending: 0, denied: 0, activeUsers: 0 }) {}
+
+  countsFor(): Promise<UserCounts> {
+    return Promise.resolve(this.counts);
+  }
+}
+
+/** A clock tests can move. */
+export class TestClock {
+  constructor(private current: Date = new Date('2026-11-27T10:00:00.000Z')) {}
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
