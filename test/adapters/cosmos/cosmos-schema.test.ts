@@ -1,0 +1,77 @@
+import { CosmosClient } from '@azure/cosmos';
+import { createCosmosClient } from '../../../src/adapters/cosmos/cosmos-client';
+import {
+  COSMOS_CONTAINERS,
+  CONSENT_NONCES_CONTAINER,
+  DIRECTORY_USERS_CONTAINER,
+  ensureCosmosSchema,
+  INTEGRATIONS_CONTAINER,
+  PARTITION_KEY_PATH,
+  SYMBOL_USERS_CONTAINER,
+  SYNC_RUNS_CONTAINER,
+} from '../../../src/adapters/cosmos/cosmos-schema';
+import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
+import { rejection } from './app-error-helpers';
+
+let server: LocalCosmos;
+let client: CosmosClient;
+
+beforeAll(async () => {
+  server = await startLocalCosmos();
+  client = createCosmosClient({ auth: 'key', endpoint: server.endpoint, key: server.key, database: 'unused', disableEndpointDiscovery: true });
+});
+afterAll(async () => {
+  client.dispose();
+  await server.close();
+});
+
+describe('ensureCosmosSchema', () => {
+  it('creates every container partitioned by company, with TTL on where items expire', async () => {
+    const database = await ensureCosmosSchema(client, 'test-schema-create');
+    const { resources } = await database.containers.readAll().fetchAll();
+    const byId = new Map(resources.map((c) => [c.id, c]));
+    expect([...byId.keys()].sort()).toEqual(
+      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER].sort(),
+    );
+    for (const definition of COSMOS_CONTAINERS) expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([PARTITION_KEY_PATH]);
+    expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
+    expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
+    expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
+  });
+
+  it('is harmless to run again, also concurrently: nothing is lost or duplicated', async () => {
+    const database = await ensureCosmosSchema(client, 'test-schema-twice');
+    await database.container(INTEGRATIONS_CONTAINER).items.create({ id: 'acme', companyId: 'acme' });
+    await ensureCosmosSchema(client, 'test-schema-twice');
+    await Promise.all([ensureCosmosSchema(client, 'test-schema-twice'), ensureCosmosSchema(client, 'test-schema-twice')]);
+    const { resources } = await database.containers.readAll().fetchAll();
+    expect(resources).toHaveLength(COSMOS_CONTAINERS.length);
+    const { resource } = await database.container(INTEGRATIONS_CONTAINER).item('acme', 'acme').read<{ id: string; companyId: string }>();
+    expect(resource).toMatchObject({ id: 'acme', companyId: 'acme' });
+  });
+
+  it('survives instances racing to create the same fresh database', async () => {
+    await Promise.all([1, 2, 3].map(() => ensureCosmosSchema(client, 'test-schema-race')));
+    const { resources } = await client.database('test-schema-race').containers.readAll().fetchAll();
+    expect(resources).toHaveLength(COSMOS_CONTAINERS.length);
+  });
+
+  it('refuses a database whose container is partitioned differently', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'test-schema-mismatch' });
+    await database.containers.createIfNotExists({ id: SYNC_RUNS_CONTAINER, partitionKey: { paths: ['/runId'] } });
+    const error = await rejection(ensureCosmosSchema(client, 'test-schema-mismatch'));
+    expect(error.code).toBe('configuration_invalid');
+    expect(error.message).toContain(SYNC_RUNS_CONTAINER);
+  });
+});
+
+describe('createCosmosClient', () => {
+  it('builds a managed-identity client without contacting anything', () => {
+    const miClient = createCosmosClient({ auth: 'managed-identity', endpoint: 'https://example.documents.azure.com', database: 'd', managedIdentityClientId: '00000000-0000-0000-0000-000000000001' });
+    expect(miClient).toBeInstanceOf(CosmosClient);
+    miClient.dispose();
+    const defaultClient = createCosmosClient({ auth: 'managed-identity', endpoint: 'https://example.documents.azure.com', database: 'd' });
+    expect(defaultClient).toBeInstanceOf(CosmosClient);
+    defaultClient.dispose();
+  });
+});
