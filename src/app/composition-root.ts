@@ -34,9 +34,10 @@ export function azureCredential(managedIdentityClientId: string | undefined): To
  */
 export async function createServices(config: AppConfig, runtime: RuntimeParts = {}): Promise<Services> {
   const cosmos = createCosmosClient(config.cosmos);
-  // With keys (the local server, an emulator) the app creates its own schema. In Azure the app's
-  // identity has data-plane rights only; the containers come from infra/ (Bicep).
-  const database = config.cosmos.auth === 'key' ? await ensureCosmosSchema(cosmos, config.cosmos.database) : cosmos.database(config.cosmos.database);
+  // Locally this creates the schema. In Azure the identity has data-plane rights only: the
+  // containers come from infra/ and this verifies them (a missing one or a wrong partition key
+  // stops the start with a message saying so).
+  const database = await ensureCosmosSchema(cosmos, config.cosmos.database);
   const secrets = createSecretStore(config);
   return {
     config,
