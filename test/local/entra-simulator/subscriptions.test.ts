@@ -1,0 +1,223 @@
+import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
+import type { DirectoryControl, EntraSimulator, SimulatedSubscription } from '../../../src/local/entra-simulator';
+import { graphClient, sleep, startReceiver, startSim, type Receiver, type ReceivedRequest } from './helpers';
+
+interface NotificationBatch {
+  value: Array<{
+    subscriptionId: string;
+    subscriptionExpirationDateTime: string;
+    changeType: string;
+    resource: string;
+    resourceData: Record<string, string>;
+    clientState: string | null;
+    tenantId: string;
+    lifecycleEvent?: string;
+  }>;
+}
+
+async function failure(promise: Promise<unknown>): Promise<GraphError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GraphError) return err;
+    throw err;
+  }
+  throw new Error('expected failure');
+}
+
+function inMinutes(minutes: number): string {
+  return new Date(Date.now() + minutes * 60_000).toISOString();
+}
+
+const posts = (reqs: ReceivedRequest[], path: string): NotificationBatch[] =>
+  reqs.filter((r) => r.path === path && !r.query.has('validationToken')).map((r) => JSON.parse(r.body) as NotificationBatch);
+
+describe('Entra simulator: change-notification subscriptions', () => {
+  let sim: EntraSimulator;
+  let client: Client;
+  let dir: DirectoryControl;
+  let receiver: Receiver;
+  let offsetMs = 0;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    sim = await startSim({
+      tenants: [{ name: 'Contoso', domain: 'contoso.example', userCount: 220, seed: 11 }],
+      allowHttpNotificationUrls: true,
+      notificationBatchWindowMs: 100,
+      now: () => new Date(Date.now() + offsetMs),
+    });
+    dir = sim.directory(sim.tenants()[0]!.id);
+    dir.grantConsent();
+    client = await graphClient(sim, dir.tenantId);
+  });
+
+  afterAll(async () => {
+    await sim.close();
+    await receiver.close();
+  });
+
+  const create = (path: string, extra: Record<string, unknown> = {}): Promise<SimulatedSubscription> =>
+    client.api('/subscriptions').post({
+      changeType: 'updated',
+      notificationUrl: `${receiver.url}${path}`,
+      resource: '/users',
+      expirationDateTime: inMinutes(60),
+      clientState: 'secret-client-state',
+      ...extra,
+    }) as Promise<SimulatedSubscription>;
+
+  test('create performs the validation handshake and returns the subscription', async () => {
+    const sub = await create('/notify', { lifecycleNotificationUrl: `${receiver.url}/lifecycle` });
+    expect(sub).toMatchObject({
+      resource: '/users',
+      changeType: 'updated',
+      notificationUrl: `${receiver.url}/notify`,
+      lifecycleNotificationUrl: `${receiver.url}/lifecycle`,
+      clientState: 'secret-client-state',
+      applicationId: expect.any(String) as unknown,
+      latestSupportedTlsVersion: 'v1_2',
+    });
+    expect(sub.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sub.creatorId).toMatch(/^[0-9a-f-]{36}$/);
+    const validations = receiver.requests.filter((r) => r.query.has('validationToken'));
+    expect(validations.map((r) => r.path).sort()).toEqual(['/lifecycle', '/notify']);
+    expect(validations[0]!.query.get('validationToken')).toMatch(/^Validation: Testing client application reachability for subscription Request-Id: /);
+    expect(validations[0]!.contentType).toMatch(/^text\/plain/);
+
+    const fetched = (await client.api(`/subscriptions/${sub.id}`).get()) as SimulatedSubscription;
+    expect(fetched.id).toBe(sub.id);
+    const list = (await client.api('/subscriptions').get()) as { value: SimulatedSubscription[] };
+    expect(list.value.map((s) => s.id)).toContain(sub.id);
+    expect(dir.subscriptions().map((s) => s.id)).toContain(sub.id);
+  });
+
+  test('rejections: failed handshake, duplicate, expiry limit, bad changeType, long clientState', async () => {
+    receiver.echoValidation = false;
+    const badEcho = await failure(create('/wrong-echo'));
+    receiver.echoValidation = true;
+    expect(badEcho.statusCode).toBe(400);
+    expect(badEcho.code).toBe('ValidationError');
+    const unreachable = await failure(create('', { notificationUrl: 'http://127.0.0.1:9/nothing' }));
+    expect(unreachable.code).toBe('ValidationError');
+
+    const dup = await failure(create('/notify'));
+    expect(dup.statusCode).toBe(409);
+    const tooLong = await failure(create('/later', { expirationDateTime: inMinutes(41_760 + 5) }));
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.message).toContain('41760');
+    expect((await failure(create('/past', { expirationDateTime: inMinutes(-1) }))).statusCode).toBe(400);
+    expect((await failure(create('/created', { changeType: 'created,updated' }))).statusCode).toBe(400);
+    expect((await failure(create('/groups', { resource: '/groups' }))).statusCode).toBe(400);
+    expect((await failure(create('/state', { clientState: 'x'.repeat(129) }))).statusCode).toBe(400);
+    const nearMax = await create('/max', { expirationDateTime: inMinutes(41_760 - 1) });
+    await client.api(`/subscriptions/${nearMax.id}`).delete();
+  });
+
+  test('https is required unless allowHttpNotificationUrls', async () => {
+    const strict = await startSim({ tenants: [{ name: 'Strict', domain: 'strict.example', userCount: 8, seed: 5 }] });
+    try {
+      const strictDir = strict.directory(strict.tenants()[0]!.id);
+      strictDir.grantConsent();
+      const strictClient = await graphClient(strict, strictDir.tenantId);
+      const err = await failure(
+        strictClient.api('/subscriptions').post({ changeType: 'updated', notificationUrl: `${receiver.url}/x`, resource: 'users', expirationDateTime: inMinutes(10) }),
+      );
+      expect(err.statusCode).toBe(400);
+      expect(err.message).toContain('https');
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('PATCH renews (only expirationDateTime), reauthorize → 204, DELETE → then 404', async () => {
+    const sub = await create('/patchme', { changeType: 'updated,deleted' });
+    const renewed = (await client.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: inMinutes(120) })) as SimulatedSubscription;
+    expect(Date.parse(renewed.expirationDateTime)).toBeGreaterThan(Date.parse(sub.expirationDateTime));
+    expect((await failure(client.api(`/subscriptions/${sub.id}`).patch({ notificationUrl: 'http://x' }))).statusCode).toBe(400);
+    expect((await failure(client.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: inMinutes(50_000) }))).statusCode).toBe(400);
+    await client.api(`/subscriptions/${sub.id}/reauthorize`).post({});
+    await client.api(`/subscriptions/${sub.id}`).delete();
+    const gone = await failure(client.api(`/subscriptions/${sub.id}`).get());
+    expect(gone.statusCode).toBe(404);
+    expect(gone.code).toBe('ResourceNotFound');
+    expect((await failure(client.api(`/subscriptions/${sub.id}`).delete())).statusCode).toBe(404);
+  });
+
+  test('directory changes are POSTed as batched notifications with clientState', async () => {
+    const deletedSub = await create('/deleted', { changeType: 'deleted', clientState: 'deleted-state' });
+    const before = receiver.requests.length;
+    const users = dir.listUsers().filter((u) => u.kind === 'person');
+    const [a, b, c, d] = users.slice(0, 4) as [(typeof users)[0], (typeof users)[0], (typeof users)[0], (typeof users)[0]];
+    dir.updateUser(a.id, { jobTitle: 'Notified' });
+    dir.disableUser(b.id);
+    dir.updateUser(a.id, { department: 'Twice' }); // same user again within the window: one item
+    dir.softDeleteUser(c.id);
+    dir.hardDeleteUser(d.id);
+    const reqs = await receiver.waitFor((r) => posts(r.slice(before), '/notify').length >= 1 && posts(r.slice(before), '/deleted').length >= 1);
+    await sleep(300);
+    const updated = posts(reqs.slice(before), '/notify');
+    expect(updated).toHaveLength(1);
+    const items = updated[0]!.value;
+    expect(items.map((i) => i.resourceData.id).sort()).toEqual([a.id, b.id, c.id].sort());
+    const first = items.find((i) => i.resourceData.id === a.id)!;
+    expect(first).toEqual({
+      subscriptionId: expect.any(String) as unknown,
+      subscriptionExpirationDateTime: expect.any(String) as unknown,
+      changeType: 'updated',
+      resource: `Users/${a.id}`,
+      resourceData: { '@odata.type': '#Microsoft.Graph.User', '@odata.id': `Users/${a.id}`, id: a.id, organizationId: dir.tenantId },
+      clientState: 'secret-client-state',
+      tenantId: dir.tenantId,
+    });
+    const deleted = posts(reqs.slice(before), '/deleted');
+    expect(deleted).toHaveLength(1);
+    expect(deleted[0]!.value).toEqual([expect.objectContaining({ changeType: 'deleted', subscriptionId: deletedSub.id, clientState: 'deleted-state', resource: `Users/${d.id}` })]);
+  });
+
+  test('large bursts are split into POSTs of at most 100 items; failed deliveries are retried', async () => {
+    const before = receiver.requests.length;
+    const users = dir.listUsers().filter((u) => u.kind === 'person').slice(10, 160);
+    for (const u of users) dir.updateUser(u.id, { jobTitle: `Burst ${u.id.slice(0, 6)}` });
+    await receiver.waitFor((r) => posts(r.slice(before), '/notify').reduce((n, b) => n + b.value.length, 0) >= 150);
+    const batches = posts(receiver.requests.slice(before), '/notify');
+    expect(batches.map((b) => b.value.length).sort((x, y) => x - y)).toEqual([50, 100]);
+
+    const mark = receiver.requests.length;
+    receiver.failNext = [500, 503];
+    const started = Date.now();
+    dir.updateUser(users[0]!.id, { jobTitle: 'Retry me' });
+    await receiver.waitFor((r) => posts(r.slice(mark), '/notify').length >= 3);
+    const attempts = posts(receiver.requests.slice(mark), '/notify');
+    expect(attempts.every((b) => b.value[0]?.resourceData.id === users[0]!.id)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  test('lifecycle events: explicit, and reauthorizationRequired when consent is revoked', async () => {
+    const sub = dir.subscriptions().find((s) => s.notificationUrl.endsWith('/notify'))!;
+    const before = receiver.requests.length;
+    dir.sendLifecycleEvent(sub.id, 'missed');
+    await receiver.waitFor((r) => posts(r.slice(before), '/lifecycle').length >= 1);
+    expect(posts(receiver.requests.slice(before), '/lifecycle')[0]!.value).toEqual([
+      { subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId: dir.tenantId, clientState: 'secret-client-state', lifecycleEvent: 'missed' },
+    ]);
+
+    const mark = receiver.requests.length;
+    dir.revokeConsent();
+    await receiver.waitFor((r) => posts(r.slice(mark), '/lifecycle').length >= 1);
+    expect(posts(receiver.requests.slice(mark), '/lifecycle')[0]!.value[0]!.lifecycleEvent).toBe('reauthorizationRequired');
+    dir.grantConsent();
+  });
+
+  test('expired subscriptions are gone', async () => {
+    const sub = dir.subscriptions()[0]!;
+    offsetMs = 2 * 3600 * 1000 + 60_000;
+    try {
+      const fresh = await graphClient(sim, dir.tenantId);
+      expect((await failure(fresh.api(`/subscriptions/${sub.id}`).get())).statusCode).toBe(404);
+      expect(dir.subscriptions()).toEqual([]);
+    } finally {
+      offsetMs = 0;
+    }
+  });
+});
