@@ -49,7 +49,7 @@ describe('Entra simulator: token endpoint, consent and admin API', () => {
 
   afterAll(async () => {
     mount.closeAllConnections();
-    await new Promise<void>((resolve) => mount.close(() => resolve()));
+    await new Promise<void>((resolve) => mount.close(() => { resolve(); }));
     await sim.close();
   });
 

@@ -113,7 +113,7 @@ export async function startReceiver(): Promise<Receiver> {
     },
     close: async () => {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
     },
   };
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {

@@ -1,6 +1,8 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import type { DirectoryControl, EntraSimulator, SimulatedSubscription } from '../../../src/local/entra-simulator';
-import { graphClient, sleep, startReceiver, startSim, type Receiver, type ReceivedRequest } from './helpers';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { graphClient, loopbackTls, sleep, startReceiver, startSim, type Receiver, type ReceivedRequest } from './helpers';
 
 interface NotificationBatch {
   value: Array<{
@@ -125,6 +127,28 @@ describe('Entra simulator: change-notification subscriptions', () => {
       );
       expect(err.statusCode).toBe(400);
       expect(err.message).toContain('https');
+
+      // An https endpoint (loopback certificate, trusted through NODE_EXTRA_CA_CERTS) is accepted.
+      const tlsReceiver = createHttpsServer(loopbackTls(), (req, res) => {
+        const token = new URL(req.url ?? '/', 'https://x.invalid').searchParams.get('validationToken') ?? '';
+        req.resume();
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end(token);
+      });
+      await new Promise<void>((resolve) => tlsReceiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (tlsReceiver.address() as AddressInfo).port;
+        const sub = (await strictClient.api('/subscriptions').post({
+          changeType: 'updated,deleted',
+          notificationUrl: `https://localhost:${port}/hook`,
+          resource: 'users',
+          expirationDateTime: inMinutes(10),
+        })) as SimulatedSubscription;
+        expect(sub.changeType).toBe('updated,deleted');
+      } finally {
+        tlsReceiver.closeAllConnections();
+        await new Promise<void>((resolve) => tlsReceiver.close(() => { resolve(); }));
+      }
     } finally {
       await strict.close();
     }
@@ -207,6 +231,30 @@ describe('Entra simulator: change-notification subscriptions', () => {
     await receiver.waitFor((r) => posts(r.slice(mark), '/lifecycle').length >= 1);
     expect(posts(receiver.requests.slice(mark), '/lifecycle')[0]!.value[0]!.lifecycleEvent).toBe('reauthorizationRequired');
     dir.grantConsent();
+  });
+
+  test('subscriptionRemoved (via the admin API) notifies and removes the subscription', async () => {
+    const sub = await create('/to-remove', { lifecycleNotificationUrl: `${receiver.url}/lifecycle-removed` });
+    const res = await fetch(`${sim.origin}/_admin/subscriptions/${sub.id}/lifecycle`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ event: 'subscriptionRemoved' }),
+    });
+    expect(res.status).toBe(202);
+    await receiver.waitFor((r) => posts(r, '/lifecycle-removed').length >= 1);
+    expect(posts(receiver.requests, '/lifecycle-removed')[0]!.value[0]).toMatchObject({ subscriptionId: sub.id, lifecycleEvent: 'subscriptionRemoved' });
+    expect((await failure(client.api(`/subscriptions/${sub.id}`).get())).statusCode).toBe(404);
+  });
+
+  test('at most 100 subscriptions per tenant (403 beyond)', async () => {
+    const existing = dir.subscriptions().length;
+    const made: string[] = [];
+    for (let i = existing; i < 100; i++) made.push((await create(`/many/${i}`)).id);
+    expect(dir.subscriptions()).toHaveLength(100);
+    const over = await failure(create('/many/overflow'));
+    expect(over.statusCode).toBe(403);
+    for (const id of made) await client.api(`/subscriptions/${id}`).delete();
+    expect(dir.subscriptions()).toHaveLength(existing);
   });
 
   test('expired subscriptions are gone', async () => {
