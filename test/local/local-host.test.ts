@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpResponseInit } from '@azure/functions';
-import { defineHttpFunction, defineQueueFunction, FunctionDefinition } from '../../src/app/function-registry';
+import { defineHttpFunction, defineQueueFunction, defineTimerFunction, FunctionDefinition } from '../../src/app/function-registry';
 import { AppError } from '../../src/domain/app-error';
 import { compileRoute, LocalHost, startLocalHost } from '../../src/local/local-host';
 import { InProcessBroker } from '../../src/local/queue/in-process-broker';
@@ -37,7 +37,16 @@ describe('local Functions host', () => {
       return Promise.resolve();
     },
   });
-  const functions: FunctionDefinition[] = [echo, crash, expected, worker];
+  const ticks: Array<{ last: string; next: string }> = [];
+  const everySecond = defineTimerFunction({
+    name: 'test-every-second',
+    schedule: '* * * * * *',
+    handle: (timer) => {
+      ticks.push({ last: timer.scheduleStatus.last, next: timer.scheduleStatus.next });
+      return Promise.resolve();
+    },
+  });
+  const functions: FunctionDefinition[] = [echo, crash, expected, worker, everySecond];
 
   beforeAll(async () => {
     h = await createTestHarness();
@@ -98,5 +107,14 @@ describe('local Functions host', () => {
       { body: { hello: 'world' }, messageId: 'm-1', deliveryCount: 1 },
       { body: { hello: 'world' }, messageId: 'm-1', deliveryCount: 2 },
     ]);
+  });
+
+  it('runs timer functions on their NCRONTAB schedule', async () => {
+    const deadline = Date.now() + 5000;
+    while (ticks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    const [first, second] = ticks as [{ last: string; next: string }, { last: string; next: string }];
+    expect(Date.parse(first.next) - Date.parse(first.last)).toBeGreaterThanOrEqual(1000);
+    expect(Date.parse(second.last)).toBeGreaterThan(Date.parse(first.last) - 1);
   });
 });
