@@ -19,6 +19,9 @@ export const ERROR_CODES = [
   'consent_declined',
   'consent_failed',
   'consent_revoked',
+  'directory_delta_reset',
+  'directory_throttled',
+  'directory_invalid_response',
   'dependency_unavailable',
   'configuration_invalid',
   'internal_error',
@@ -35,12 +38,15 @@ export interface FieldProblem {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly errors: readonly FieldProblem[] | undefined;
+  /** Machine-readable details for callers inside the app (never sent to HTTP clients). */
+  readonly meta: Readonly<Record<string, string | number | null>>;
 
-  constructor(code: ErrorCode, message: string, options?: { errors?: readonly FieldProblem[]; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { errors?: readonly FieldProblem[]; cause?: unknown; meta?: Record<string, string | number | null> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.errors = options?.errors;
+    this.meta = options?.meta ?? {};
   }
 }
 

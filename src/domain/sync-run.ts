@@ -14,11 +14,17 @@ export const SyncCountsSchema = z
     deactivated: z.number().int().min(0),
     unchanged: z.number().int().min(0),
     excluded: z.number().int().min(0),
+    /** Pending or excluded entries dropped because the user left the directory. */
+    removed: z.number().int().min(0),
+    /** Directory items that failed validation and were skipped (logged, never silently). */
+    invalid: z.number().int().min(0),
+    /** Deactivations held by the deletion guard, waiting for an admin. */
+    held: z.number().int().min(0),
   })
   .strict();
 export type SyncCounts = z.infer<typeof SyncCountsSchema>;
 
-export const ZERO_COUNTS: SyncCounts = { scanned: 0, newPending: 0, autoApproved: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0 };
+export const ZERO_COUNTS: SyncCounts = { scanned: 0, newPending: 0, autoApproved: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, removed: 0, invalid: 0, held: 0 };
 
 const IsoDateSchema = z.iso.datetime({ offset: true });
 
@@ -35,6 +41,10 @@ export const SyncRunSchema = z
     finishedAt: IsoDateSchema.nullable(),
     counts: SyncCountsSchema,
     error: z.object({ code: z.string(), message: z.string() }).strict().nullable(),
+    /** Pages read so far and invocations used (a long run continues in follow-up messages). */
+    pages: z.number().int().min(0).default(0),
+    invocations: z.number().int().min(0).default(0),
+    durationMs: z.number().int().min(0).nullable().default(null),
   })
   .strict();
 export type SyncRun = z.infer<typeof SyncRunSchema>;
@@ -52,5 +62,8 @@ export function queuedRun(input: { runId: string; companyId: string; connectionI
     finishedAt: null,
     counts: ZERO_COUNTS,
     error: null,
+    pages: 0,
+    invocations: 0,
+    durationMs: null,
   };
 }

@@ -9,6 +9,8 @@ export interface SyncRunStore {
   /** Creates the run; creating the same runId twice is harmless (the first stays). */
   create(run: SyncRun): Promise<SyncRun>;
   get(companyId: string, runId: string): Promise<SyncRun | null>;
+  /** Replaces the run (the sync worker is its only writer: one company's jobs run one at a time). */
+  update(run: SyncRun): Promise<SyncRun>;
   /** Newest first. */
   list(companyId: string, options: { limit: number; cursor: string | null }): Promise<Page<SyncRun>>;
 }

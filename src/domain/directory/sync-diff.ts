@@ -1,0 +1,255 @@
+import { IntegrationSettings } from '../integration-settings';
+import { SyncCounts } from '../sync-run';
+import { addressesOf, autoApproves, classify, isExcluded } from './classification';
+import { attributesFingerprint, DeltaItem, mergeAttributes } from './delta-item';
+import { DirectoryAttributes, DirectoryUserRecord, EMPTY_ATTRIBUTES, RemovalReason } from './directory-user';
+
+/**
+ * The heart of the sync engine, pure: (a page of directory items, what is stored for them, the
+ * company's settings) → decisions. No I/O, no clock, no randomness: the caller passes the time,
+ * the hash function and the e-mail addresses already taken by Symbol users.
+ */
+
+export interface StoredRecord {
+  record: DirectoryUserRecord;
+  etag: string;
+}
+
+export interface DiffContext {
+  companyId: string;
+  connectionId: string;
+  runId: string;
+  /** Set in full rounds: every user seen gets this mark, so a sweep can find the ones not seen. */
+  roundId: string | null;
+  nowIso: string;
+  settings: IntegrationSettings;
+  hash: (fingerprint: string) => string;
+  /** Lower-cased addresses that belong to existing Symbol users of the company. */
+  symbolEmails: ReadonlySet<string>;
+}
+
+export type CounterName = keyof Pick<SyncCounts, 'newPending' | 'autoApproved' | 'updated' | 'unchanged' | 'excluded' | 'removed' | 'invalid'>;
+
+/** What must happen to the Symbol user side when a record is written. */
+export type SymbolEffect =
+  /** Auto-approval: add to the Symbol user list, merging with an existing user by e-mail. */
+  | { kind: 'approve' }
+  /** An approved user's directory details changed: the Symbol user follows them. */
+  | { kind: 'update'; symbolUserId: string }
+  /** An approved user came back (re-enabled or restored): the Symbol user is active again. */
+  | { kind: 'reactivate'; symbolUserId: string };
+
+export type Decision =
+  | { kind: 'unchanged'; id: string; markSeen: boolean; counter: 'unchanged' | 'excluded' }
+  | { kind: 'put'; record: DirectoryUserRecord; expectedEtag: string | null; effect: SymbolEffect | null; counter: CounterName | null }
+  | { kind: 'delete'; id: string; expectedEtag: string; counter: 'removed' }
+  | { kind: 'invalid'; id: string | null; problem: string };
+
+export interface PageDecisions {
+  decisions: Decision[];
+  /** Display names (or addresses) of new pending users, for the new-user e-mail. */
+  newPending: string[];
+}
+
+function displayNameOf(attributes: DirectoryAttributes): string {
+  return attributes.displayName ?? ([attributes.givenName, attributes.surname].filter(Boolean).join(' ') || attributes.mail || attributes.userPrincipalName || '(no name)');
+}
+
+function fresh(id: string, attributes: DirectoryAttributes, ctx: DiffContext): DirectoryUserRecord {
+  return {
+    companyId: ctx.companyId,
+    id,
+    connectionId: ctx.connectionId,
+    attributes,
+    hash: ctx.hash(attributesFingerprint(attributes)),
+    status: 'pending',
+    flags: [],
+    symbolUserId: null,
+    deactivated: null,
+    pendingRemoval: null,
+    firstSeenAt: ctx.nowIso,
+    lastChangedAt: ctx.nowIso,
+    seenRound: ctx.roundId,
+    decidedAt: null,
+    decidedBy: null,
+  };
+}
+
+/** Decides one item against its stored record (if any). */
+export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: DiffContext): Decision {
+  if (item.kind === 'invalid') return { kind: 'invalid', id: item.id, problem: item.problem };
+  if (item.kind === 'removed') return decideRemoved(item, stored, ctx);
+
+  const current = stored?.record;
+  const attributes = mergeAttributes(current?.attributes ?? EMPTY_ATTRIBUTES, item.changes);
+  const hash = ctx.hash(attributesFingerprint(attributes));
+  const flags = classify(attributes, ctx.settings);
+  const excluded = isExcluded(flags, ctx.settings);
+
+  if (!current) {
+    const record = { ...fresh(item.id, attributes, ctx), hash, flags };
+    if (excluded) return { kind: 'put', record: { ...record, status: 'excluded' }, expectedEtag: null, effect: null, counter: 'excluded' };
+    const matched = addressesOf(attributes).some((a) => ctx.symbolEmails.has(a));
+    if (autoApproves(flags, matched, ctx.settings)) {
+      return { kind: 'put', record: { ...record, status: 'approved', decidedAt: ctx.nowIso, decidedBy: 'auto-approval' }, expectedEtag: null, effect: { kind: 'approve' }, counter: 'autoApproved' };
+    }
+    return { kind: 'put', record, expectedEtag: null, effect: null, counter: 'newPending' };
+  }
+
+  const changed = hash !== current.hash;
+  const base: DirectoryUserRecord = {
+    ...current,
+    attributes,
+    hash,
+    flags,
+    connectionId: ctx.connectionId,
+    lastChangedAt: changed ? ctx.nowIso : current.lastChangedAt,
+    seenRound: ctx.roundId ?? current.seenRound,
+  };
+  const put = (record: DirectoryUserRecord, counter: CounterName | null, effect: SymbolEffect | null = null): Decision => ({ kind: 'put', record, expectedEtag: stored.etag, effect, counter });
+  const unchanged = (counter: 'unchanged' | 'excluded' = 'unchanged'): Decision => ({ kind: 'unchanged', id: item.id, markSeen: ctx.roundId !== null && current.seenRound !== ctx.roundId, counter });
+
+  switch (current.status) {
+    case 'approved': {
+      const symbolUserId = current.symbolUserId ?? '';
+      if (!attributes.accountEnabled) {
+        // Disabled in Entra: the Symbol user is deactivated when the run ends (deletion guard first).
+        if (current.deactivated) return changed ? put(base, 'updated') : unchanged();
+        if (current.pendingRemoval && !changed) return unchanged();
+        return put({ ...base, pendingRemoval: current.pendingRemoval ?? { reason: 'disabled', runId: ctx.runId, detectedAt: ctx.nowIso } }, changed ? 'updated' : null);
+      }
+      if (current.deactivated) {
+        return put({ ...base, deactivated: null, pendingRemoval: null, lastChangedAt: ctx.nowIso }, 'updated', symbolUserId ? { kind: 'reactivate', symbolUserId } : null);
+      }
+      if (current.pendingRemoval) {
+        // Back before the removal was applied: nothing to undo on the Symbol side.
+        return put({ ...base, pendingRemoval: null }, changed ? 'updated' : null, changed && symbolUserId ? { kind: 'update', symbolUserId } : null);
+      }
+      if (!changed) return unchanged();
+      return put(base, 'updated', symbolUserId ? { kind: 'update', symbolUserId } : null);
+    }
+    case 'denied':
+      // Denied stays denied (never proposed again); its snapshot follows the directory.
+      if (!changed && !current.pendingRemoval) return unchanged();
+      return put({ ...base, pendingRemoval: null }, changed ? 'updated' : null);
+    case 'excluded': {
+      if (excluded) return changed ? put(base, 'excluded') : unchanged('excluded');
+      // The reason for excluding it is gone (directory or settings changed): it is new to the admin now.
+      return put({ ...base, status: 'pending', lastChangedAt: ctx.nowIso }, 'newPending');
+    }
+    case 'pending': {
+      if (excluded) return put({ ...base, status: 'excluded' }, 'excluded');
+      if (!changed) return unchanged();
+      return put(base, 'updated');
+    }
+  }
+}
+
+function decideRemoved(item: Extract<DeltaItem, { kind: 'removed' }>, stored: StoredRecord | undefined, ctx: DiffContext): Decision {
+  if (!stored) return { kind: 'unchanged', id: item.id, markSeen: false, counter: 'unchanged' };
+  const current = stored.record;
+  const reason: RemovalReason = item.reason;
+  switch (current.status) {
+    case 'pending':
+    case 'excluded':
+      // Never in Symbol: the entry simply goes (a restored user comes back as new).
+      return { kind: 'delete', id: item.id, expectedEtag: stored.etag, counter: 'removed' };
+    case 'denied':
+      // A soft-deleted user can be restored with the same id: keep the denial. Hard-deleted: gone.
+      if (reason === 'deleted') return { kind: 'delete', id: item.id, expectedEtag: stored.etag, counter: 'removed' };
+      return { kind: 'unchanged', id: item.id, markSeen: false, counter: 'unchanged' };
+    case 'approved':
+      if (current.deactivated || current.pendingRemoval) return { kind: 'unchanged', id: item.id, markSeen: false, counter: 'unchanged' };
+      return { kind: 'put', record: { ...current, pendingRemoval: { reason, runId: ctx.runId, detectedAt: ctx.nowIso } }, expectedEtag: stored.etag, effect: null, counter: null };
+  }
+}
+
+/**
+ * Decides a whole page. Items are taken in order against a working view, so a user that appears
+ * twice in a round (Graph allows it) is decided against its latest state, and the page yields at
+ * most one write per user with the precondition of what was stored: replays and duplicates are
+ * harmless.
+ */
+export function diffPage(items: readonly DeltaItem[], stored: ReadonlyMap<string, StoredRecord>, ctx: DiffContext): PageDecisions {
+  interface Working {
+    original: StoredRecord | undefined;
+    current: DirectoryUserRecord | null;
+    touched: boolean;
+    counter: CounterName | null;
+    effect: SymbolEffect | null;
+    markSeen: boolean;
+  }
+  const work = new Map<string, Working>();
+  const invalid: Decision[] = [];
+  for (const item of items) {
+    if (item.kind === 'invalid') {
+      invalid.push({ kind: 'invalid', id: item.id, problem: item.problem });
+      continue;
+    }
+    let w = work.get(item.id);
+    if (!w) {
+      const original = stored.get(item.id);
+      w = { original, current: original?.record ?? null, touched: false, counter: null, effect: null, markSeen: false };
+      work.set(item.id, w);
+    }
+    const decision = decide(item, w.current ? { record: w.current, etag: w.original?.etag ?? '' } : undefined, ctx);
+    if (decision.kind === 'unchanged') {
+      if (!w.touched) {
+        w.counter ??= decision.counter;
+        w.markSeen ||= decision.markSeen;
+      }
+    } else if (decision.kind === 'put') {
+      const createdHere = !w.original && (w.counter === 'newPending' || w.counter === 'autoApproved' || w.counter === 'excluded');
+      w.counter = createdHere ? w.counter : (decision.counter ?? w.counter);
+      w.effect = combineEffects(w.effect, decision.effect);
+      w.current = decision.record;
+      w.touched = true;
+    } else if (decision.kind === 'delete') {
+      w.current = null;
+      w.touched = true;
+      w.counter = 'removed';
+      w.effect = null;
+    }
+  }
+
+  const decisions: Decision[] = [];
+  const newPending: string[] = [];
+  for (const [id, w] of work) {
+    if (!w.touched) {
+      decisions.push({ kind: 'unchanged', id, markSeen: w.markSeen, counter: w.counter === 'excluded' ? 'excluded' : 'unchanged' });
+    } else if (w.current) {
+      decisions.push({ kind: 'put', record: w.current, expectedEtag: w.original?.etag ?? null, effect: w.effect, counter: w.counter });
+      if (w.counter === 'newPending' && w.current.status === 'pending') newPending.push(displayNameOf(w.current.attributes));
+    } else if (w.original) {
+      decisions.push({ kind: 'delete', id, expectedEtag: w.original.etag, counter: 'removed' });
+    } else {
+      decisions.push({ kind: 'unchanged', id, markSeen: false, counter: 'unchanged' });
+    }
+  }
+  return { decisions: [...decisions, ...invalid], newPending };
+}
+
+function combineEffects(first: SymbolEffect | null, second: SymbolEffect | null): SymbolEffect | null {
+  if (first?.kind === 'approve') return first;
+  if (first?.kind === 'reactivate' && second?.kind === 'update') return first;
+  return second ?? first;
+}
+
+/** What applying a held removal does: the approved user is deactivated in Symbol, history kept. */
+export function applyRemoval(record: DirectoryUserRecord, nowIso: string): { record: DirectoryUserRecord; deactivateSymbolUserId: string | null } {
+  const reason = record.pendingRemoval?.reason ?? 'not_seen';
+  return {
+    record: { ...record, pendingRemoval: null, deactivated: { reason, at: nowIso }, lastChangedAt: nowIso },
+    deactivateSymbolUserId: record.symbolUserId,
+  };
+}
+
+/**
+ * The deletion guard (like Entra provisioning's accidental-deletion prevention): a run that would
+ * deactivate at least `deletionThresholdMinimum` users AND more than `deletionThresholdPercent`
+ * of the company's active synced users is held for an admin.
+ */
+export function deletionGuardHolds(removals: number, activeSynced: number, settings: Pick<IntegrationSettings, 'deletionThresholdPercent' | 'deletionThresholdMinimum'>): boolean {
+  if (removals === 0) return false;
+  return removals >= settings.deletionThresholdMinimum && removals > (activeSynced * settings.deletionThresholdPercent) / 100;
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { CompanyIdSchema } from './company-id';
+
+const IsoDate = z.iso.datetime({ offset: true });
+
+/** A user of the Symbol product (trained, phished, billed when active). */
+export const SymbolUserSchema = z
+  .object({
+    id: z.string().min(1).max(64),
+    companyId: CompanyIdSchema,
+    email: z.string().min(3).max(254),
+    /** Lower-cased e-mail: unique per company (a Cosmos unique key). */
+    emailKey: z.string().min(3).max(254),
+    givenName: z.string().max(256).nullable(),
+    surname: z.string().max(256).nullable(),
+    displayName: z.string().max(256).nullable(),
+    jobTitle: z.string().max(256).nullable(),
+    department: z.string().max(256).nullable(),
+    officeLocation: z.string().max(256).nullable(),
+    mobilePhone: z.string().max(64).nullable(),
+    country: z.string().max(128).nullable(),
+    city: z.string().max(128).nullable(),
+    employeeId: z.string().max(64).nullable(),
+    managerEntraId: z.string().max(64).nullable(),
+    /** The Entra object id once approved from the directory: the identity from then on. */
+    entraObjectId: z.string().max(64).nullable(),
+    status: z.enum(['active', 'inactive']),
+    source: z.enum(['entra', 'manual', 'csv']),
+    createdAt: IsoDate,
+    updatedAt: IsoDate,
+    deactivatedAt: IsoDate.nullable(),
+  })
+  .strict();
+export type SymbolUser = z.infer<typeof SymbolUserSchema>;

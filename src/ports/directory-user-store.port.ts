@@ -1,0 +1,29 @@
+import { DirectoryUserRecord } from '../domain/directory/directory-user';
+import { Versioned } from './integration-store.port';
+import { Page } from './sync-run-store.port';
+
+export type DirectoryUserWrite =
+  /** Create (expectedEtag null: must not exist) or replace (expectedEtag: must still be that version). */
+  | { op: 'put'; record: DirectoryUserRecord; expectedEtag: string | null }
+  | { op: 'delete'; id: string; expectedEtag: string }
+  /** Only sets `seenRound` (a cheap patch): the user was seen unchanged in a full round. */
+  | { op: 'mark_seen'; id: string; roundId: string };
+
+export type WriteOutcome = { id: string; ok: true } | { id: string; ok: false; reason: 'conflict' };
+
+export interface DirectoryUserStore {
+  /** The stored records of these ids in one company (missing ids are absent from the map). */
+  getMany(companyId: string, ids: readonly string[]): Promise<Map<string, Versioned<DirectoryUserRecord>>>;
+  /**
+   * Applies the writes (in bulk where the store can). A put/delete whose precondition fails (the
+   * record changed or appeared meanwhile) is reported as a conflict, not thrown: the caller
+   * re-reads and decides again. Other failures throw.
+   */
+  write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]>;
+  /** Records whose `seenRound` is not `roundId` (users a full round did not return), paged. */
+  listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>>;
+  /** Records with a pending removal from this run, paged. */
+  listPendingRemovals(companyId: string, runId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>>;
+  /** Records that are not approved-and-deactivated: the base of the deletion guard's share. */
+  countSynced(companyId: string): Promise<number>;
+}
