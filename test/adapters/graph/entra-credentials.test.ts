@@ -1,0 +1,129 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEntraCredentialFactory } from '../../../src/adapters/graph/entra-credentials';
+import { GRAPH_SCOPE, GraphDirectoryClient } from '../../../src/adapters/graph/graph-directory-client';
+import { AppError } from '../../../src/domain/app-error';
+import type { EntraSimulator } from '../../../src/local/entra-simulator';
+import { CLIENT_ID, CLIENT_SECRET, startSim } from '../../local/entra-simulator/helpers';
+import { appErrorOf, appErrorThrownBy, CountingSecrets, entraConfig } from './graph-test-kit';
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+describe('createEntraCredentialFactory against the simulated token endpoint', () => {
+  let sim: EntraSimulator;
+  let contoso: string;
+  let fabrikam: string;
+
+  beforeAll(async () => {
+    sim = await startSim({
+      tenants: [
+        { name: 'Contoso', domain: 'contoso.example', userCount: 5, seed: 1 },
+        { name: 'Fabrikam', domain: 'fabrikam.example', userCount: 5, seed: 2 },
+      ],
+    });
+    [contoso, fabrikam] = sim.tenants().map((t) => t.id) as [string, string];
+    sim.directory(contoso).grantConsent();
+    sim.directory(fabrikam).grantConsent();
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  test('client-secret: the secret is read on the first token request, one credential per tenant, tokens for that tenant', async () => {
+    const secrets = new CountingSecrets();
+    const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets });
+    const a = credentialFor(contoso);
+    expect(credentialFor(contoso)).toBe(a);
+    const b = credentialFor(fabrikam);
+    expect(b).not.toBe(a);
+    expect(secrets.reads).toBe(0);
+
+    const token = await a.getToken(GRAPH_SCOPE);
+    expect(claimsOf(token!.token)).toMatchObject({ tid: contoso, appid: CLIENT_ID, aud: 'https://graph.microsoft.com' });
+    await a.getToken(GRAPH_SCOPE);
+    expect(secrets.reads).toBe(1);
+    expect(claimsOf((await b.getToken(GRAPH_SCOPE))!.token).tid).toBe(fabrikam);
+  });
+
+  test('client-secret: a refused secret is read again once, so a rotated secret is picked up', async () => {
+    const secrets = new CountingSecrets('an-old-secret', CLIENT_SECRET);
+    const credential = createEntraCredentialFactory({ config: entraConfig(sim), secrets })(contoso);
+    expect(claimsOf((await credential.getToken(GRAPH_SCOPE))!.token).tid).toBe(contoso);
+    expect(secrets.reads).toBe(2);
+  });
+
+  test('client-secret: a secret that stays wrong → configuration_invalid through the directory client', async () => {
+    const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets: new CountingSecrets('wrong') });
+    const client = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor });
+    const error = await appErrorOf(client.deltaPage(contoso, null));
+    expect(error.code).toBe('configuration_invalid');
+    expect(error.meta.aadsts).toBe('AADSTS7000215');
+    expect(error.message).not.toContain('wrong');
+  });
+
+  test('client-secret: a failing secret store surfaces its AppError, and the read is retried on the next request', async () => {
+    const secrets = new CountingSecrets(new AppError('dependency_unavailable', 'Key Vault could not be read.'), CLIENT_SECRET);
+    const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets });
+    const client = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor });
+    expect((await appErrorOf(client.deltaPage(contoso, null))).message).toBe('Key Vault could not be read.');
+    expect((await client.deltaPage(contoso, null)).deltaLink).not.toBeNull();
+    expect(secrets.reads).toBe(2);
+  });
+
+  test('managed-identity-federation without a managed identity client id → configuration_invalid', () => {
+    const error = appErrorThrownBy(() => createEntraCredentialFactory({ config: entraConfig(sim, { credential: 'managed-identity-federation' }), secrets: new CountingSecrets() }));
+    expect(error.code).toBe('configuration_invalid');
+    expect(error.errors).toEqual([{ field: 'AZURE_CLIENT_ID', message: 'is required' }]);
+  });
+
+  describe('managed-identity-federation with a stand-in App Service managed identity endpoint', () => {
+    const MI_CLIENT_ID = '99999999-8888-4777-8666-555555555555';
+    let miServer: Server;
+    const miRequests: URL[] = [];
+    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+
+    beforeAll(async () => {
+      miServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+        const url = new URL(req.url ?? '/', 'http://mi.invalid');
+        miRequests.push(url);
+        if (req.headers['x-identity-header'] !== 'local-identity-header') {
+          res.writeHead(401).end();
+          return;
+        }
+        // A JWT-shaped assertion (the simulator checks its shape and that any `sub` is the app).
+        const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+        const assertion = `${part({ alg: 'none' })}.${part({ aud: 'api://AzureADTokenExchange' })}.c2ln`;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ access_token: assertion, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: url.searchParams.get('resource'), token_type: 'Bearer' }));
+      });
+      await new Promise<void>((resolve) => miServer.listen(0, '127.0.0.1', resolve));
+      process.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${(miServer.address() as AddressInfo).port}/msi/token`;
+      process.env.IDENTITY_HEADER = 'local-identity-header';
+    });
+
+    afterAll(async () => {
+      if (saved.endpoint === undefined) delete process.env.IDENTITY_ENDPOINT;
+      else process.env.IDENTITY_ENDPOINT = saved.endpoint;
+      if (saved.header === undefined) delete process.env.IDENTITY_HEADER;
+      else process.env.IDENTITY_HEADER = saved.header;
+      await new Promise<void>((resolve) => miServer.close(() => { resolve(); }));
+    });
+
+    test('a managed identity token for api://AzureADTokenExchange becomes the client assertion for the customer tenant', async () => {
+      const config = entraConfig(sim, { credential: 'managed-identity-federation', managedIdentityClientId: MI_CLIENT_ID });
+      const secrets = new CountingSecrets();
+      const credentialFor = createEntraCredentialFactory({ config, secrets });
+      const client = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor });
+      const page = await client.deltaPage(fabrikam, null);
+      expect(page.items).toHaveLength(5);
+      expect(claimsOf((await credentialFor(contoso).getToken(GRAPH_SCOPE))!.token).tid).toBe(contoso);
+      expect(secrets.reads).toBe(0);
+      expect(miRequests.length).toBeGreaterThan(0);
+      expect(miRequests[0]!.searchParams.get('resource')).toBe('api://AzureADTokenExchange');
+      expect(miRequests[0]!.searchParams.get('client_id')).toBe(MI_CLIENT_ID);
+    });
+  });
+});
