@@ -9,6 +9,11 @@ import { CosmosIntegrationStore } from '../adapters/cosmos/cosmos-integration-st
 import { ensureCosmosSchema } from '../adapters/cosmos/cosmos-schema';
 import { CosmosSyncRunStore } from '../adapters/cosmos/cosmos-sync-run-store';
 import { CosmosUserCountsReader } from '../adapters/cosmos/cosmos-user-counts';
+import { CosmosDirectoryUserStore } from '../adapters/cosmos/cosmos-directory-user-store';
+import { CosmosSyncStateStore } from '../adapters/cosmos/cosmos-sync-state-store';
+import { CosmosSymbolUserStore } from '../adapters/cosmos/cosmos-symbol-user-store';
+import { createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
+import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
 import { SendGridMailer } from '../adapters/mail/sendgrid-mailer';
 import { FileSecretStore } from '../adapters/secrets/file-secret-store';
@@ -22,6 +27,8 @@ import { Services } from './services';
 /** Things only a hosting runtime can supply (the local stack's in-process broker). */
 export interface RuntimeParts {
   inProcessQueue?: JobQueue;
+  /** Structured log sink for adapters that log outside an invocation (Graph paging). */
+  log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export function azureCredential(managedIdentityClientId: string | undefined): TokenCredential {
@@ -51,6 +58,14 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     userCounts: new CosmosUserCountsReader(database),
     queue: createQueue(config, runtime),
     mailer: createMailer(config, secrets),
+    directory: new GraphDirectoryClient({
+      graphBaseUrl: config.entra.graphBaseUrl,
+      credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }),
+      ...(runtime.log ? { log: runtime.log } : {}),
+    }),
+    directoryUsers: new CosmosDirectoryUserStore(database),
+    syncState: new CosmosSyncStateStore(database),
+    symbolUsers: new CosmosSymbolUserStore(database),
   };
 }
 

@@ -9,6 +9,10 @@ import { SecretStore } from '../ports/secret-store.port';
 import { SyncRunStore } from '../ports/sync-run-store.port';
 import { TokenVerifier } from '../ports/token-verifier.port';
 import { UserCountsReader } from '../ports/user-counts.port';
+import { DirectoryClient } from '../ports/directory-client.port';
+import { DirectoryUserStore } from '../ports/directory-user-store.port';
+import { SyncStateStore } from '../ports/sync-state-store.port';
+import { SymbolUserStore } from '../ports/symbol-user-store.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -23,6 +27,10 @@ export interface Services {
   userCounts: UserCountsReader;
   queue: JobQueue;
   mailer: Mailer;
+  directory: DirectoryClient;
+  directoryUsers: DirectoryUserStore;
+  syncState: SyncStateStore;
+  symbolUsers: SymbolUserStore;
 }
 
 let installed: Services | undefined;

@@ -55,6 +55,14 @@ export const AppConfigSchema = z.object({
   adminUiUrl: url,
   notificationUrlBase: url,
   consentStateTtlSeconds: positiveInt.max(3600),
+  sync: z.object({
+    /** One invocation stops reading pages and continues in a follow-up message after this long. */
+    timeBudgetSeconds: positiveInt.max(3600),
+    /** Save the cursor and counters every N pages (a crash redoes at most N pages, idempotently). */
+    checkpointEveryPages: positiveInt.max(1000),
+    /** The queue's max delivery count: on the last delivery a failing run is marked failed. */
+    maxDeliveryCount: positiveInt.max(100),
+  }),
   auth: AuthSchema,
   cosmos: CosmosSchema,
   queue: QueueSchema,
@@ -78,6 +86,9 @@ const ENV_NAME_BY_PATH: Record<string, string> = {
   adminUiUrl: 'ADMIN_UI_URL',
   notificationUrlBase: 'NOTIFICATION_URL_BASE',
   consentStateTtlSeconds: 'CONSENT_STATE_TTL_SECONDS',
+  'sync.timeBudgetSeconds': 'SYNC_TIME_BUDGET_SECONDS',
+  'sync.checkpointEveryPages': 'SYNC_CHECKPOINT_PAGES',
+  'sync.maxDeliveryCount': 'SYNC_MAX_DELIVERY_COUNT',
   'auth.keys': 'AUTH_JWKS_URL',
   'auth.issuer': 'AUTH_ISSUER',
   'auth.audience': 'AUTH_AUDIENCE',
@@ -124,6 +135,12 @@ function fromEnv(env: Env): unknown {
     adminUiUrl: e('ADMIN_UI_URL'),
     notificationUrlBase: e('NOTIFICATION_URL_BASE') ?? publicBaseUrl,
     consentStateTtlSeconds: e('CONSENT_STATE_TTL_SECONDS') ?? '900',
+    sync: {
+      // Well under the Consumption plan's 10-minute limit, leaving room for the last page and the checkpoint.
+      timeBudgetSeconds: e('SYNC_TIME_BUDGET_SECONDS') ?? '240',
+      checkpointEveryPages: e('SYNC_CHECKPOINT_PAGES') ?? '10',
+      maxDeliveryCount: e('SYNC_MAX_DELIVERY_COUNT') ?? '10',
+    },
     auth: e('AUTH_JWKS_FILE')
       ? { keys: 'jwks-file', issuer: e('AUTH_ISSUER'), audience: e('AUTH_AUDIENCE'), jwksFile: e('AUTH_JWKS_FILE') }
       : { keys: 'jwks-url', issuer: e('AUTH_ISSUER'), audience: e('AUTH_AUDIENCE'), jwksUrl: e('AUTH_JWKS_URL') },

@@ -9,3 +9,6 @@ export { entraStatus } from './entra-status.http';
 export { entraSettingsPatch } from './entra-settings-patch.http';
 export { entraDisconnect } from './entra-disconnect.http';
 export { notificationsSend } from './notifications-send.queue';
+export { entraSync } from './entra-sync.http';
+export { entraSyncRunsList, entraSyncRunGet } from './entra-sync-runs.http';
+export { syncJobs } from './sync-jobs.queue';

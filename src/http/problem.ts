@@ -19,6 +19,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   consent_declined: 400,
   consent_failed: 400,
   consent_revoked: 409,
+  directory_delta_reset: 502,
+  directory_throttled: 503,
+  directory_invalid_response: 502,
   dependency_unavailable: 503,
   configuration_invalid: 500,
   internal_error: 500,
@@ -35,6 +38,7 @@ const TITLE_BY_STATUS: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 

@@ -148,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const broker = new InProcessBroker({ stateFile: join(dataDir, 'queues.json'), log, ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}) });
     closers.push(() => broker.close());
-    const services = await createServices(config, { inProcessQueue: broker });
+    const services = await createServices(config, { inProcessQueue: broker, log });
     installServices(services);
 
     const localHost: LocalHost = await startLocalHost({

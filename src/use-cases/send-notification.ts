@@ -1,8 +1,10 @@
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { AppError } from '../domain/app-error';
+import { RenderedEmail } from '../domain/emails/html';
 import { renderIntegrationConnectedEmail } from '../domain/emails/integration-connected.email';
-import { NotificationMessageSchema } from '../domain/notification-message';
+import { renderConsentRevokedEmail, renderDeactivationsHeldEmail, renderNewPendingUsersEmail } from '../domain/emails/sync-emails';
+import { NotificationMessage, NotificationMessageSchema } from '../domain/notification-message';
 import { fieldProblems } from '../http/request';
 
 /**
@@ -18,7 +20,20 @@ export async function sendNotification(services: Pick<Services, 'mailer' | 'conf
     throw new AppError('validation_failed', 'Invalid notification message.', { errors: fieldProblems(parsed.error) });
   }
   const message = parsed.data;
-  const email = renderIntegrationConnectedEmail(message, services.config.adminUiUrl);
+  const email = render(message, services.config.adminUiUrl);
   await services.mailer.send({ to: message.to, ...email, idempotencyKey: messageId });
   log.info('notification.sent', { messageId, kind: message.kind, companyId: message.companyId, recipients: message.to.length });
+}
+
+function render(message: NotificationMessage, adminUiUrl: string): RenderedEmail {
+  switch (message.kind) {
+    case 'integration-connected':
+      return renderIntegrationConnectedEmail(message, adminUiUrl);
+    case 'new-pending-users':
+      return renderNewPendingUsersEmail(message, adminUiUrl);
+    case 'consent-revoked':
+      return renderConsentRevokedEmail(message, adminUiUrl);
+    case 'deactivations-held':
+      return renderDeactivationsHeldEmail(message, adminUiUrl);
+  }
 }

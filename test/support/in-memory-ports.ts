@@ -10,6 +10,12 @@ import { Mailer, OutgoingMail } from '../../src/ports/mailer.port';
 import { SecretName, SecretStore } from '../../src/ports/secret-store.port';
 import { Page, SyncRunStore } from '../../src/ports/sync-run-store.port';
 import { UserCounts, UserCountsReader } from '../../src/ports/user-counts.port';
+import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
+import { SymbolUser } from '../../src/domain/symbol-user';
+import { SyncState } from '../../src/domain/sync-state';
+import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../src/ports/directory-user-store.port';
+import { SymbolUserStore } from '../../src/ports/symbol-user-store.port';
+import { SyncStateStore } from '../../src/ports/sync-state-store.port';
 
 /**
  * Honest in-memory fakes for handler tests: each obeys its port's contract (etags and
@@ -69,6 +75,13 @@ export class MemorySyncRunStore implements SyncRunStore {
   get(companyId: string, runId: string): Promise<SyncRun | null> {
     const found = this.runs.get(`${companyId}/${runId}`);
     return Promise.resolve(found ? clone(found) : null);
+  }
+
+  update(run: SyncRun): Promise<SyncRun> {
+    const key = `${run.companyId}/${run.runId}`;
+    if (!this.runs.has(key)) return Promise.reject(new AppError('not_found', 'no run'));
+    this.runs.set(key, clone(run));
+    return Promise.resolve(clone(run));
   }
 
   list(companyId: string, options: { limit: number; cursor: string | null }): Promise<Page<SyncRun>> {
@@ -138,5 +151,113 @@ export class TestClock {
 
   advance(ms: number): void {
     this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export class MemoryDirectoryUserStore implements DirectoryUserStore {
+  readonly docs = new Map<string, Versioned<DirectoryUserRecord>>();
+  private key = (companyId: string, id: string) => `${companyId}/${id}`;
+
+  getMany(companyId: string, ids: readonly string[]): Promise<Map<string, Versioned<DirectoryUserRecord>>> {
+    const out = new Map<string, Versioned<DirectoryUserRecord>>();
+    for (const id of ids) {
+      const found = this.docs.get(this.key(companyId, id));
+      if (found) out.set(id, clone(found));
+    }
+    return Promise.resolve(out);
+  }
+
+  write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]> {
+    return Promise.resolve(
+      writes.map((w): WriteOutcome => {
+        const id = w.op === 'put' ? w.record.id : w.id;
+        const key = this.key(companyId, id);
+        const current = this.docs.get(key);
+        if (w.op === 'mark_seen') {
+          if (current) this.docs.set(key, { value: { ...current.value, seenRound: w.roundId }, etag: randomUUID() });
+          return { id, ok: true };
+        }
+        const expected = w.expectedEtag;
+        if ((expected === null && current) || (expected !== null && current?.etag !== expected)) return { id, ok: false, reason: 'conflict' };
+        if (w.op === 'delete') this.docs.delete(key);
+        else this.docs.set(key, { value: clone(w.record), etag: randomUUID() });
+        return { id, ok: true };
+      }),
+    );
+  }
+
+  private page(items: Array<Versioned<DirectoryUserRecord>>, options: { limit: number; cursor: string | null }): Page<Versioned<DirectoryUserRecord>> {
+    const start = options.cursor ? Number(options.cursor) : 0;
+    return { items: clone(items.slice(start, start + options.limit)), nextCursor: start + options.limit < items.length ? String(start + options.limit) : null };
+  }
+
+  private of(companyId: string): Array<Versioned<DirectoryUserRecord>> {
+    return [...this.docs.values()].filter((d) => d.value.companyId === companyId);
+  }
+
+  listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    return Promise.resolve(this.page(this.of(companyId).filter((d) => d.value.seenRound !== roundId), options));
+  }
+
+  listPendingRemovals(companyId: string, runId: string | null, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    return Promise.resolve(this.page(this.of(companyId).filter((d) => d.value.pendingRemoval !== null && (runId === null || d.value.pendingRemoval.runId === runId)), options));
+  }
+
+  countSynced(companyId: string): Promise<number> {
+    return Promise.resolve(this.of(companyId).filter((d) => d.value.status !== 'approved' || d.value.deactivated === null).length);
+  }
+
+  countActiveApproved(companyId: string): Promise<number> {
+    return Promise.resolve(this.of(companyId).filter((d) => d.value.status === 'approved' && d.value.deactivated === null).length);
+  }
+}
+
+export class MemorySyncStateStore implements SyncStateStore {
+  readonly docs = new Map<string, Versioned<SyncState>>();
+
+  get(companyId: string): Promise<Versioned<SyncState> | null> {
+    const found = this.docs.get(companyId);
+    return Promise.resolve(found ? clone(found) : null);
+  }
+
+  save(state: SyncState, expectedEtag: string | null): Promise<Versioned<SyncState>> {
+    const current = this.docs.get(state.companyId);
+    if (expectedEtag === null && current) return Promise.reject(new AppError('conflict', 'exists'));
+    if (expectedEtag !== null && current?.etag !== expectedEtag) return Promise.reject(new AppError('precondition_failed', 'stale'));
+    const saved = { value: clone(state), etag: randomUUID() };
+    this.docs.set(state.companyId, saved);
+    return Promise.resolve(clone(saved));
+  }
+}
+
+export class MemorySymbolUserStore implements SymbolUserStore {
+  readonly docs = new Map<string, Versioned<SymbolUser>>();
+
+  get(companyId: string, id: string): Promise<Versioned<SymbolUser> | null> {
+    const found = this.docs.get(`${companyId}/${id}`);
+    return Promise.resolve(found ? clone(found) : null);
+  }
+
+  findByEmailKeys(companyId: string, emailKeys: readonly string[]): Promise<Array<Versioned<SymbolUser>>> {
+    const keys = new Set(emailKeys);
+    return Promise.resolve(clone([...this.docs.values()].filter((d) => d.value.companyId === companyId && keys.has(d.value.emailKey))));
+  }
+
+  save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>> {
+    const key = `${user.companyId}/${user.id}`;
+    const current = this.docs.get(key);
+    if (expectedEtag === null && current) return Promise.reject(new AppError('conflict', 'exists'));
+    if (expectedEtag !== null && current?.etag !== expectedEtag) return Promise.reject(new AppError('precondition_failed', 'stale'));
+    const clash = [...this.docs.values()].some((d) => d.value.companyId === user.companyId && d.value.id !== user.id && d.value.emailKey === user.emailKey);
+    if (clash) return Promise.reject(new AppError('conflict', 'e-mail taken'));
+    const saved = { value: clone(user), etag: randomUUID() };
+    this.docs.set(key, saved);
+    return Promise.resolve(clone(saved));
+  }
+
+  list(companyId: string, options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null }): Promise<Page<SymbolUser>> {
+    const all = [...this.docs.values()].map((d) => d.value).filter((u) => u.companyId === companyId && (options.status === null || u.status === options.status));
+    const start = options.cursor ? Number(options.cursor) : 0;
+    return Promise.resolve({ items: clone(all.slice(start, start + options.limit)), nextCursor: start + options.limit < all.length ? String(start + options.limit) : null });
   }
 }

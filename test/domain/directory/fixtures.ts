@@ -81,7 +81,7 @@ export function stored(...records: DirectoryUserRecord[]): Map<string, StoredRec
   return new Map(records.map((r) => [r.id, { record: r, etag: `etag-${r.id}` }]));
 }
 
-export function ctx(overrides: Partial<DiffContext> & { settings?: Partial<IntegrationSettings> } = {}): DiffContext {
+export function ctx(overrides: Omit<Partial<DiffContext>, 'settings'> & { settings?: Partial<IntegrationSettings> } = {}): DiffContext {
   const { settings, ...rest } = overrides;
   return {
     companyId: 'acme',

@@ -1,0 +1,40 @@
+import { Services } from '../app/services';
+import { AppError } from '../domain/app-error';
+import { isLive } from '../domain/integration';
+import { SyncMode, SyncTrigger } from '../domain/sync-job';
+import { queuedRun, SyncRun } from '../domain/sync-run';
+import { enqueueSyncRun, lastSyncOf } from './enqueue-sync';
+import { updateIntegration } from './integration-updates';
+
+export interface RequestSyncResult {
+  runId: string;
+  /** True when a run was already queued and this request joined it instead of adding another. */
+  coalesced: boolean;
+  mode: SyncMode;
+}
+
+/**
+ * Queues a sync for a connected company. While a run is still queued, further requests join it
+ * (a full request upgrades nothing that is already full; a full request while a delta run waits
+ * queues the full one). The integration's etag makes concurrent clicks agree on one run.
+ */
+type Decision = { kind: 'not_connected' } | { kind: 'coalesced'; runId: string; mode: SyncMode } | { kind: 'queued'; run: SyncRun };
+
+export async function requestSync(services: Pick<Services, 'integrations' | 'clock' | 'ids' | 'syncRuns' | 'queue'>, input: { companyId: string; full: boolean; trigger: SyncTrigger }): Promise<RequestSyncResult> {
+  const { result } = await updateIntegration<Decision>(services, input.companyId, (current, nowIso) => {
+    if (!isLive(current) || !current.connectionId) return { next: null, result: { kind: 'not_connected' } };
+    const queued = current.lastSync?.status === 'queued' ? current.lastSync : null;
+    if (queued && (queued.mode === 'full' || !input.full)) return { next: null, result: { kind: 'coalesced', runId: queued.runId, mode: queued.mode } };
+    const run = queuedRun({ runId: services.ids.uuid(), companyId: current.companyId, connectionId: current.connectionId, trigger: input.trigger, mode: input.full ? 'full' : 'delta', nowIso });
+    return { next: { ...current, lastSync: lastSyncOf(run), updatedAt: nowIso }, result: { kind: 'queued', run } };
+  });
+  if (result.kind === 'not_connected') throw new AppError('not_connected', `Company ${input.companyId} has no connected Entra ID integration.`);
+  if (result.kind === 'coalesced') {
+    // Re-send the queued run's message: a duplicate if it is on the queue, a repair if it never got there.
+    const run: SyncRun | null = await services.syncRuns.get(input.companyId, result.runId);
+    if (run?.status === 'queued') await enqueueSyncRun(services, run);
+    return { runId: result.runId, coalesced: true, mode: result.mode };
+  }
+  await enqueueSyncRun(services, result.run);
+  return { runId: result.run.runId, coalesced: false, mode: result.run.mode };
+}
