@@ -10,14 +10,61 @@ param databaseName string
 // Partition key version 2 (large keys), as the app's own schema declares. `ttlPerItem` sets the
 // container default TTL to -1: TTL is on, nothing expires unless an item carries its own `ttl`
 // (consent nonces and sync runs do). Without a container default, per-item `ttl` is ignored.
+// `extra` holds the rest of a container's definition. All of this must match COSMOS_CONTAINERS in
+// src/adapters/cosmos/cosmos-schema.ts.
+//
+// symbol-users: a unique key on `/emailKey` (one user per lower-cased e-mail address per company;
+// unique keys are enforced per logical partition and can only be set when a container is
+// created), and a composite index (createdAt ASC, id ASC) for the list's two-property ORDER BY.
+// An indexing policy replaces the default one, so the default's parts are spelled out around it.
+var symbolUsersExtra = {
+  uniqueKeyPolicy: {
+    uniqueKeys: [
+      {
+        paths: [
+          '/emailKey'
+        ]
+      }
+    ]
+  }
+  indexingPolicy: {
+    indexingMode: 'consistent'
+    automatic: true
+    includedPaths: [
+      {
+        path: '/*'
+      }
+    ]
+    excludedPaths: [
+      {
+        path: '/"_etag"/?'
+      }
+    ]
+    compositeIndexes: [
+      [
+        {
+          path: '/createdAt'
+          order: 'ascending'
+        }
+        {
+          path: '/id'
+          order: 'ascending'
+        }
+      ]
+    ]
+  }
+}
+
 var containers = [
-  { name: 'integrations', partitionKeyPath: '/companyId', ttlPerItem: false }
-  { name: 'consent-nonces', partitionKeyPath: '/companyId', ttlPerItem: true }
-  { name: 'sync-runs', partitionKeyPath: '/companyId', ttlPerItem: true }
-  { name: 'directory-users', partitionKeyPath: '/companyId', ttlPerItem: false }
-  { name: 'symbol-users', partitionKeyPath: '/companyId', ttlPerItem: false }
+  { name: 'integrations', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
+  { name: 'consent-nonces', partitionKeyPath: '/companyId', ttlPerItem: true, extra: {} }
+  { name: 'sync-runs', partitionKeyPath: '/companyId', ttlPerItem: true, extra: {} }
+  { name: 'directory-users', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
+  { name: 'symbol-users', partitionKeyPath: '/companyId', ttlPerItem: false, extra: symbolUsersExtra }
+  // One document per company: the delta cursor and the sync round in progress.
+  { name: 'sync-state', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
   // Looked up by Graph subscription id when a change notification arrives (no company known yet).
-  { name: 'graph-subscriptions', partitionKeyPath: '/id', ttlPerItem: false }
+  { name: 'graph-subscriptions', partitionKeyPath: '/id', ttlPerItem: false, extra: {} }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
@@ -82,7 +129,8 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
             version: 2
           }
         },
-        container.ttlPerItem ? { defaultTtl: -1 } : {}
+        container.ttlPerItem ? { defaultTtl: -1 } : {},
+        container.extra
       )
     }
   }

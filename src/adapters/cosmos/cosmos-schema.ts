@@ -1,4 +1,4 @@
-import { ContainerDefinition, CosmosClient, Database, IndexingPolicy, PartitionKeyDefinitionVersion } from '@azure/cosmos';
+import { ContainerDefinition, CosmosClient, Database, IndexingPolicy, PartitionKeyDefinitionVersion, UniqueKeyPolicy } from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
 import { cosmosStatus } from './cosmos-documents';
 
@@ -12,6 +12,7 @@ export const CONSENT_NONCES_CONTAINER = 'consent-nonces';
 export const SYNC_RUNS_CONTAINER = 'sync-runs';
 export const DIRECTORY_USERS_CONTAINER = 'directory-users';
 export const SYMBOL_USERS_CONTAINER = 'symbol-users';
+export const SYNC_STATE_CONTAINER = 'sync-state';
 
 export const PARTITION_KEY_PATH = '/companyId';
 
@@ -31,17 +32,43 @@ export interface CosmosContainerDefinition extends ContainerDefinition {
   partitionKey: { paths: [string]; version: PartitionKeyDefinitionVersion };
   defaultTtl?: number;
   indexingPolicy?: IndexingPolicy;
+  uniqueKeyPolicy?: UniqueKeyPolicy;
 }
 
-function container(id: string, extra: Pick<CosmosContainerDefinition, 'defaultTtl' | 'indexingPolicy'> = {}): CosmosContainerDefinition {
+function container(id: string, extra: Pick<CosmosContainerDefinition, 'defaultTtl' | 'indexingPolicy' | 'uniqueKeyPolicy'> = {}): CosmosContainerDefinition {
   return { id, partitionKey: { paths: [PARTITION_KEY_PATH], version: PartitionKeyDefinitionVersion.V2 }, ...extra };
 }
 
 /**
- * Indexing stays on the defaults (every path range-indexed, consistent). The sync-run history
- * query (`WHERE c.companyId = @companyId ORDER BY c.queuedAt DESC`) orders by a single property
- * inside one partition, which the default range index serves; composite indexes are only needed
- * for ORDER BY over two or more properties.
+ * The Symbol-user list orders by two properties (`ORDER BY c.createdAt ASC, c.id ASC`, with or
+ * without a `status` filter), which Cosmos serves only from a composite index. Setting an indexing
+ * policy replaces the default one, so the default's parts are spelled out: consistent, automatic,
+ * every path range-indexed, `_etag` excluded.
+ */
+export const SYMBOL_USERS_INDEXING_POLICY: IndexingPolicy = {
+  indexingMode: 'consistent',
+  automatic: true,
+  includedPaths: [{ path: '/*' }],
+  excludedPaths: [{ path: '/"_etag"/?' }],
+  compositeIndexes: [
+    [
+      { path: '/createdAt', order: 'ascending' },
+      { path: '/id', order: 'ascending' },
+    ],
+  ],
+};
+
+/**
+ * One e-mail address per company: unique keys are enforced per logical partition, i.e. per
+ * company. A unique key can only be set when a container is created.
+ */
+export const SYMBOL_USERS_UNIQUE_KEYS: UniqueKeyPolicy = { uniqueKeys: [{ paths: ['/emailKey'] }] };
+
+/**
+ * Indexing stays on the defaults (every path range-indexed, consistent) except where noted. The
+ * other queries order by a single property inside one partition (sync runs by `queuedAt`,
+ * directory-user sweeps by `id`), which the default range index serves; composite indexes are
+ * only needed for ORDER BY over two or more properties.
  */
 export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   /** One document per company; id = companyId. Point reads only. */
@@ -50,16 +77,20 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(CONSENT_NONCES_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
   /** id = runId; each item carries `ttl` = SYNC_RUN_TTL_SECONDS. */
   container(SYNC_RUNS_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
-  /** id = Entra object id; `status`: pending | denied | approved | excluded | removed. */
+  /** id = Entra object id; `status`: pending | denied | approved | excluded. */
   container(DIRECTORY_USERS_CONTAINER),
-  /** Symbol's users of the company; `status`: active | inactive. */
-  container(SYMBOL_USERS_CONTAINER),
+  /** Symbol's users of the company, id = Symbol user id; `status`: active | inactive; `emailKey` unique. */
+  container(SYMBOL_USERS_CONTAINER, { uniqueKeyPolicy: SYMBOL_USERS_UNIQUE_KEYS, indexingPolicy: SYMBOL_USERS_INDEXING_POLICY }),
+  /** One document per company (the delta cursor and the round in progress); id = companyId. */
+  container(SYNC_STATE_CONTAINER),
 ];
 
 /**
  * Creates the database and every container if they do not exist yet; running it again (or from
  * two instances at once) is harmless. Existing containers are not altered, but one whose
- * partition key differs from ours is a configuration error the application cannot work with.
+ * partition key or unique keys differ from ours is a configuration error the application cannot
+ * work with (neither can be changed on an existing container). Indexing policies are not
+ * compared: a missing composite index shows up as a 400 on the query that needs it.
  *
  * With Entra ID (managed identity) auth, Cosmos's data-plane RBAC can read but not create
  * databases and containers: in Azure they are provisioned by the infrastructure templates, and
@@ -80,8 +111,22 @@ export async function ensureCosmosSchema(client: CosmosClient, databaseId: strin
         `Cosmos container '${definition.id}' in database '${databaseId}' is partitioned by ${JSON.stringify(paths)}, expected ["${PARTITION_KEY_PATH}"]`,
       );
     }
+    const uniqueKeys = uniqueKeySignature(resource?.uniqueKeyPolicy);
+    const expectedUniqueKeys = uniqueKeySignature(definition.uniqueKeyPolicy);
+    if (uniqueKeys !== expectedUniqueKeys) {
+      throw new AppError(
+        'configuration_invalid',
+        `Cosmos container '${definition.id}' in database '${databaseId}' has the unique keys ${uniqueKeys}, expected ${expectedUniqueKeys}. Unique keys cannot be changed on an existing container: recreate it (and move its data)`,
+      );
+    }
   }
   return database;
+}
+
+/** A comparable rendering of a unique key policy: each key's paths, keys in any order. */
+function uniqueKeySignature(policy: UniqueKeyPolicy | undefined): string {
+  const keys = (policy?.uniqueKeys ?? []).map((key) => JSON.stringify(key.paths));
+  return `[${keys.sort().join(',')}]`;
 }
 
 async function createOrRead<T>(what: string, createIfNotExists: () => Promise<T>, read: () => Promise<T>): Promise<T> {

@@ -2,15 +2,12 @@ import { Container, Database } from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
 import { SyncRun, SyncRunSchema } from '../../domain/sync-run';
 import { Page, SyncRunStore } from '../../ports/sync-run-store.port';
-import { assertWritable, cosmosStatus, isCosmosStatus, isStorableId, mapCosmosError, parseStoredDocument } from './cosmos-documents';
+import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredDocument } from './cosmos-documents';
+import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYNC_RUN_TTL_SECONDS, SYNC_RUNS_CONTAINER } from './cosmos-schema';
 
 /** Largest page the store serves; callers validate their own (smaller) limits first. */
 export const MAX_SYNC_RUN_PAGE_SIZE = 1000;
-/** Cosmos continuation tokens are small; anything far larger is not one of ours. */
-const MAX_CURSOR_LENGTH = 8192;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
 const LIST_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.queuedAt DESC';
 
 /** Sync-run history in `sync-runs`, id = runId; every run expires after SYNC_RUN_TTL_SECONDS. */
@@ -48,40 +45,36 @@ export class CosmosSyncRunStore implements SyncRunStore {
   }
 
   /**
+   * Replaces the stored run with this one (no etag: the sync worker is a run's only writer). The
+   * 90-day `ttl` is written again, so a run expires 90 days after its last update. A run that is
+   * not there (never created, or expired) is AppError 'not_found': update never creates.
+   */
+  async update(run: SyncRun): Promise<SyncRun> {
+    const value = assertWritable(SyncRunSchema, SYNC_RUNS_CONTAINER, run);
+    if (!isStorableId(value.runId) || !isStorableId(value.companyId)) throw new AppError('not_found', 'Cosmos replace sync run: not found');
+    try {
+      const response = await this.container.item(value.runId, value.companyId).replace({ ...value, id: value.runId, ttl: SYNC_RUN_TTL_SECONDS });
+      return this.parse(response.resource, value.runId);
+    } catch (error) {
+      return mapCosmosError(error, 'replace sync run');
+    }
+  }
+
+  /**
    * Newest first by `queuedAt` (ties in server order). The cursor is the Cosmos continuation
    * token, base64url-encoded so it is opaque and URL-safe. A page can hold fewer items than the
    * limit only at the end, but a non-null cursor may still lead to an empty last page.
    */
   async list(companyId: string, options: { limit: number; cursor: string | null }): Promise<Page<SyncRun>> {
-    const { limit } = options;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SYNC_RUN_PAGE_SIZE) {
-      throw new AppError('validation_failed', `limit must be an integer from 1 to ${MAX_SYNC_RUN_PAGE_SIZE}`, {
-        errors: [{ field: 'limit', message: `must be an integer from 1 to ${MAX_SYNC_RUN_PAGE_SIZE}` }],
-      });
-    }
-    let continuationToken = options.cursor === null ? undefined : decodeCursor(options.cursor);
-    const items: SyncRun[] = [];
-    // Cosmos may answer with short (even empty) pages before the end; keep asking until the page
-    // is full or the results end, resuming each time from the last continuation token.
-    do {
-      let page: { resources: unknown[]; continuationToken: string | undefined };
-      try {
-        page = await this.container.items
-          .query<unknown>(
-            { query: LIST_QUERY, parameters: [{ name: '@companyId', value: companyId }] },
-            { partitionKey: companyId, maxItemCount: limit - items.length, ...(continuationToken === undefined ? {} : { continuationToken }) },
-          )
-          .fetchNext();
-      } catch (error) {
-        if (options.cursor !== null && (cosmosStatus(error) === 400 || error instanceof SyntaxError)) {
-          throw new AppError('validation_failed', 'cursor is not valid', { cause: error, errors: [{ field: 'cursor', message: 'is not valid' }] });
-        }
-        return mapCosmosError(error, 'list sync runs');
-      }
-      for (const resource of page.resources) items.push(this.parse(resource));
-      continuationToken = page.continuationToken === undefined || page.continuationToken === '' ? undefined : page.continuationToken;
-    } while (items.length < limit && continuationToken !== undefined);
-    return { items, nextCursor: continuationToken === undefined ? null : encodeCursor(continuationToken) };
+    assertPageLimit(options.limit, MAX_SYNC_RUN_PAGE_SIZE);
+    return queryPage(
+      this.container,
+      { query: LIST_QUERY, parameters: [{ name: '@companyId', value: companyId }] },
+      companyId,
+      options,
+      (resource) => this.parse(resource),
+      'list sync runs',
+    );
   }
 
   private parse(resource: unknown, runId?: string): SyncRun {
@@ -89,21 +82,5 @@ export class CosmosSyncRunStore implements SyncRunStore {
   }
 }
 
-export function encodeCursor(continuationToken: string): string {
-  return Buffer.from(continuationToken, 'utf8').toString('base64url');
-}
-
-/**
- * Accepts only what encodeCursor produces: canonical base64url of non-empty UTF-8 text without
- * control characters. Whether Cosmos accepts the token inside is Cosmos's call (a 400 from it
- * becomes 'validation_failed' too).
- */
-export function decodeCursor(cursor: string): string {
-  const invalid = () => new AppError('validation_failed', 'cursor is not valid', { errors: [{ field: 'cursor', message: 'is not valid' }] });
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalid();
-  const token = Buffer.from(cursor, 'base64url').toString('utf8');
-  // Re-encoding catches non-canonical padding bits and bytes that are not valid UTF-8.
-  // eslint-disable-next-line no-control-regex
-  if (token.length === 0 || encodeCursor(token) !== cursor || /[\u0000-\u001f\u007f]/.test(token)) throw invalid();
-  return token;
-}
+// The cursor encoding lives with the shared paging helpers; re-exported for existing importers.
+export { decodeCursor, encodeCursor } from './cosmos-paging';

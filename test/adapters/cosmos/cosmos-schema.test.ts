@@ -9,6 +9,7 @@ import {
   PARTITION_KEY_PATH,
   SYMBOL_USERS_CONTAINER,
   SYNC_RUNS_CONTAINER,
+  SYNC_STATE_CONTAINER,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from './app-error-helpers';
@@ -31,12 +32,20 @@ describe('ensureCosmosSchema', () => {
     const { resources } = await database.containers.readAll().fetchAll();
     const byId = new Map(resources.map((c) => [c.id, c]));
     expect([...byId.keys()].sort()).toEqual(
-      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER].sort(),
+      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, SYNC_STATE_CONTAINER].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([PARTITION_KEY_PATH]);
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
+    expect(byId.get(SYMBOL_USERS_CONTAINER)?.uniqueKeyPolicy).toEqual({ uniqueKeys: [{ paths: ['/emailKey'] }] });
+    expect(byId.get(SYMBOL_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/createdAt', order: 'ascending' },
+        { path: '/id', order: 'ascending' },
+      ],
+    ]);
+    expect(byId.get(DIRECTORY_USERS_CONTAINER)?.uniqueKeyPolicy?.uniqueKeys ?? []).toEqual([]);
   });
 
   it('is harmless to run again, also concurrently: nothing is lost or duplicated', async () => {
@@ -62,6 +71,15 @@ describe('ensureCosmosSchema', () => {
     const error = await rejection(ensureCosmosSchema(client, 'test-schema-mismatch'));
     expect(error.code).toBe('configuration_invalid');
     expect(error.message).toContain(SYNC_RUNS_CONTAINER);
+  });
+
+  it('refuses a database whose symbol-users container lacks the unique e-mail key (it cannot be added later)', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'test-schema-unique-keys' });
+    await database.containers.createIfNotExists({ id: SYMBOL_USERS_CONTAINER, partitionKey: { paths: [PARTITION_KEY_PATH] } });
+    const error = await rejection(ensureCosmosSchema(client, 'test-schema-unique-keys'));
+    expect(error.code).toBe('configuration_invalid');
+    expect(error.message).toContain(SYMBOL_USERS_CONTAINER);
+    expect(error.message).toContain('/emailKey');
   });
 });
 

@@ -56,6 +56,52 @@ describe('CosmosSyncRunStore', () => {
     await expect(store.get(COMPANY, 'a?b')).resolves.toBeNull();
   });
 
+  describe('update', () => {
+    it('replaces the run, keeps its 90-day ttl and returns what was stored', async () => {
+      const created = await store.create(run(COMPANY, 'run-updated', '2024-05-01T10:00:00.000Z'));
+      const finished: SyncRun = {
+        ...created,
+        status: 'succeeded',
+        startedAt: '2024-05-01T10:00:01.000Z',
+        finishedAt: '2024-05-01T10:02:00.000Z',
+        counts: { ...created.counts, scanned: 120, newPending: 3, unchanged: 117, removed: 1, invalid: 2, held: 4 },
+        pages: 2,
+        invocations: 3,
+        durationMs: 119_000,
+      };
+      await expect(store.update(finished)).resolves.toEqual(finished);
+      await expect(store.get(COMPANY, 'run-updated')).resolves.toEqual(finished);
+      const { resource } = await env.database.container(SYNC_RUNS_CONTAINER).item('run-updated', COMPANY).read<{ ttl: number }>();
+      expect(resource?.ttl).toBe(SYNC_RUN_TTL_SECONDS);
+    });
+
+    it('fills the defaults of runs stored before pages, invocations and durationMs existed', async () => {
+      const legacy: Record<string, unknown> = { ...run(COMPANY, 'run-legacy', '2024-05-01T10:00:00.000Z') };
+      delete legacy.pages;
+      delete legacy.invocations;
+      delete legacy.durationMs;
+      await env.database.container(SYNC_RUNS_CONTAINER).items.create({ ...legacy, id: 'run-legacy', ttl: SYNC_RUN_TTL_SECONDS });
+      const read = await store.get(COMPANY, 'run-legacy');
+      expect(read).toMatchObject({ pages: 0, invocations: 0, durationMs: null });
+      await expect(store.update({ ...read!, status: 'running', invocations: 1 })).resolves.toMatchObject({ status: 'running', invocations: 1, pages: 0 });
+    });
+
+    it('never creates: a run that is not there is AppError not_found, also in another company', async () => {
+      expect((await rejection(store.update(run(COMPANY, 'run-never-created', '2024-05-01T10:00:00.000Z')))).code).toBe('not_found');
+      await store.create(run(COMPANY, 'run-company-bound', '2024-05-01T10:00:00.000Z'));
+      expect((await rejection(store.update(run(OTHER_COMPANY, 'run-company-bound', '2024-05-01T10:00:00.000Z')))).code).toBe('not_found');
+      await expect(store.get(OTHER_COMPANY, 'run-company-bound')).resolves.toBeNull();
+      expect((await rejection(store.update(run(COMPANY, 'a/b', '2024-05-01T10:00:00.000Z')))).code).toBe('not_found');
+    });
+
+    it('refuses to write a run that breaks the schema, leaving the stored one alone', async () => {
+      const created = await store.create(run(COMPANY, 'run-bad-update', '2024-05-01T10:00:00.000Z'));
+      const bad = { ...created, counts: { ...created.counts, scanned: -5 } };
+      expect((await rejection(store.update(bad))).code).toBe('internal_error');
+      await expect(store.get(COMPANY, 'run-bad-update')).resolves.toEqual(created);
+    });
+  });
+
   describe('list', () => {
     const company = 'paging-co';
     // Inserted out of order; two share a queuedAt to exercise ties across page boundaries.

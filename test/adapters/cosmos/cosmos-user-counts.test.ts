@@ -33,7 +33,8 @@ beforeAll(async () => {
   for (const [companyId, status, count] of symbolStatuses) {
     for (let i = 0; i < count; i += 1) {
       n += 1;
-      await symbol.items.create({ id: `symbol-${n}`, companyId, status });
+      // emailKey is unique per company in symbol-users (a missing one counts as one shared value).
+      await symbol.items.create({ id: `symbol-${n}`, companyId, status, emailKey: `user-${n}@example.com` });
     }
   }
 });
