@@ -22,6 +22,10 @@ export const SyncRoundSchema = z
     counts: SyncCountsSchema,
     /** Display names of a few new pending users, for the e-mail. */
     newPendingSample: z.array(z.string().max(256)).max(10),
+    /** Whether users not seen by this (full) round must be swept afterwards. */
+    sweep: z.boolean().default(true),
+    /** Records this round marked for removal (they go through the deletion guard at the end). */
+    removalsFlagged: z.number().int().min(0).default(0),
     startedAt: IsoDate,
     checkpointedAt: IsoDate,
   })
@@ -36,6 +40,13 @@ export const SyncStateSchema = z
     /** Persisted only after every change it covers is written (at-least-once). */
     deltaLink: z.string().max(8192).nullable(),
     lastFullRoundAt: IsoDate.nullable(),
+    /**
+     * Whether records may still carry a pending removal (held by the deletion guard): then every
+     * run's end looks for them; otherwise it only looks when the run itself flagged some.
+     */
+    removalsOutstanding: z.boolean().default(false),
+    /** The company was connected to another tenant before: its records must be swept once. */
+    replacedConnection: z.boolean().default(false),
     round: SyncRoundSchema.nullable(),
     updatedAt: IsoDate,
   })

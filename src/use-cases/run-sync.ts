@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { AppError, isAppError } from '../domain/app-error';
 import { parseDeltaItem } from '../domain/directory/delta-item';
+import { attributesHash } from '../domain/directory/fingerprint-hash';
 import { addressesOf } from '../domain/directory/classification';
 import { DirectoryUserRecord } from '../domain/directory/directory-user';
 import { applyRemoval, Decision, deletionGuardHolds, DiffContext, diffPage, StoredRecord } from '../domain/directory/sync-diff';
@@ -33,7 +33,7 @@ export interface DeliveryInfo {
 
 export type SyncOutcome = 'succeeded' | 'held' | 'failed' | 'continued' | 'skipped';
 
-const hash = (text: string) => createHash('sha256').update(text).digest('base64url');
+const hash = attributesHash;
 const SWEEP_PAGE = 200;
 const MAX_CONFLICT_ROUNDS = 3;
 
@@ -91,7 +91,7 @@ export async function runSync(services: Services, body: unknown, delivery: Deliv
         if (isAppError(error, 'directory_delta_reset') && link !== null) {
           // Delta state expired or reset: a full round, then a sweep of users it did not return.
           log.warn('sync.delta_reset', { companyId, runId: run.runId });
-          round = { ...round, mode: 'full', roundId: services.ids.uuid(), nextLink: null, deltaLink: null };
+          round = { ...round, mode: 'full', roundId: services.ids.uuid(), nextLink: null, deltaLink: null, sweep: true };
           stateV = await saveState(services, { ...stateV.value, deltaLink: null, round, updatedAt: iso(now()) }, stateV.etag);
           continue;
         }
@@ -102,6 +102,7 @@ export async function runSync(services: Services, body: unknown, delivery: Deliv
         ...round,
         counts: addCounts(round.counts, result.counts),
         newPendingSample: [...round.newPendingSample, ...result.newPending].slice(0, 10),
+        removalsFlagged: round.removalsFlagged + result.removalsFlagged,
         nextLink: page.nextLink,
         deltaLink: page.deltaLink ?? round.deltaLink,
         pagesDone: page.nextLink === null,
@@ -113,17 +114,18 @@ export async function runSync(services: Services, body: unknown, delivery: Deliv
     }
 
     // All pages read. A full round sweeps users it did not see (deleted while the delta state was lost).
-    if (round.mode === 'full') {
+    if (round.mode === 'full' && round.sweep) {
       const swept = await sweepUnseen(services, companyId, round, run.runId, now, deadline);
-      round = { ...round, counts: addCounts(round.counts, swept.counts) };
+      round = { ...round, counts: addCounts(round.counts, swept.counts), removalsFlagged: round.removalsFlagged + swept.flagged };
       if (!swept.done) return await continueLater(services, job, run, checkpoint, log);
     }
 
-    const removals = await settleRemovals(services, integration, now);
+    const mayHaveRemovals = round.removalsFlagged > 0 || stateV.value.removalsOutstanding;
+    const removals = mayHaveRemovals ? await settleRemovals(services, integration, now) : { counts: {}, held: 0, activeSynced: 0 };
     round = { ...round, counts: addCounts(round.counts, removals.counts) };
 
     // Only now, with every change it covers written, does the deltaLink move on.
-    stateV = await saveState(services, { ...stateV.value, deltaLink: round.deltaLink, round: null, lastFullRoundAt: round.mode === 'full' ? iso(now()) : stateV.value.lastFullRoundAt, updatedAt: iso(now()) }, stateV.etag);
+    stateV = await saveState(services, { ...stateV.value, deltaLink: round.deltaLink, round: null, removalsOutstanding: removals.held > 0, replacedConnection: false, lastFullRoundAt: round.mode === 'full' ? iso(now()) : stateV.value.lastFullRoundAt, updatedAt: iso(now()) }, stateV.etag);
     run = { ...run, mode: round.mode, counts: round.counts, pages: round.pages };
     const status = removals.held > 0 ? 'held' : 'succeeded';
     run = await finishRun(services, run, status, null, now, started);
@@ -144,7 +146,7 @@ async function loadState(services: Services, companyId: string, connectionId: st
   const stored = await services.syncState.get(companyId);
   if (stored && stored.value.connectionId === connectionId) return stored;
   // First sync of this connection (or a new tenant): no delta cursor carries over.
-  const fresh: SyncState = { companyId, connectionId, deltaLink: null, lastFullRoundAt: null, round: null, updatedAt: iso(now()) };
+  const fresh: SyncState = { companyId, connectionId, deltaLink: null, lastFullRoundAt: null, removalsOutstanding: false, replacedConnection: stored !== null, round: null, updatedAt: iso(now()) };
   return saveState(services, fresh, stored?.etag ?? null);
 }
 
@@ -158,6 +160,8 @@ function startOrResumeRound(state: SyncState, job: SyncJob, services: Services, 
   if (current && (current.runId === job.runId || !(job.mode === 'full' && current.mode === 'delta'))) return { ...current, runId: job.runId };
   const mode = job.mode === 'full' || state.deltaLink === null ? 'full' : 'delta';
   const at = iso(now());
+  // The very first import of a company has nothing to sweep (and the sweep's query is not free).
+  const firstImport = state.deltaLink === null && state.lastFullRoundAt === null && !state.replacedConnection;
   return {
     runId: job.runId,
     roundId: services.ids.uuid(),
@@ -168,6 +172,8 @@ function startOrResumeRound(state: SyncState, job: SyncJob, services: Services, 
     pages: 0,
     counts: { scanned: 0, newPending: 0, autoApproved: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, removed: 0, invalid: 0, held: 0 },
     newPendingSample: [],
+    sweep: !firstImport,
+    removalsFlagged: 0,
     startedAt: at,
     checkpointedAt: at,
   };
@@ -182,8 +188,9 @@ async function applyPage(
   rawItems: unknown[],
   log: Logger,
   now: () => number,
-): Promise<{ counts: Partial<SyncCounts>; newPending: string[] }> {
+): Promise<{ counts: Partial<SyncCounts>; newPending: string[]; removalsFlagged: number }> {
   const companyId = integration.companyId;
+  let removalsFlagged = 0;
   const items = rawItems.map(parseDeltaItem);
   const counts: Partial<SyncCounts> = { scanned: items.length };
   const bump = (name: keyof SyncCounts) => {
@@ -229,6 +236,7 @@ async function applyPage(
     for (const [id, decision] of byId) {
       if (conflicted.has(id)) continue;
       if (decision.kind === 'put') {
+        if (decision.record.pendingRemoval) removalsFlagged++;
         if (decision.counter) bump(decision.counter);
         if (decision.counter === 'newPending' && decision.record.status === 'pending') newPending.push(decision.record.attributes.displayName ?? decision.record.attributes.mail ?? id);
       } else if (decision.kind === 'delete') bump('removed');
@@ -240,7 +248,7 @@ async function applyPage(
     if (conflicted.size > 0) log.warn('sync.write_conflicts', { companyId, runId, conflicts: conflicted.size, attempt });
   }
   if (toDecide.length > 0) throw new AppError('dependency_unavailable', `${toDecide.length} users kept changing during the sync; the page will be retried.`);
-  return { counts, newPending };
+  return { counts, newPending, removalsFlagged };
 }
 
 async function symbolEmailsFor(services: Services, integration: Integration, items: ReturnType<typeof parseDeltaItem>[], stored: ReadonlyMap<string, StoredRecord>): Promise<Set<string>> {
@@ -277,10 +285,11 @@ async function applyEffect(services: Services, decision: Extract<Decision, { kin
 }
 
 /** After a full round: users not returned by it are gone from the directory. */
-async function sweepUnseen(services: Services, companyId: string, round: SyncRound, runId: string, now: () => number, deadline: number): Promise<{ counts: Partial<SyncCounts>; done: boolean }> {
+async function sweepUnseen(services: Services, companyId: string, round: SyncRound, runId: string, now: () => number, deadline: number): Promise<{ counts: Partial<SyncCounts>; done: boolean; flagged: number }> {
   const counts: Partial<SyncCounts> = {};
+  let flagged = 0;
   for (;;) {
-    if (now() >= deadline) return { counts, done: false };
+    if (now() >= deadline) return { counts, done: false, flagged };
     // Always the first page: what was handled no longer matches, so the query shrinks as we go.
     const page = await services.directoryUsers.listNotSeenIn(companyId, round.roundId, { limit: SWEEP_PAGE, cursor: null });
     const writes: DirectoryUserWrite[] = [];
@@ -288,13 +297,14 @@ async function sweepUnseen(services: Services, companyId: string, round: SyncRou
       if (record.status === 'pending' || record.status === 'excluded') writes.push({ op: 'delete', id: record.id, expectedEtag: etag });
       else if (record.status === 'approved' && !record.deactivated && !record.pendingRemoval) {
         writes.push({ op: 'put', record: { ...record, seenRound: round.roundId, pendingRemoval: { reason: 'not_seen', runId, detectedAt: iso(now()) } }, expectedEtag: etag });
+        flagged++;
       } else writes.push({ op: 'mark_seen', id: record.id, roundId: round.roundId });
     }
     if (writes.length > 0) {
       const outcomes = await services.directoryUsers.write(companyId, writes);
       counts.removed = (counts.removed ?? 0) + outcomes.filter((o, i) => o.ok && writes[i]?.op === 'delete').length;
     }
-    if (page.items.length < SWEEP_PAGE) return { counts, done: true };
+    if (page.items.length < SWEEP_PAGE) return { counts, done: true, flagged };
   }
 }
 

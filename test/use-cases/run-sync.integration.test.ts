@@ -164,7 +164,7 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const real = h.services.directory;
     const slow: DirectoryClient = {
       deltaPage: async (t, l) => {
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 300));
         return real.deltaPage(t, l);
       },
     };

@@ -22,7 +22,7 @@ export const BULK_CHUNK_SIZE = 100;
  * creates 90–200 ms (32 in flight). Bulk pays off in fewer requests and the SDK's congestion
  * control on big writes (a full round's pages).
  */
-export const DEFAULT_BULK_THRESHOLD = 100;
+export const DEFAULT_BULK_THRESHOLD = 1000;
 /** Bulk calls in flight at once: chunks run side by side, since each takes a second anyway. */
 const BULK_CONCURRENCY = 4;
 /** Point reads (`getMany`) and point writes (small `write`s) in flight at once. */

@@ -19,14 +19,36 @@ export function mailboxAddress(attributes: DirectoryAttributes): string | null {
   return primary ? primary.slice(5).trim() : null;
 }
 
-function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+function patternSource(pattern: string): string {
+  return pattern
+    .toLowerCase()
+    .replace(/[.+?^${}()|[\]\\-]/g, '\\$&')
+    .replace(/\*/g, '.*');
+}
+
+// Settings change rarely and a sync classifies thousands of users with the same patterns:
+// one compiled alternation per pattern list (pure memoisation; bounded).
+const compiled = new Map<string, RegExp>();
+const byList = new WeakMap<readonly string[], RegExp>();
+
+function rolePattern(patterns: readonly string[]): RegExp {
+  const known = byList.get(patterns);
+  if (known) return known;
+  const key = patterns.join('\n');
+  let re = compiled.get(key);
+  if (!re) {
+    if (compiled.size > 100) compiled.clear();
+    re = patterns.length === 0 ? /(?!)/ : new RegExp(`^(?:${patterns.map(patternSource).join('|')})$`);
+    compiled.set(key, re);
+  }
+  byList.set(patterns, re);
+  return re;
 }
 
 export function isRoleAddress(address: string, patterns: readonly string[]): boolean {
-  const local = address.split('@')[0]?.toLowerCase() ?? '';
-  return patterns.some((pattern) => patternToRegExp(pattern.toLowerCase()).test(local));
+  const at = address.indexOf('@');
+  const local = (at === -1 ? address : address.slice(0, at)).toLowerCase();
+  return rolePattern(patterns).test(local);
 }
 
 export function classify(attributes: DirectoryAttributes, settings: Pick<IntegrationSettings, 'roleAddressPatterns'>): Flag[] {

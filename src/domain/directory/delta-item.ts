@@ -60,14 +60,69 @@ const STRING_FIELDS = [
   'creationType',
 ] as const;
 
+const TEXT_LIMITS: Record<(typeof STRING_FIELDS)[number], number> = {
+  userPrincipalName: 1024,
+  mail: 512,
+  givenName: 256,
+  surname: 256,
+  displayName: 256,
+  jobTitle: 256,
+  department: 256,
+  officeLocation: 256,
+  companyName: 256,
+  employeeId: 64,
+  mobilePhone: 64,
+  country: 128,
+  city: 128,
+  usageLocation: 8,
+  userType: 32,
+  creationType: 64,
+};
+
+function isStringList(value: unknown): boolean {
+  if (value === null) return true;
+  if (!Array.isArray(value) || value.length > 1000) return false;
+  for (const v of value) if (typeof v !== 'string' || v.length > 512) return false;
+  return true;
+}
+
+/**
+ * The same rules as RawUserSchema, checked by hand: a sync parses every user of the tenant, and
+ * this is several times cheaper than the schema. Anything it does not accept goes through the
+ * schema, which then decides (and explains).
+ */
+function looksValid(raw: unknown): raw is z.infer<typeof RawUserSchema> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const u = raw as Record<string, unknown>;
+  if (typeof u.id !== 'string' || u.id.length === 0 || u.id.length > 64) return false;
+  for (const field of STRING_FIELDS) {
+    const v = u[field];
+    if (v !== undefined && v !== null && (typeof v !== 'string' || v.length > TEXT_LIMITS[field])) return false;
+  }
+  if (u.otherMails !== undefined && !isStringList(u.otherMails)) return false;
+  if (u.proxyAddresses !== undefined && !isStringList(u.proxyAddresses)) return false;
+  if (u.accountEnabled !== undefined && u.accountEnabled !== null && typeof u.accountEnabled !== 'boolean') return false;
+  const licences = u.assignedLicenses;
+  if (licences !== undefined && licences !== null && (!Array.isArray(licences) || licences.length > 500 || licences.some((l) => typeof l !== 'object' || l === null))) return false;
+  const manager = u['manager@delta'];
+  if (manager !== undefined && (!Array.isArray(manager) || manager.length > 10 || manager.some((m) => typeof m !== 'object' || m === null || typeof (m as { id?: unknown }).id !== 'string' || ((m as { id: string }).id.length > 64)))) return false;
+  const removed = u['@removed'];
+  if (removed !== undefined && (typeof removed !== 'object' || removed === null || typeof (removed as { reason?: unknown }).reason !== 'string')) return false;
+  return true;
+}
+
 export function parseDeltaItem(raw: unknown): DeltaItem {
+  if (looksValid(raw)) return fromValid(raw);
   const parsed = RawUserSchema.safeParse(raw);
   if (!parsed.success) {
     const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id.slice(0, 64) : null;
     const issue = parsed.error.issues[0];
     return { kind: 'invalid', id, problem: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid user object' };
   }
-  const user = parsed.data;
+  return fromValid(parsed.data);
+}
+
+function fromValid(user: z.infer<typeof RawUserSchema>): DeltaItem {
   const id = user.id.toLowerCase();
   if (user['@removed']) {
     // `changed` = soft-deleted (restorable, comes back as a new user); `deleted` = gone for good.
@@ -76,7 +131,13 @@ export function parseDeltaItem(raw: unknown): DeltaItem {
   const changes: Partial<DirectoryAttributes> = {};
   for (const field of STRING_FIELDS) {
     const value = user[field];
-    if (value !== undefined) changes[field] = value === null || value.trim() === '' ? null : value.trim();
+    if (value === undefined) continue;
+    if (value === null) {
+      changes[field] = null;
+      continue;
+    }
+    const trimmed = value.trim();
+    changes[field] = trimmed === '' ? null : trimmed;
   }
   if (user.otherMails !== undefined) changes.otherMails = user.otherMails ?? [];
   if (user.proxyAddresses !== undefined) changes.proxyAddresses = user.proxyAddresses ?? [];
@@ -92,15 +153,62 @@ export function parseDeltaItem(raw: unknown): DeltaItem {
 
 /** Applies a delta's changes onto what is stored (absent = unchanged). */
 export function mergeAttributes(base: DirectoryAttributes, changes: Partial<DirectoryAttributes>): DirectoryAttributes {
-  const next: DirectoryAttributes = { ...base };
-  for (const [key, value] of Object.entries(changes) as Array<[keyof DirectoryAttributes, DirectoryAttributes[keyof DirectoryAttributes] | undefined]>) {
-    if (value !== undefined) (next as Record<keyof DirectoryAttributes, unknown>)[key] = value;
-  }
-  return next;
+  // `changes` never holds undefined values (parseDeltaItem only sets what the payload carried).
+  return { ...base, ...changes };
 }
 
-/** A stable text of the synced attributes; its hash decides "changed or not". */
+const FINGERPRINT_KEYS = [
+  'accountEnabled',
+  'city',
+  'companyName',
+  'country',
+  'creationType',
+  'department',
+  'displayName',
+  'employeeId',
+  'givenName',
+  'jobTitle',
+  'licensed',
+  'mail',
+  'managerId',
+  'mobilePhone',
+  'officeLocation',
+  'otherMails',
+  'proxyAddresses',
+  'surname',
+  'usageLocation',
+  'userPrincipalName',
+  'userType',
+] as const satisfies ReadonlyArray<keyof DirectoryAttributes>;
+
+// Every synced attribute must be part of the fingerprint, or its changes would go unnoticed.
+type Unfingerprinted = Exclude<keyof DirectoryAttributes, (typeof FINGERPRINT_KEYS)[number]>;
+export const FINGERPRINT_IS_COMPLETE: [Unfingerprinted] extends [never] ? true : false = true;
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two attribute sets are equal field by field (cheaper than hashing both). */
+export function sameAttributes(a: DirectoryAttributes, b: DirectoryAttributes): boolean {
+  for (const key of FINGERPRINT_KEYS) {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (Array.isArray(x) && Array.isArray(y) && sameList(x, y)) continue;
+    return false;
+  }
+  return true;
+}
+
+/** A stable text of the synced attributes (fixed key order). */
 export function attributesFingerprint(attributes: DirectoryAttributes): string {
-  const keys = Object.keys(attributes).sort() as Array<keyof DirectoryAttributes>;
-  return JSON.stringify(keys.map((k) => [k, attributes[k]]));
+  return JSON.stringify(FINGERPRINT_KEYS.map((k) => attributes[k]));
+}
+
+/** The synced attributes in the fingerprint's fixed order, for hashing without building text. */
+export function fingerprintValues(attributes: DirectoryAttributes): Array<DirectoryAttributes[keyof DirectoryAttributes]> {
+  return FINGERPRINT_KEYS.map((k) => attributes[k]);
 }

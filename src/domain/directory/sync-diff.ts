@@ -1,7 +1,7 @@
 import { IntegrationSettings } from '../integration-settings';
 import { SyncCounts } from '../sync-run';
 import { addressesOf, autoApproves, classify, isExcluded } from './classification';
-import { attributesFingerprint, DeltaItem, mergeAttributes } from './delta-item';
+import { DeltaItem, mergeAttributes, sameAttributes } from './delta-item';
 import { DirectoryAttributes, DirectoryUserRecord, EMPTY_ATTRIBUTES, RemovalReason } from './directory-user';
 
 /**
@@ -23,7 +23,8 @@ export interface DiffContext {
   roundId: string | null;
   nowIso: string;
   settings: IntegrationSettings;
-  hash: (fingerprint: string) => string;
+  /** Hash of the synced attributes: equal hashes mean "unchanged, no write". */
+  hash: (attributes: DirectoryAttributes) => string;
   /** Lower-cased addresses that belong to existing Symbol users of the company. */
   symbolEmails: ReadonlySet<string>;
 }
@@ -55,13 +56,13 @@ function displayNameOf(attributes: DirectoryAttributes): string {
   return attributes.displayName ?? ([attributes.givenName, attributes.surname].filter(Boolean).join(' ') || attributes.mail || attributes.userPrincipalName || '(no name)');
 }
 
-function fresh(id: string, attributes: DirectoryAttributes, ctx: DiffContext): DirectoryUserRecord {
+function fresh(id: string, attributes: DirectoryAttributes, hash: string, ctx: DiffContext): DirectoryUserRecord {
   return {
     companyId: ctx.companyId,
     id,
     connectionId: ctx.connectionId,
     attributes,
-    hash: ctx.hash(attributesFingerprint(attributes)),
+    hash,
     status: 'pending',
     flags: [],
     symbolUserId: null,
@@ -82,14 +83,16 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
 
   const current = stored?.record;
   const attributes = mergeAttributes(current?.attributes ?? EMPTY_ATTRIBUTES, item.changes);
-  const hash = ctx.hash(attributesFingerprint(attributes));
+  // An unchanged user keeps its stored hash: comparing fields is cheaper than hashing again.
+  const hash = current && sameAttributes(current.attributes, attributes) ? current.hash : ctx.hash(attributes);
   const flags = classify(attributes, ctx.settings);
   const excluded = isExcluded(flags, ctx.settings);
 
   if (!current) {
-    const record = { ...fresh(item.id, attributes, ctx), hash, flags };
+    const record = { ...fresh(item.id, attributes, hash, ctx), flags };
     if (excluded) return { kind: 'put', record: { ...record, status: 'excluded' }, expectedEtag: null, effect: null, counter: 'excluded' };
-    const matched = addressesOf(attributes).some((a) => ctx.symbolEmails.has(a));
+    const wantsMatch = ctx.settings.autoApprove === 'matched' || ctx.settings.autoApprove === 'clean_or_matched';
+    const matched = wantsMatch && addressesOf(attributes).some((a) => ctx.symbolEmails.has(a));
     if (autoApproves(flags, matched, ctx.settings)) {
       return { kind: 'put', record: { ...record, status: 'approved', decidedAt: ctx.nowIso, decidedBy: 'auto-approval' }, expectedEtag: null, effect: { kind: 'approve' }, counter: 'autoApproved' };
     }

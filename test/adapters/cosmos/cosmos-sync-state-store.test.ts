@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function state(companyId: string, overrides: Partial<SyncState> = {}): SyncState {
-  return { companyId, connectionId: 'conn-1', deltaLink: null, lastFullRoundAt: null, round: null, updatedAt: '2024-05-01T10:00:00.000Z', ...overrides };
+  return { companyId, connectionId: 'conn-1', deltaLink: null, lastFullRoundAt: null, removalsOutstanding: false, replacedConnection: false, round: null, updatedAt: '2024-05-01T10:00:00.000Z', ...overrides };
 }
 
 const ROUND: NonNullable<SyncState['round']> = {
@@ -31,6 +31,8 @@ const ROUND: NonNullable<SyncState['round']> = {
   pages: 3,
   counts: { ...ZERO_COUNTS, scanned: 600, newPending: 4 },
   newPendingSample: ['Ada Lovelace'],
+  sweep: true,
+  removalsFlagged: 0,
   startedAt: '2024-05-01T10:00:00.000Z',
   checkpointedAt: '2024-05-01T10:01:00.000Z',
 };

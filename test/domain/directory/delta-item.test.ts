@@ -47,3 +47,23 @@ describe('parsing delta items', () => {
     if (item.kind === 'invalid') expect(item.id).toBe(id);
   });
 });
+
+describe('attribute hash', () => {
+  it('is stable, and changes with any synced attribute (including list order and null vs empty)', async () => {
+    const { attributesHash } = await import('../../../src/domain/directory/fingerprint-hash');
+    const base = person();
+    expect(attributesHash(base)).toBe(attributesHash({ ...base }));
+    const variants = [
+      person({ jobTitle: 'X' }),
+      person({ accountEnabled: false }),
+      person({ licensed: false }),
+      person({ managerId: 'm' }),
+      person({ otherMails: [] }),
+      person({ proxyAddresses: [...base.proxyAddresses].reverse() }),
+      person({ officeLocation: '' }),
+      person({ givenName: null }),
+    ];
+    const hashes = new Set([attributesHash(base), ...variants.map(attributesHash)]);
+    expect(hashes.size).toBe(variants.length + 1);
+  });
+});

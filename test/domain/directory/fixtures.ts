@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { attributesFingerprint } from '../../../src/domain/directory/delta-item';
+import { attributesHash } from '../../../src/domain/directory/fingerprint-hash';
 import { DirectoryAttributes, DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/directory/directory-user';
 import { DiffContext, StoredRecord } from '../../../src/domain/directory/sync-diff';
 import { DEFAULT_SETTINGS, IntegrationSettings } from '../../../src/domain/integration-settings';
 
 export const NOW = '2026-11-27T10:00:00.000Z';
 export const EARLIER = '2026-11-20T10:00:00.000Z';
-export const hash = (s: string) => createHash('sha256').update(s).digest('base64url');
+export const hash = attributesHash;
 
 /** A licensed, enabled member with a mailbox: no flags. Override what a case needs. */
 export function person(overrides: Partial<DirectoryAttributes> = {}): DirectoryAttributes {
@@ -62,7 +61,7 @@ export function record(id: string, overrides: Partial<DirectoryUserRecord> = {},
     id,
     connectionId: 'conn-1',
     attributes,
-    hash: hash(attributesFingerprint(attributes)),
+    hash: hash(attributes),
     status: 'pending',
     flags: [],
     symbolUserId: null,

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench`: the sync engine's speed and memory figures (printed, not asserted).
+ *   npm run bench -- [--sizes 10000,100000] [--changes 100]
+ *
+ * For each tenant size: a simulated tenant (Graph over HTTPS on loopback) and a local
+ * Cosmos-protocol server run in this process; the engine runs in a forked process with the
+ * production adapters, so its peak RSS is its own. Phases: full first sync; an incremental
+ * delta with N changes; a re-run with no changes. Plus the pure diff's CPU per 100k users.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { attributesHash } from '../src/domain/directory/fingerprint-hash';
+import { parseDeltaItem } from '../src/domain/directory/delta-item';
+import { diffPage, StoredRecord } from '../src/domain/directory/sync-diff';
+import { DEFAULT_SETTINGS } from '../src/domain/integration-settings';
+import { startLocalCosmos } from '../src/local/cosmos/local-cosmos-server';
+import { generateDirectory, startEntraSimulator } from '../src/local/entra-simulator';
+
+const CLIENT_ID = 'b0b0b0b0-1111-4222-8333-444455556666';
+const CLIENT_SECRET = 'bench-secret';
+
+interface Figures {
+  phase: string;
+  outcome?: string;
+  wallMs: number;
+  graphMs: number;
+  pages: number;
+  writes: number;
+  cpuMs: number;
+  counts?: Record<string, number>;
+  maxRssMb: number;
+  error?: string;
+}
+
+function tls() {
+  const cert = process.env.LOCAL_TLS_CERT_FILE;
+  const key = process.env.LOCAL_TLS_KEY_FILE;
+  if (!cert || !key) throw new Error('Run through `npm run bench` (it prepares the loopback certificate).');
+  return { cert: readFileSync(cert), key: readFileSync(key) };
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function benchSize(size: number, changes: number): Promise<Figures[]> {
+  const sim = await startEntraSimulator({
+    tls: tls(),
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    allowedRedirectUris: ['http://127.0.0.1/cb'],
+    tenants: [{ name: 'Contoso', domain: 'contoso.example', userCount: size, seed: 42 }],
+    deltaPageSize: 200,
+  });
+  const tenantId = sim.tenants()[0]?.id ?? '';
+  sim.directory(tenantId).grantConsent();
+  const cosmos = await startLocalCosmos();
+  const child = fork(resolve(__dirname, 'sync-worker.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_SETUP: JSON.stringify({ graphBaseUrl: sim.graphBaseUrl, authorityHost: sim.authorityHost, cosmosEndpoint: cosmos.endpoint, cosmosKey: cosmos.key, tenantId, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }) },
+  });
+  const next = () =>
+    new Promise<Figures>((resolveFigures, reject) => {
+      child.once('message', (m: Figures) => {
+        if (m.error) reject(new Error(m.error));
+        else resolveFigures(m);
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`worker exited with ${code}`));
+      });
+    });
+  const results: Figures[] = [];
+  try {
+    await next();
+    child.send({ phase: 'full first sync' });
+    results.push(await next());
+    const users = sim.directory(tenantId).listUsers();
+    for (let i = 0; i < changes; i++) {
+      const u = users[(i * 997) % users.length];
+      if (u) sim.directory(tenantId).updateUser(u.id, { jobTitle: `Benchmark title ${i}` });
+    }
+    child.send({ phase: `incremental (${changes} changes)` });
+    results.push(await next());
+    child.send({ phase: 're-run, no changes' });
+    results.push(await next());
+  } finally {
+    child.kill();
+    await sim.close();
+    await cosmos.close();
+  }
+  return results;
+}
+
+function graphPayload(u: ReturnType<typeof generateDirectory>[number]): Record<string, unknown> {
+  return {
+    id: u.id,
+    userPrincipalName: u.userPrincipalName,
+    mail: u.mail,
+    otherMails: u.otherMails,
+    proxyAddresses: u.proxyAddresses,
+    givenName: u.givenName,
+    surname: u.surname,
+    displayName: u.displayName,
+    jobTitle: u.jobTitle,
+    department: u.department,
+    officeLocation: u.officeLocation,
+    companyName: u.companyName,
+    employeeId: u.employeeId,
+    mobilePhone: u.mobilePhone,
+    country: u.country,
+    city: u.city,
+    usageLocation: u.usageLocation,
+    accountEnabled: u.accountEnabled,
+    userType: u.userType,
+    creationType: u.creationType,
+    assignedLicenses: u.assignedLicenses,
+    ...(u.managerId ? { 'manager@delta': [{ id: u.managerId }] } : {}),
+  };
+}
+
+/** CPU of the pure diff alone (parse + merge + hash + classify + decide), warm, per `size` users. */
+function diffCpu(size: number): { newMs: number; unchangedMs: number; newWallMs: number; unchangedWallMs: number } {
+  const raw = generateDirectory({ name: 'Contoso', domain: 'contoso.example', userCount: size, seed: 9 }).map(graphPayload);
+  const ctx = { companyId: 'bench', connectionId: 'c', runId: 'r', roundId: null, nowIso: new Date().toISOString(), settings: DEFAULT_SETTINGS, hash: attributesHash, symbolEmails: new Set<string>() };
+  const pass = (stored: Map<string, StoredRecord> | null) => {
+    const out = new Map<string, StoredRecord>();
+    for (let i = 0; i < raw.length; i += 200) {
+      const { decisions } = diffPage(raw.slice(i, i + 200).map(parseDeltaItem), stored ?? new Map(), ctx);
+      if (!stored) for (const d of decisions) if (d.kind === 'put') out.set(d.record.id, { record: d.record, etag: 'e' });
+    }
+    return out;
+  };
+  pass(null); // warm-up: the JIT, as in a long-running worker
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  const stored = pass(null);
+  const newWallMs = performance.now() - w0;
+  const c1 = process.cpuUsage(c0);
+  const c2 = process.cpuUsage();
+  const w2 = performance.now();
+  pass(stored);
+  const unchangedWallMs = performance.now() - w2;
+  const c3 = process.cpuUsage(c2);
+  return { newMs: (c1.user + c1.system) / 1000, unchangedMs: (c3.user + c3.system) / 1000, newWallMs, unchangedWallMs };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, changes: { type: 'string', default: '100' }}, strict: true });
+  const sizes = values.sizes.split(',').map(Number);
+  const changes = Number(values.changes);
+  console.log(`Entra ID sync benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
+
+  const cpu = diffCpu(100_000);
+  console.log('Pure diff (parse + merge + hash + classify + decide) per 100,000 users, warm; CPU includes GC threads:');
+  console.log(`  all new:       ${fmt(cpu.newWallMs)} ms wall, ${fmt(cpu.newMs)} ms CPU`);
+  console.log(`  all unchanged: ${fmt(cpu.unchangedWallMs)} ms wall, ${fmt(cpu.unchangedMs)} ms CPU\n`);
+
+  for (const size of sizes) {
+    const results = await benchSize(size, changes);
+    console.log(`Tenant of ${fmt(size)} users (Graph page size 200):`);
+    for (const r of results) {
+      const outside = r.wallMs > 0 ? (100 * (r.wallMs - r.graphMs)) / r.wallMs : 0;
+      const rate = r.counts?.scanned ? (r.counts.scanned / r.wallMs) * 1000 : 0;
+      console.log(
+        `  ${r.phase.padEnd(26)} ${fmt(r.wallMs / 1000, 2).padStart(7)} s  ${fmt(rate).padStart(6)} users/s  pages ${String(r.pages).padStart(4)}  user writes ${String(r.writes).padStart(6)}  ` +
+          `outside Graph ${fmt(outside)}%  engine CPU ${fmt(r.cpuMs / 1000, 2)} s  peak RSS ${fmt(r.maxRssMb)} MB  ${r.outcome ?? ''}`,
+      );
+    }
+    console.log('');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
