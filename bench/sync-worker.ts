@@ -13,6 +13,7 @@ import { CosmosDirectoryUserStore } from '../src/adapters/cosmos/cosmos-director
 import { CosmosIntegrationStore } from '../src/adapters/cosmos/cosmos-integration-store';
 import { ensureCosmosSchema } from '../src/adapters/cosmos/cosmos-schema';
 import { CosmosSymbolUserStore } from '../src/adapters/cosmos/cosmos-symbol-user-store';
+import { CosmosNotificationLog } from '../src/adapters/cosmos/cosmos-notification-log';
 import { CosmosSyncRunStore } from '../src/adapters/cosmos/cosmos-sync-run-store';
 import { CosmosSyncStateStore } from '../src/adapters/cosmos/cosmos-sync-state-store';
 import { CosmosUserCountsReader } from '../src/adapters/cosmos/cosmos-user-counts';
@@ -114,6 +115,7 @@ async function build() {
     directoryUsers,
     syncState: new CosmosSyncStateStore(database),
     symbolUsers: new CosmosSymbolUserStore(database),
+    notificationLog: new CosmosNotificationLog(database),
   };
   return { services, stats };
 }

@@ -63,6 +63,7 @@ var containers = [
   { name: 'symbol-users', partitionKeyPath: '/companyId', ttlPerItem: false, extra: symbolUsersExtra }
   // One document per company: the delta cursor and the sync round in progress.
   { name: 'sync-state', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
+  { name: 'notification-log', partitionKeyPath: '/companyId', ttlPerItem: true, extra: {} }
   // Looked up by Graph subscription id when a change notification arrives (no company known yet).
   { name: 'graph-subscriptions', partitionKeyPath: '/id', ttlPerItem: false, extra: {} }
 ]

@@ -12,6 +12,7 @@ import { CosmosUserCountsReader } from '../adapters/cosmos/cosmos-user-counts';
 import { CosmosDirectoryUserStore } from '../adapters/cosmos/cosmos-directory-user-store';
 import { CosmosSyncStateStore } from '../adapters/cosmos/cosmos-sync-state-store';
 import { CosmosSymbolUserStore } from '../adapters/cosmos/cosmos-symbol-user-store';
+import { CosmosNotificationLog } from '../adapters/cosmos/cosmos-notification-log';
 import { createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
 import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
@@ -66,6 +67,7 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     directoryUsers: new CosmosDirectoryUserStore(database),
     syncState: new CosmosSyncStateStore(database),
     symbolUsers: new CosmosSymbolUserStore(database),
+    notificationLog: new CosmosNotificationLog(database),
   };
 }
 

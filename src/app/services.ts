@@ -13,6 +13,7 @@ import { DirectoryClient } from '../ports/directory-client.port';
 import { DirectoryUserStore } from '../ports/directory-user-store.port';
 import { SyncStateStore } from '../ports/sync-state-store.port';
 import { SymbolUserStore } from '../ports/symbol-user-store.port';
+import { NotificationLog } from '../ports/notification-log.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -31,6 +32,7 @@ export interface Services {
   directoryUsers: DirectoryUserStore;
   syncState: SyncStateStore;
   symbolUsers: SymbolUserStore;
+  notificationLog: NotificationLog;
 }
 
 let installed: Services | undefined;

@@ -18,6 +18,8 @@ export const SyncJobSchema = z
     mode: SyncModeSchema,
     trigger: SyncTriggerSchema,
     requestedAt: z.iso.datetime({ offset: true }),
+    /** An admin released the deactivations the deletion guard held: apply them whatever their number. */
+    releaseHeld: z.boolean().optional(),
   })
   .strict();
 export type SyncJob = z.infer<typeof SyncJobSchema>;

@@ -12,3 +12,4 @@ export { notificationsSend } from './notifications-send.queue';
 export { entraSync } from './entra-sync.http';
 export { entraSyncRunsList, entraSyncRunGet } from './entra-sync-runs.http';
 export { syncJobs } from './sync-jobs.queue';
+export { entraHeldRelease } from './entra-held-release.http';

@@ -15,7 +15,7 @@ export function jobFor(run: SyncRun): SyncJob {
  * Records the run (idempotent on runId) and puts its job on `sync-jobs`, in the company's
  * session, with the run id as message id: sending the same run twice is a Service Bus duplicate.
  */
-export async function enqueueSyncRun(services: Pick<Services, 'syncRuns' | 'queue'>, run: SyncRun): Promise<void> {
+export async function enqueueSyncRun(services: Pick<Services, 'syncRuns' | 'queue'>, run: SyncRun, extra: Pick<SyncJob, 'releaseHeld'> = {}): Promise<void> {
   await services.syncRuns.create(run);
-  await services.queue.send(SYNC_JOBS_QUEUE, { messageId: run.runId, sessionId: run.companyId, body: jobFor(run), subject: `sync:${run.mode}` });
+  await services.queue.send(SYNC_JOBS_QUEUE, { messageId: run.runId, sessionId: run.companyId, body: { ...jobFor(run), ...extra }, subject: `sync:${run.mode}` });
 }

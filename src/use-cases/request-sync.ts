@@ -20,11 +20,11 @@ export interface RequestSyncResult {
  */
 type Decision = { kind: 'not_connected' } | { kind: 'coalesced'; runId: string; mode: SyncMode } | { kind: 'queued'; run: SyncRun };
 
-export async function requestSync(services: Pick<Services, 'integrations' | 'clock' | 'ids' | 'syncRuns' | 'queue'>, input: { companyId: string; full: boolean; trigger: SyncTrigger }): Promise<RequestSyncResult> {
+export async function requestSync(services: Pick<Services, 'integrations' | 'clock' | 'ids' | 'syncRuns' | 'queue'>, input: { companyId: string; full: boolean; trigger: SyncTrigger; releaseHeld?: boolean }): Promise<RequestSyncResult> {
   const { result } = await updateIntegration<Decision>(services, input.companyId, (current, nowIso) => {
     if (!isLive(current) || !current.connectionId) return { next: null, result: { kind: 'not_connected' } };
     const queued = current.lastSync?.status === 'queued' ? current.lastSync : null;
-    if (queued && (queued.mode === 'full' || !input.full)) return { next: null, result: { kind: 'coalesced', runId: queued.runId, mode: queued.mode } };
+    if (queued && !input.releaseHeld && (queued.mode === 'full' || !input.full)) return { next: null, result: { kind: 'coalesced', runId: queued.runId, mode: queued.mode } };
     const run = queuedRun({ runId: services.ids.uuid(), companyId: current.companyId, connectionId: current.connectionId, trigger: input.trigger, mode: input.full ? 'full' : 'delta', nowIso });
     return { next: { ...current, lastSync: lastSyncOf(run), updatedAt: nowIso }, result: { kind: 'queued', run } };
   });
@@ -35,6 +35,6 @@ export async function requestSync(services: Pick<Services, 'integrations' | 'clo
     if (run?.status === 'queued') await enqueueSyncRun(services, run);
     return { runId: result.runId, coalesced: true, mode: result.mode };
   }
-  await enqueueSyncRun(services, result.run);
+  await enqueueSyncRun(services, result.run, input.releaseHeld ? { releaseHeld: true } : {});
   return { runId: result.run.runId, coalesced: false, mode: result.run.mode };
 }

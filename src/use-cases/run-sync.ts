@@ -120,8 +120,8 @@ export async function runSync(services: Services, body: unknown, delivery: Deliv
       if (!swept.done) return await continueLater(services, job, run, checkpoint, log);
     }
 
-    const mayHaveRemovals = round.removalsFlagged > 0 || stateV.value.removalsOutstanding;
-    const removals = mayHaveRemovals ? await settleRemovals(services, integration, now) : { counts: {}, held: 0, activeSynced: 0 };
+    const mayHaveRemovals = round.removalsFlagged > 0 || stateV.value.removalsOutstanding || job.releaseHeld === true;
+    const removals = mayHaveRemovals ? await settleRemovals(services, integration, now, job.releaseHeld === true) : { counts: {}, held: 0, activeSynced: 0 };
     round = { ...round, counts: addCounts(round.counts, removals.counts) };
 
     // Only now, with every change it covers written, does the deltaLink move on.
@@ -200,9 +200,12 @@ async function applyPage(
   let pendingIds = new Set(items.flatMap((i) => (i.kind === 'invalid' ? [] : [i.id])));
   let toDecide = items;
 
+  // A company's first import has no records yet: skip the reads. If a resumed round meets records
+  // its earlier attempt wrote, the creates conflict and those users are read and decided again.
+  const firstImport = round.mode === 'full' && !round.sweep;
   for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && toDecide.length > 0; attempt++) {
     const ids = [...pendingIds];
-    const storedMap = await services.directoryUsers.getMany(companyId, ids);
+    const storedMap = firstImport && attempt === 1 ? new Map<string, Versioned<DirectoryUserRecord>>() : await services.directoryUsers.getMany(companyId, ids);
     const stored = new Map<string, StoredRecord>([...storedMap].map(([id, v]) => [id, { record: v.value, etag: v.etag }]));
     const ctx: DiffContext = {
       companyId,
@@ -309,7 +312,7 @@ async function sweepUnseen(services: Services, companyId: string, round: SyncRou
 }
 
 /** Applies this company's pending removals, unless the deletion guard holds them. */
-async function settleRemovals(services: Services, integration: Integration, now: () => number): Promise<{ counts: Partial<SyncCounts>; held: number; activeSynced: number }> {
+async function settleRemovals(services: Services, integration: Integration, now: () => number, released: boolean): Promise<{ counts: Partial<SyncCounts>; held: number; activeSynced: number }> {
   const companyId = integration.companyId;
   const pending: Array<Versioned<DirectoryUserRecord>> = [];
   let cursor: string | null = null;
@@ -320,7 +323,7 @@ async function settleRemovals(services: Services, integration: Integration, now:
   } while (cursor);
   if (pending.length === 0) return { counts: {}, held: 0, activeSynced: 0 };
   const activeSynced = await services.directoryUsers.countActiveApproved(companyId);
-  if (deletionGuardHolds(pending.length, activeSynced, integration.settings)) {
+  if (!released && deletionGuardHolds(pending.length, activeSynced, integration.settings)) {
     return { counts: { held: pending.length }, held: pending.length, activeSynced };
   }
   let deactivated = 0;
@@ -335,7 +338,7 @@ async function settleRemovals(services: Services, integration: Integration, now:
 
 async function continueLater(services: Services, job: SyncJob, run: SyncRun, checkpoint: () => Promise<void>, log: Logger): Promise<SyncOutcome> {
   await checkpoint();
-  const continuation: SyncJob = { ...jobFor(run), trigger: 'continuation', mode: job.mode };
+  const continuation: SyncJob = { ...jobFor(run), trigger: 'continuation', mode: job.mode, ...(job.releaseHeld ? { releaseHeld: true } : {}) };
   await services.queue.send(SYNC_JOBS_QUEUE, { messageId: `${run.runId}:${run.invocations}`, sessionId: run.companyId, body: continuation, subject: 'sync:continuation' });
   log.info('sync.continued', { companyId: run.companyId, runId: run.runId, invocation: run.invocations, pages: run.pages });
   return 'continued';

@@ -13,15 +13,20 @@ import { fieldProblems } from '../http/request';
  * The message id is the idempotency key, so a redelivery does not become a second e-mail where
  * the mailer can tell.
  */
-export async function sendNotification(services: Pick<Services, 'mailer' | 'config'>, body: unknown, messageId: string, log: Logger): Promise<void> {
+export async function sendNotification(services: Pick<Services, 'mailer' | 'config' | 'notificationLog' | 'clock'>, body: unknown, messageId: string, log: Logger): Promise<void> {
   const parsed = NotificationMessageSchema.safeParse(body);
   if (!parsed.success) {
     log.error('notification.invalid', { messageId, problems: fieldProblems(parsed.error).length });
     throw new AppError('validation_failed', 'Invalid notification message.', { errors: fieldProblems(parsed.error) });
   }
   const message = parsed.data;
+  if (await services.notificationLog.wasSent(message.companyId, messageId)) {
+    log.info('notification.already_sent', { messageId, kind: message.kind, companyId: message.companyId });
+    return;
+  }
   const email = render(message, services.config.adminUiUrl);
   await services.mailer.send({ to: message.to, ...email, idempotencyKey: messageId });
+  await services.notificationLog.markSent(message.companyId, messageId, services.clock.now().toISOString());
   log.info('notification.sent', { messageId, kind: message.kind, companyId: message.companyId, recipients: message.to.length });
 }
 

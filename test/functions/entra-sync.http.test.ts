@@ -91,3 +91,21 @@ describe('Sync Now and sync runs', () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe('releasing held deactivations', () => {
+  it('queues a release run (never coalesced into a waiting sync) and rejects bodies', async () => {
+    const { entraHeldRelease } = await import('../../src/functions/entra-held-release.http');
+    const h = await createTestHarness();
+    const token = await h.signer.sign({ companies: ['acme'] });
+    const call = (body?: string) => entraHeldRelease.handle(request({ method: 'POST', path: 'companies/acme/entra/held-deactivations/release', params: { companyId: 'acme' }, token, ...(body !== undefined ? { body } : {}) }), context(), h.services);
+    expect((await call()).status).toBe(409);
+    const nowIso = h.clock.now().toISOString();
+    await h.integrations.save(connect(newIntegration('acme', nowIso), { tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e', admin: { subject: 's', email: null }, nowIso, newConnectionId: 'conn-1' }).integration, null);
+    const first = await call();
+    const second = await call('{}');
+    expect(first.status).toBe(202);
+    expect((second.jsonBody as { runId: string }).runId).not.toBe((first.jsonBody as { runId: string }).runId);
+    expect(h.queue.on('sync-jobs').map((m) => SyncJobSchema.parse(m.body).releaseHeld)).toEqual([true, true]);
+    expect((await call('{"all":true}')).status).toBe(400);
+  });
+});

@@ -261,3 +261,16 @@ export class MemorySymbolUserStore implements SymbolUserStore {
     return Promise.resolve({ items: clone(all.slice(start, start + options.limit)), nextCursor: start + options.limit < all.length ? String(start + options.limit) : null });
   }
 }
+
+export class MemoryNotificationLog {
+  readonly sent = new Map<string, string>();
+
+  wasSent(companyId: string, messageId: string): Promise<boolean> {
+    return Promise.resolve(this.sent.has(`${companyId}/${messageId}`));
+  }
+
+  markSent(companyId: string, messageId: string, sentAtIso: string): Promise<void> {
+    this.sent.set(`${companyId}/${messageId}`, sentAtIso);
+    return Promise.resolve();
+  }
+}

@@ -4,6 +4,7 @@ import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consen
 import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
 import { CosmosIntegrationStore } from '../../src/adapters/cosmos/cosmos-integration-store';
 import { CosmosSymbolUserStore } from '../../src/adapters/cosmos/cosmos-symbol-user-store';
+import { CosmosNotificationLog } from '../../src/adapters/cosmos/cosmos-notification-log';
 import { CosmosSyncRunStore } from '../../src/adapters/cosmos/cosmos-sync-run-store';
 import { CosmosSyncStateStore } from '../../src/adapters/cosmos/cosmos-sync-state-store';
 import { CosmosUserCountsReader } from '../../src/adapters/cosmos/cosmos-user-counts';
@@ -77,7 +78,7 @@ export interface SyncHarness {
   /** Connects a company to the simulated tenant (as the consent callback would). */
   connectCompany(companyId: string, settings?: Partial<IntegrationSettings>): Promise<string>;
   /** Queues a run record and runs its job to the end, following continuation messages. */
-  sync(companyId: string, options?: { mode?: 'full' | 'delta'; deliveryCount?: number; directory?: DirectoryClient }): Promise<{ outcome: SyncOutcome; run: SyncRun }>;
+  sync(companyId: string, options?: { mode?: 'full' | 'delta'; deliveryCount?: number; directory?: DirectoryClient; releaseHeld?: boolean }): Promise<{ outcome: SyncOutcome; run: SyncRun }>;
   close(): Promise<void>;
 }
 
@@ -115,6 +116,7 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     directoryUsers,
     syncState: new CosmosSyncStateStore(cosmos.database),
     symbolUsers: new CosmosSymbolUserStore(cosmos.database),
+    notificationLog: new CosmosNotificationLog(cosmos.database),
   };
 
   const harness: SyncHarness = {
@@ -135,7 +137,7 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
       const integration = (await services.integrations.get(companyId))?.value;
       if (!integration?.connectionId) throw new Error('company not connected');
       const run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: integration.connectionId, trigger: 'manual', mode: opts.mode ?? 'delta', nowIso: new Date().toISOString() }));
-      let job: SyncJob = jobFor(run);
+      let job: SyncJob = { ...jobFor(run), ...(opts.releaseHeld ? { releaseHeld: true } : {}) };
       const runServices = opts.directory ? { ...services, directory: opts.directory } : services;
       for (let invocation = 0; invocation < 100; invocation++) {
         const before = queue.on('sync-jobs').length;

@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jos
 import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
 import { Services } from '../../src/app/services';
 import { AppConfig, loadConfig } from '../../src/config/config';
-import { FixedCounts, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets, TestClock } from './in-memory-ports';
+import { FixedCounts, MemoryNotificationLog, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets, TestClock } from './in-memory-ports';
 
 export const TEST_ISSUER = 'https://identity.test.example';
 export const TEST_AUDIENCE = 'symbol-entra-sync-test';
@@ -93,6 +93,7 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     directoryUsers: new MemoryDirectoryUserStore(),
     syncState: new MemorySyncStateStore(),
     symbolUsers: new MemorySymbolUserStore(),
+    notificationLog: new MemoryNotificationLog(),
   };
   return { services, config, clock, integrations, nonces, runs, queue, mailer, signer };
 }

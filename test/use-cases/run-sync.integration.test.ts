@@ -182,7 +182,7 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     }
   });
 
-  it('the deletion guard holds a mass deactivation and tells the admins; raising the threshold releases it', async () => {
+  it('the deletion guard holds a mass deactivation and tells the admins; an admin releases it, or raises the threshold', async () => {
     await h.connectCompany('guarded', { deletionThresholdPercent: 20, deletionThresholdMinimum: 3 });
     await h.sync('guarded');
     const ids = people(h).slice(10, 20).map((u) => u.id);
@@ -194,6 +194,17 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     for (const id of ids.slice(0, 5)) expect((await h.services.symbolUsers.get('guarded', symbolUserIdFor(id)))?.value.status).toBe('active');
     expect(h.queue.on('notifications').some((m) => (m.body as { kind: string; companyId: string }).kind === 'deactivations-held' && (m.body as { companyId: string }).companyId === 'guarded')).toBe(true);
 
+    // The admin releases what was held (POST …/entra/held-deactivations/release queues this).
+    const released = await h.sync('guarded', { releaseHeld: true });
+    expect(released.run).toMatchObject({ status: 'succeeded', counts: { deactivated: 5, held: 0 } });
+    for (const id of ids.slice(0, 5)) expect((await h.services.symbolUsers.get('guarded', symbolUserIdFor(id)))?.value.status).toBe('inactive');
+
+    // Back again, then gone again: held again; this time the admin raises the threshold instead.
+    for (const id of ids.slice(0, 5)) h.sim.directory(h.tenantId).enableUser(id);
+    expect((await h.sync('guarded')).run.status).toBe('succeeded');
+    for (const id of ids.slice(0, 5)) expect((await h.services.symbolUsers.get('guarded', symbolUserIdFor(id)))?.value.status).toBe('active');
+    for (const id of ids.slice(0, 5)) h.sim.directory(h.tenantId).disableUser(id);
+    expect((await h.sync('guarded')).run.status).toBe('held');
     const integration = await h.services.integrations.get('guarded');
     await h.services.integrations.save({ ...integration!.value, settings: { ...integration!.value.settings, deletionThresholdPercent: 100 } }, integration!.etag);
     const next = await h.sync('guarded');

@@ -13,6 +13,9 @@ export const SYNC_RUNS_CONTAINER = 'sync-runs';
 export const DIRECTORY_USERS_CONTAINER = 'directory-users';
 export const SYMBOL_USERS_CONTAINER = 'symbol-users';
 export const SYNC_STATE_CONTAINER = 'sync-state';
+export const NOTIFICATION_LOG_CONTAINER = 'notification-log';
+/** How long a sent notification is remembered (longer than any redelivery of its message). */
+export const NOTIFICATION_LOG_TTL_SECONDS = 14 * 24 * 60 * 60;
 
 export const PARTITION_KEY_PATH = '/companyId';
 
@@ -83,6 +86,8 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(SYMBOL_USERS_CONTAINER, { uniqueKeyPolicy: SYMBOL_USERS_UNIQUE_KEYS, indexingPolicy: SYMBOL_USERS_INDEXING_POLICY }),
   /** One document per company (the delta cursor and the round in progress); id = companyId. */
   container(SYNC_STATE_CONTAINER),
+  /** id = notification message id; each item carries `ttl` = NOTIFICATION_LOG_TTL_SECONDS. */
+  container(NOTIFICATION_LOG_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
 ];
 
 /**

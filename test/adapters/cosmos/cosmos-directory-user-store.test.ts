@@ -155,10 +155,13 @@ describe('CosmosDirectoryUserStore', () => {
     });
 
     it(`applies ${BULK_CHUNK_SIZE * 2 + 60} operations in one call (chunked bulk), then marks them all seen`, async () => {
-      expect(BULK_CHUNK_SIZE * 2 + 60).toBeGreaterThanOrEqual(DEFAULT_BULK_THRESHOLD);
+      // Page-sized writes go as point operations (DEFAULT_BULK_THRESHOLD); this store takes the bulk path.
+      const chunked = new CosmosDirectoryUserStore(env.database, { bulkThreshold: 100 });
+      expect(BULK_CHUNK_SIZE * 2 + 60).toBeGreaterThanOrEqual(100);
+      expect(DEFAULT_BULK_THRESHOLD).toBeGreaterThan(200);
       const bulkCompany = 'bulk-co';
       const many = Array.from({ length: BULK_CHUNK_SIZE * 2 + 60 }, (_, i) => record(bulkCompany, oid(1000 + i)));
-      const outcomes = await store.write(bulkCompany, creates(many));
+      const outcomes = await chunked.write(bulkCompany, creates(many));
       expect(outcomes).toEqual(many.map((r) => ({ id: r.id, ok: true })));
       await expect(store.countSynced(bulkCompany)).resolves.toBe(many.length);
 
@@ -167,7 +170,7 @@ describe('CosmosDirectoryUserStore', () => {
       const mixed: DirectoryUserWrite[] = many.map((r, i) =>
         i % 2 === 0 ? { op: 'mark_seen', id: r.id, roundId: 'round-big' } : { op: 'put', record: { ...r, seenRound: 'round-big', hash: 'hash-2' }, expectedEtag: found.get(r.id)!.etag },
       );
-      expect((await store.write(bulkCompany, mixed)).every((o) => o.ok)).toBe(true);
+      expect((await chunked.write(bulkCompany, mixed)).every((o) => o.ok)).toBe(true);
       await expect(store.listNotSeenIn(bulkCompany, 'round-big', { limit: 10, cursor: null })).resolves.toEqual({ items: [], nextCursor: null });
     });
 

@@ -10,6 +10,7 @@ import {
   SYMBOL_USERS_CONTAINER,
   SYNC_RUNS_CONTAINER,
   SYNC_STATE_CONTAINER,
+  NOTIFICATION_LOG_CONTAINER,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from './app-error-helpers';
@@ -32,7 +33,7 @@ describe('ensureCosmosSchema', () => {
     const { resources } = await database.containers.readAll().fetchAll();
     const byId = new Map(resources.map((c) => [c.id, c]));
     expect([...byId.keys()].sort()).toEqual(
-      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, SYNC_STATE_CONTAINER].sort(),
+      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, SYNC_STATE_CONTAINER, NOTIFICATION_LOG_CONTAINER].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([PARTITION_KEY_PATH]);
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
