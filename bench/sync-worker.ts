@@ -83,6 +83,7 @@ async function build() {
   const inner = new CosmosDirectoryUserStore(database);
   const directoryUsers: DirectoryUserStore = {
     getMany: (c, ids) => inner.getMany(c, ids),
+    listForReview: (c, q) => inner.listForReview(c, q),
     write: (c, writes: readonly DirectoryUserWrite[]) => {
       stats.writes += writes.length;
       return inner.write(c, writes);

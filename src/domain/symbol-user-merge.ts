@@ -28,7 +28,7 @@ export function directoryDetails(attributes: DirectoryAttributes): Pick<SymbolUs
 }
 
 /** A new Symbol user for an approved directory user; null when it has no mailbox to train. */
-export function symbolUserFromDirectory(input: { id: string; companyId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string }): SymbolUser | null {
+export function symbolUserFromDirectory(input: { id: string; companyId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string; by: string }): SymbolUser | null {
   const email = mailboxAddress(input.attributes);
   if (!email) return null;
   return {
@@ -43,6 +43,8 @@ export function symbolUserFromDirectory(input: { id: string; companyId: string; 
     createdAt: input.nowIso,
     updatedAt: input.nowIso,
     deactivatedAt: null,
+    customFields: {},
+    links: [{ entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged: false, changedFields: [] }],
   };
 }
 
@@ -54,7 +56,7 @@ export function followDirectory(user: SymbolUser, entraObjectId: string, attribu
   const details = directoryDetails(attributes);
   const email = mailboxAddress(attributes);
   const next: SymbolUser = { ...user, ...details, entraObjectId, ...(email ? { email, emailKey: email.toLowerCase() } : {}) };
-  const changed = (Object.keys(next) as Array<keyof SymbolUser>).filter((k) => next[k] !== user[k]);
+  const changed = (Object.keys(next) as Array<keyof SymbolUser>).filter((k) => next[k] !== user[k] && k !== 'emailKey');
   return changed.length === 0 ? { user, changed } : { user: { ...next, updatedAt: nowIso }, changed };
 }
 

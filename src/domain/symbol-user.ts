@@ -29,6 +29,26 @@ export const SymbolUserSchema = z
     createdAt: IsoDate,
     updatedAt: IsoDate,
     deactivatedAt: IsoDate.nullable(),
+    /**
+     * Data this backend does not interpret but must keep (e.g. a reference to training records
+     * kept elsewhere): approving and merging never touch it.
+     */
+    customFields: z.record(z.string().min(1).max(64), z.string().max(1024)).default({}),
+    /** How the user got linked to Entra: who approved, when, merged or not, what the merge changed. */
+    links: z
+      .array(
+        z
+          .object({
+            entraObjectId: z.string().max(64),
+            at: IsoDate,
+            by: z.string().max(256),
+            merged: z.boolean(),
+            changedFields: z.array(z.string().max(64)).max(50),
+          })
+          .strict(),
+      )
+      .max(20)
+      .default([]),
   })
   .strict();
 export type SymbolUser = z.infer<typeof SymbolUserSchema>;

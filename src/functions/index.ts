@@ -13,3 +13,8 @@ export { entraSync } from './entra-sync.http';
 export { entraSyncRunsList, entraSyncRunGet } from './entra-sync-runs.http';
 export { syncJobs } from './sync-jobs.queue';
 export { entraHeldRelease } from './entra-held-release.http';
+export { pendingUsersList } from './pending-users-list.http';
+export { pendingUsersApprove } from './pending-users-approve.http';
+export { pendingUsersDeny } from './pending-users-deny.http';
+export { pendingUsersRestore } from './pending-users-restore.http';
+export { usersList, usersCreate } from './users.http';

@@ -1,4 +1,4 @@
-import { DirectoryUserRecord } from '../domain/directory/directory-user';
+import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { Versioned } from './integration-store.port';
 import { Page } from './sync-run-store.port';
 
@@ -11,7 +11,18 @@ export type DirectoryUserWrite =
 
 export type WriteOutcome = { id: string; ok: true } | { id: string; ok: false; reason: 'conflict' };
 
+export interface ReviewQuery {
+  status: 'pending' | 'denied';
+  /** Case-insensitive prefix of the display name, given name, surname, mail or UPN. */
+  search: string | null;
+  flag: Flag | null;
+  limit: number;
+  cursor: string | null;
+}
+
 export interface DirectoryUserStore {
+  /** The review list: one status, optional search and flag, stable order (display name, id), paged. */
+  listForReview(companyId: string, query: ReviewQuery): Promise<Page<Versioned<DirectoryUserRecord>>>;
   /** The stored records of these ids in one company (missing ids are absent from the map). */
   getMany(companyId: string, ids: readonly string[]): Promise<Map<string, Versioned<DirectoryUserRecord>>>;
   /**

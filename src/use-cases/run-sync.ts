@@ -276,7 +276,7 @@ async function applyEffect(services: Services, decision: Extract<Decision, { kin
   const effect = decision.effect;
   if (!effect) return decision;
   if (effect.kind === 'approve') {
-    const outcome = await approveIntoSymbol(services, { companyId: record.companyId, entraObjectId: record.id, attributes: record.attributes, nowIso });
+    const outcome = await approveIntoSymbol(services, { companyId: record.companyId, entraObjectId: record.id, attributes: record.attributes, nowIso, by: 'auto-approval' });
     if (outcome.kind === 'approved') return { ...decision, record: { ...record, symbolUserId: outcome.symbolUserId } };
     // Auto-approval cannot decide (ambiguous match, no mailbox): the admin does.
     log.info('sync.auto_approve_skipped', { companyId: record.companyId, reason: outcome.kind });

@@ -4,6 +4,7 @@ import { addressesOf } from '../domain/directory/classification';
 import { DirectoryAttributes } from '../domain/directory/directory-user';
 import { SymbolUser } from '../domain/symbol-user';
 import { followDirectory, setActive, symbolUserFromDirectory } from '../domain/symbol-user-merge';
+import { matchSymbolUser } from '../domain/symbol-user-matching';
 import { Versioned } from '../ports/integration-store.port';
 
 /**
@@ -22,44 +23,55 @@ export type ApproveOutcome =
   /** Several Symbol users share the directory user's addresses: an admin must choose. */
   | { kind: 'ambiguous'; candidateIds: string[] }
   /** The directory user has no mailbox address, so it cannot be a Symbol user. */
-  | { kind: 'no_mailbox' };
+  | { kind: 'no_mailbox' }
+  /** Its address belongs to a Symbol user already linked to another Entra user. */
+  | { kind: 'email_taken' };
 
 /** The id a directory user gets when it becomes a new Symbol user: stable, so retries converge. */
 export function symbolUserIdFor(entraObjectId: string): string {
   return `entra-${entraObjectId}`;
 }
 
-export async function approveIntoSymbol(services: Deps, input: { companyId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string }): Promise<ApproveOutcome> {
+/**
+ * Adds an approved directory user to the Symbol user list: the user already linked to it, else
+ * the one Symbol user that has one of its addresses (merge: keeps id, status history and
+ * custom data, takes the directory's details, records who/when/what changed), else a new user.
+ */
+export async function approveIntoSymbol(services: Deps, input: { companyId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string; by: string }): Promise<ApproveOutcome> {
+  let createConflicted = false;
   for (let attempt = 1; ; attempt++) {
     const candidates = await services.symbolUsers.findByEmailKeys(input.companyId, addressesOf(input.attributes));
-    const linked = candidates.find((c) => c.value.entraObjectId === input.entraObjectId) ?? (await services.symbolUsers.get(input.companyId, symbolUserIdFor(input.entraObjectId)));
-    const target: Versioned<SymbolUser> | null | 'ambiguous' = linked ?? pickMergeTarget(candidates, input.entraObjectId);
-    if (target === 'ambiguous') return { kind: 'ambiguous', candidateIds: candidates.map((c) => c.value.id).sort() };
+    const own = await services.symbolUsers.get(input.companyId, symbolUserIdFor(input.entraObjectId));
+    const all = own && !candidates.some((c) => c.value.id === own.value.id) ? [...candidates, own] : candidates;
+    const match = matchSymbolUser(input.entraObjectId, input.attributes, all.map((c) => c.value));
+    if (match.kind === 'ambiguous') return { kind: 'ambiguous', candidateIds: match.userIds };
+    const target: Versioned<SymbolUser> | null = match.kind === 'none' ? null : (all.find((c) => c.value.id === match.userId) ?? null);
     try {
       if (target) {
-        const followed = followDirectory(target.value, input.entraObjectId, input.attributes, input.nowIso).user;
-        const next = setActive(followed, true, input.nowIso);
+        const merged = target.value.source !== 'entra' || target.value.id !== symbolUserIdFor(input.entraObjectId);
+        const alreadyLinked = target.value.entraObjectId === input.entraObjectId;
+        const followed = followDirectory(target.value, input.entraObjectId, input.attributes, input.nowIso);
+        let next = setActive(followed.user, true, input.nowIso);
+        if (!alreadyLinked) {
+          const link = { entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged, changedFields: followed.changed.filter((f) => f !== 'updatedAt') };
+          next = { ...next, links: [...target.value.links, link].slice(-20), updatedAt: input.nowIso };
+        }
         if (next !== target.value) await services.symbolUsers.save(next, target.etag);
-        return { kind: 'approved', symbolUserId: target.value.id, merged: target.value.source !== 'entra' || target.value.id !== symbolUserIdFor(input.entraObjectId) };
+        return { kind: 'approved', symbolUserId: target.value.id, merged };
       }
-      const created = symbolUserFromDirectory({ id: symbolUserIdFor(input.entraObjectId), companyId: input.companyId, entraObjectId: input.entraObjectId, attributes: input.attributes, nowIso: input.nowIso });
+      if (createConflicted) return { kind: 'email_taken' };
+      const created = symbolUserFromDirectory({ id: symbolUserIdFor(input.entraObjectId), companyId: input.companyId, entraObjectId: input.entraObjectId, attributes: input.attributes, nowIso: input.nowIso, by: input.by });
       if (!created) return { kind: 'no_mailbox' };
       await services.symbolUsers.save(created, null);
       return { kind: 'approved', symbolUserId: created.id, merged: false };
     } catch (error) {
-      // Someone created or changed a matching user meanwhile: look again.
+      // Someone created or changed a matching user meanwhile: look again. A create that conflicts
+      // twice means the address is held by a user linked elsewhere.
       const raced = isAppError(error, 'conflict') || isAppError(error, 'precondition_failed');
       if (!raced || attempt >= MAX_ATTEMPTS) throw error;
+      if (isAppError(error, 'conflict') && !target) createConflicted = true;
     }
   }
-}
-
-function pickMergeTarget(candidates: Array<Versioned<SymbolUser>>, entraObjectId: string): Versioned<SymbolUser> | null | 'ambiguous' {
-  // A user already linked to another Entra user is never taken over.
-  const free = candidates.filter((c) => c.value.entraObjectId === null || c.value.entraObjectId === entraObjectId);
-  if (free.length === 0) return null;
-  if (free.length > 1) return 'ambiguous';
-  return free[0] ?? null;
 }
 
 /** Makes a linked Symbol user follow its directory details (rename included). Missing user → false. */

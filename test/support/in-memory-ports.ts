@@ -13,7 +13,8 @@ import { UserCounts, UserCountsReader } from '../../src/ports/user-counts.port';
 import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { SymbolUser } from '../../src/domain/symbol-user';
 import { SyncState } from '../../src/domain/sync-state';
-import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../src/ports/directory-user-store.port';
+import { DirectoryUserStore, DirectoryUserWrite, ReviewQuery, WriteOutcome } from '../../src/ports/directory-user-store.port';
+import { reviewKeys, searchTerm } from '../../src/domain/directory/review-keys';
 import { SymbolUserStore } from '../../src/ports/symbol-user-store.port';
 import { SyncStateStore } from '../../src/ports/sync-state-store.port';
 
@@ -193,6 +194,17 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
 
   private of(companyId: string): Array<Versioned<DirectoryUserRecord>> {
     return [...this.docs.values()].filter((d) => d.value.companyId === companyId);
+  }
+
+  listForReview(companyId: string, query: ReviewQuery): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    const q = query.search ? searchTerm(query.search) : null;
+    const matches = this.of(companyId)
+      .filter((d) => d.value.status === query.status && (query.flag === null || d.value.flags.includes(query.flag)))
+      .map((d) => ({ d, keys: reviewKeys(d.value.id, d.value.attributes) }))
+      .filter(({ keys }) => q === null || [keys.name, keys.given, keys.surname, keys.mail, keys.upn].some((k) => k.startsWith(q)))
+      .sort((a, b) => (a.keys.sortKey < b.keys.sortKey ? -1 : a.keys.sortKey > b.keys.sortKey ? 1 : 0))
+      .map(({ d }) => d);
+    return Promise.resolve(this.page(matches, query));
   }
 
   listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {

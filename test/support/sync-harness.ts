@@ -37,6 +37,9 @@ export class CountingDirectoryUsers implements DirectoryUserStore {
   get getMany() {
     return this.inner.getMany.bind(this.inner);
   }
+  get listForReview() {
+    return this.inner.listForReview.bind(this.inner);
+  }
   get listNotSeenIn() {
     return this.inner.listNotSeenIn.bind(this.inner);
   }

@@ -25,7 +25,7 @@ async function approve(h: SyncHarness, companyId: string, ids: string[]): Promis
     const user: SymbolUser = {
       id: symbolUserIdFor(id), companyId, email, emailKey: email.toLowerCase(), givenName: stored.value.attributes.givenName, surname: stored.value.attributes.surname,
       displayName: stored.value.attributes.displayName, jobTitle: stored.value.attributes.jobTitle, department: stored.value.attributes.department, officeLocation: null, mobilePhone: null,
-      country: null, city: null, employeeId: null, managerEntraId: null, entraObjectId: id, status: 'active', source: 'entra', createdAt: now, updatedAt: now, deactivatedAt: null,
+      country: null, city: null, employeeId: null, managerEntraId: null, entraObjectId: id, status: 'active', source: 'entra', createdAt: now, updatedAt: now, deactivatedAt: null, customFields: {}, links: [],
     };
     await h.services.symbolUsers.save(user, null);
     await h.services.directoryUsers.write(companyId, [{ op: 'put', record: { ...stored.value, status: 'approved', symbolUserId: user.id, decidedAt: now, decidedBy: 'test' }, expectedEtag: stored.etag }]);

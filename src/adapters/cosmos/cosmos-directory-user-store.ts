@@ -5,6 +5,8 @@ import { DirectoryUserRecord, DirectoryUserRecordSchema } from '../../domain/dir
 import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../ports/directory-user-store.port';
 import { Versioned } from '../../ports/integration-store.port';
 import { Page } from '../../ports/sync-run-store.port';
+import { reviewKeys, searchTerm } from '../../domain/directory/review-keys';
+import { ReviewQuery } from '../../ports/directory-user-store.port';
 import { assertWritable, cosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
 import { assertPageLimit, chunk, mapWithConcurrency, queryPage } from './cosmos-paging';
 import { DIRECTORY_USERS_CONTAINER } from './cosmos-schema';
@@ -216,6 +218,31 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   }
 
   /** Records with a pending removal from `runId` (or from any run when it is null), in id order. */
+  async listForReview(companyId: string, query: ReviewQuery): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    assertPageLimit(query.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
+    const conditions = ['c.companyId = @companyId', 'c.status = @status'];
+    const parameters: Array<{ name: string; value: string }> = [
+      { name: '@companyId', value: companyId },
+      { name: '@status', value: query.status },
+    ];
+    if (query.search) {
+      conditions.push('(STARTSWITH(c.search.name, @q) OR STARTSWITH(c.search.given, @q) OR STARTSWITH(c.search.surname, @q) OR STARTSWITH(c.search.mail, @q) OR STARTSWITH(c.search.upn, @q))');
+      parameters.push({ name: '@q', value: searchTerm(query.search) });
+    }
+    if (query.flag) {
+      conditions.push('ARRAY_CONTAINS(c.flags, @flag)');
+      parameters.push({ name: '@flag', value: query.flag });
+    }
+    return queryPage(
+      this.container,
+      { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.search.sortKey ASC`, parameters },
+      companyId,
+      { limit: query.limit, cursor: query.cursor },
+      (resource) => parseRecord(resource),
+      'list directory users for review',
+    );
+  }
+
   async listPendingRemovals(companyId: string, runId: string | null, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     return queryPage(
@@ -275,7 +302,8 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
           if (record.companyId !== companyId) {
             throw new AppError('internal_error', `Refusing to write a directory user of another company to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`);
           }
-          return { index, id, prepared: write.expectedEtag === null ? { kind: 'create', record } : { kind: 'replace', record, etag: write.expectedEtag } };
+          const document = withSearchKeys(record);
+          return { index, id, prepared: write.expectedEtag === null ? { kind: 'create', record: document } : { kind: 'replace', record: document, etag: write.expectedEtag } };
         }
         case 'delete':
           return { index, id, prepared: { kind: 'delete', etag: write.expectedEtag } };
@@ -394,8 +422,22 @@ function bulkOperation(companyId: string, o: PendingOperation): OperationInput {
   }
 }
 
+/**
+ * Documents carry a `search` projection (lower-cased name and address prefixes, a sort key) for
+ * the review list's queries. It is derived from the attributes on every write and dropped on read.
+ */
+function withSearchKeys(record: DirectoryUserRecord): DirectoryUserRecord {
+  return { ...record, search: reviewKeys(record.id, record.attributes) } as DirectoryUserRecord;
+}
+
+function withoutSearchKeys(resource: unknown): unknown {
+  if (typeof resource !== 'object' || resource === null || !('search' in resource)) return resource;
+  const { search: _search, ...rest } = resource as Record<string, unknown>;
+  return rest;
+}
+
 function parseRecord(resource: unknown, id?: string): Versioned<DirectoryUserRecord> {
-  const { value, etag } = parseStoredVersioned(StoredRecordSchema, DIRECTORY_USERS_CONTAINER, resource, id === undefined ? { field: 'id' } : { field: 'id', value: id });
+  const { value, etag } = parseStoredVersioned(StoredRecordSchema, DIRECTORY_USERS_CONTAINER, withoutSearchKeys(resource), id === undefined ? { field: 'id' } : { field: 'id', value: id });
   const storedId = numberOrStringProperty(resource, 'id');
   if (typeof storedId !== 'string' || !DirectoryUserRecordSchema.shape.id.safeParse(storedId).success) {
     throw new AppError('internal_error', `A document read from container '${DIRECTORY_USERS_CONTAINER}' failed validation: id (invalid)`);

@@ -39,6 +39,8 @@ function user(companyId: string, id: string, email: string, overrides: Partial<S
     createdAt: '2024-05-01T10:00:00.000Z',
     updatedAt: '2024-05-01T10:00:00.000Z',
     deactivatedAt: null,
+    customFields: {},
+    links: [],
     ...overrides,
   };
 }
