@@ -45,6 +45,8 @@ export interface TestHarness {
   queue: MemoryQueue;
   mailer: MemoryMailer;
   signer: TestSigner;
+  directoryUsers: MemoryDirectoryUserStore;
+  symbolUsers: MemorySymbolUserStore;
 }
 
 async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
@@ -77,6 +79,8 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
   const runs = new MemorySyncRunStore();
   const queue = new MemoryQueue();
   const mailer = new MemoryMailer();
+  const directoryUsers = new MemoryDirectoryUserStore();
+  const symbolUsers = new MemorySymbolUserStore();
   const services: Services = {
     config,
     clock,
@@ -90,12 +94,12 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     queue,
     mailer,
     directory: { deltaPage: () => Promise.reject(new Error('no directory in handler tests')) },
-    directoryUsers: new MemoryDirectoryUserStore(),
+    directoryUsers,
     syncState: new MemorySyncStateStore(),
-    symbolUsers: new MemorySymbolUserStore(),
+    symbolUsers,
     notificationLog: new MemoryNotificationLog(),
   };
-  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer };
+  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers };
 }
 
 export function context(functionName = 'test'): InvocationContext {
