@@ -1,4 +1,5 @@
 /**
+import '../src/local/quiet-functions-test-mode';
  * `npm run bench`: the sync engine's speed and memory figures (printed, not asserted).
  *   npm run bench -- [--sizes 10000,100000] [--changes 100]
  *
@@ -17,6 +18,7 @@ import { diffPage, StoredRecord } from '../src/domain/directory/sync-diff';
 import { DEFAULT_SETTINGS } from '../src/domain/integration-settings';
 import { startLocalCosmos } from '../src/local/cosmos/local-cosmos-server';
 import { generateDirectory, startEntraSimulator } from '../src/local/entra-simulator';
+import { benchApprove } from './approve';
 
 const CLIENT_ID = 'b0b0b0b0-1111-4222-8333-444455556666';
 const CLIENT_SECRET = 'bench-secret';
@@ -145,7 +147,7 @@ function diffCpu(size: number): { newMs: number; unchangedMs: number; newWallMs:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, changes: { type: 'string', default: '100' }}, strict: true });
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, changes: { type: 'string', default: '100' }, approve: { type: 'string', default: '5000' } }, strict: true });
   const sizes = values.sizes.split(',').map(Number);
   const changes = Number(values.changes);
   console.log(`Entra ID sync benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
@@ -168,6 +170,9 @@ async function main(): Promise<void> {
     }
     console.log('');
   }
+
+  const approvals = Number(values.approve);
+  if (approvals > 0) await benchApprove(approvals, 1000);
 }
 
 main().catch((error: unknown) => {

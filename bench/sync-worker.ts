@@ -30,6 +30,9 @@ import { DirectoryUserStore, DirectoryUserWrite } from '../src/ports/directory-u
 import { JobQueue, OutboundMessage } from '../src/ports/job-queue.port';
 import { jobFor } from '../src/use-cases/enqueue-sync';
 import { runSync } from '../src/use-cases/run-sync';
+import { CosmosSubscriptionStore } from '../src/adapters/cosmos/cosmos-subscription-store';
+import { CosmosIntegrationLister } from '../src/adapters/cosmos/cosmos-integration-lister';
+import { SubscriptionClient } from '../src/ports/subscription-client.port';
 
 interface Setup {
   graphBaseUrl: string;
@@ -42,6 +45,15 @@ interface Setup {
 }
 
 const setup = JSON.parse(process.env.BENCH_SETUP ?? '{}') as Setup;
+
+const benchSubscriptions: SubscriptionClient = {
+  create: (_tenantId, s) => Promise.resolve({ id: randomUUID(), resource: s.resource, changeType: s.changeType, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl, expirationDateTime: s.expirationDateTime }),
+  renew: (_tenantId, id, expirationDateTime) => Promise.resolve({ id, resource: '/users', changeType: 'updated,deleted', notificationUrl: '', lifecycleNotificationUrl: null, expirationDateTime }),
+  reauthorize: () => Promise.resolve(),
+  delete: () => Promise.resolve(),
+  get: () => Promise.resolve(null),
+  list: () => Promise.resolve([]),
+};
 
 async function build() {
   const config = loadConfig({
@@ -117,6 +129,11 @@ async function build() {
     syncState: new CosmosSyncStateStore(database),
     symbolUsers: new CosmosSymbolUserStore(database),
     notificationLog: new CosmosNotificationLog(database),
+    // The engine's figures leave Graph subscriptions out: the worker's "ensure a subscription" step
+    // talks to this stand-in (bench/webhooks.ts measures the webhook path).
+    subscriptions: benchSubscriptions,
+    subscriptionStore: new CosmosSubscriptionStore(database),
+    integrationLister: new CosmosIntegrationLister(database),
   };
   return { services, stats };
 }

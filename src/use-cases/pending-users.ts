@@ -4,6 +4,7 @@ import { addressesOf, mailboxAddress } from '../domain/directory/classification'
 import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { displayNameOf } from '../domain/directory/review-keys';
 import { matchSymbolUser } from '../domain/symbol-user-matching';
+import { SymbolUser } from '../domain/symbol-user';
 import { Versioned } from '../ports/integration-store.port';
 import { Page } from '../ports/sync-run-store.port';
 import { Principal } from '../ports/token-verifier.port';
@@ -118,6 +119,14 @@ export interface ApproveResult {
 type ApproveOne = { id: string; userId: string; merged: boolean } | { failure: DecisionFailureCode; candidates?: string[] };
 
 export async function approvePendingUsers(services: Deps, companyId: string, ids: readonly string[], principal: Principal): Promise<ApproveResult> {
+  // One lookup of matching Symbol users for the whole request instead of one per id.
+  const records = await services.directoryUsers.getMany(companyId, ids);
+  const addresses = [...new Set([...records.values()].flatMap((r) => addressesOf(r.value.attributes)))];
+  const found = addresses.length > 0 ? await services.symbolUsers.findByEmailKeys(companyId, addresses) : [];
+  const byEmail = new Map<string, Array<Versioned<SymbolUser>>>();
+  for (const user of found) byEmail.set(user.value.emailKey, [...(byEmail.get(user.value.emailKey) ?? []), user]);
+  const prefetchedFor = (record: DirectoryUserRecord) => [...new Map(addressesOf(record.attributes).flatMap((a) => byEmail.get(a) ?? []).map((u) => [u.value.id, u])).values()];
+
   const outcomes = await forEachId(ids, (id) =>
     decideOne<ApproveOne>(services, companyId, id, async ({ value: record }) => {
       if (record.status === 'approved' && record.symbolUserId) {
@@ -126,7 +135,7 @@ export async function approvePendingUsers(services: Deps, companyId: string, ids
       }
       if (record.status !== 'pending') return { next: null, result: { failure: 'not_pending' as const } };
       const nowIso = services.clock.now().toISOString();
-      const outcome = await approveIntoSymbol(services, { companyId, entraObjectId: id, attributes: record.attributes, nowIso, by: principal.subject });
+      const outcome = await approveIntoSymbol(services, { companyId, entraObjectId: id, attributes: record.attributes, nowIso, by: principal.subject }, prefetchedFor(record));
       if (outcome.kind === 'ambiguous') return { next: null, result: { failure: 'ambiguous_match' as const, candidates: outcome.candidateIds } };
       if (outcome.kind === 'no_mailbox') return { next: null, result: { failure: 'no_mailbox' as const } };
       if (outcome.kind === 'email_taken') return { next: null, result: { failure: 'conflict' as const } };

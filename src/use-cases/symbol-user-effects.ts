@@ -37,10 +37,15 @@ export function symbolUserIdFor(entraObjectId: string): string {
  * the one Symbol user that has one of its addresses (merge: keeps id, status history and
  * custom data, takes the directory's details, records who/when/what changed), else a new user.
  */
-export async function approveIntoSymbol(services: Deps, input: { companyId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string; by: string }): Promise<ApproveOutcome> {
+export async function approveIntoSymbol(
+  services: Deps,
+  input: { companyId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string; by: string },
+  /** Candidates already looked up for many approvals at once (one query instead of one per user); used for the first attempt only. */
+  prefetched?: ReadonlyArray<Versioned<SymbolUser>>,
+): Promise<ApproveOutcome> {
   let createConflicted = false;
   for (let attempt = 1; ; attempt++) {
-    const candidates = await services.symbolUsers.findByEmailKeys(input.companyId, addressesOf(input.attributes));
+    const candidates = attempt === 1 && prefetched ? [...prefetched] : await services.symbolUsers.findByEmailKeys(input.companyId, addressesOf(input.attributes));
     const own = await services.symbolUsers.get(input.companyId, symbolUserIdFor(input.entraObjectId));
     const all = own && !candidates.some((c) => c.value.id === own.value.id) ? [...candidates, own] : candidates;
     const match = matchSymbolUser(input.entraObjectId, input.attributes, all.map((c) => c.value));

@@ -80,3 +80,31 @@ export async function localToken(dataDir: string, args: string[]): Promise<strin
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/local/token.cli.ts', ...args], { cwd: ROOT, env: { ...process.env, LOCAL_DATA_DIR: dataDir } });
   return stdout.trim();
 }
+
+/**
+ * Connects a company through the consent stand-in as a browser would (page → form → redirect →
+ * callback) and returns the chosen tenant id.
+ */
+export async function connectThroughConsent(stackUrl: string, token: string, companyId: string, tenantIndex = 0): Promise<string> {
+  const connect = await fetch(`${stackUrl}/api/companies/${companyId}/entra/connect`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const { consentUrl } = (await connect.json()) as { consentUrl: string };
+  const page = await (await fetch(consentUrl)).text();
+  const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&')]));
+  const tenants = [...page.matchAll(/<input type="radio" name="tenant" value="([^"]+)"/g)].map((m) => m[1] ?? '');
+  const tenant = tenants[tenantIndex] ?? '';
+  const action = new URL(/<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '', consentUrl).toString();
+  const decided = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, tenant, decision: 'accept' }).toString(), redirect: 'manual' });
+  const landed = await fetch(decided.headers.get('location') ?? '', { redirect: 'manual' });
+  if (!(landed.headers.get('location') ?? '').includes('status=connected')) throw new Error(`consent did not connect: ${landed.headers.get('location') ?? ''}`);
+  return tenant;
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
