@@ -1,5 +1,4 @@
 /**
-import '../src/local/quiet-functions-test-mode';
  * `npm run bench`: the sync engine's speed and memory figures (printed, not asserted).
  *   npm run bench -- [--sizes 10000,100000] [--changes 100]
  *
@@ -8,6 +7,7 @@ import '../src/local/quiet-functions-test-mode';
  * production adapters, so its peak RSS is its own. Phases: full first sync; an incremental
  * delta with N changes; a re-run with no changes. Plus the pure diff's CPU per 100k users.
  */
+import '../src/local/quiet-functions-test-mode';
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
