@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localToken, startStackProcess, StackProcess } from '../support/local-stack-process';
+import { connectThroughConsent, localToken, startStackProcess, StackProcess, waitFor } from '../support/local-stack-process';
 
 /**
  * The sync engine end to end through the local stack: connect → the first full sync runs by
@@ -35,16 +35,6 @@ describe('e2e: sync through the local stack', () => {
   const api = (path: string, init: RequestInit = {}) => fetch(`${stack.url}/api/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
   const sim = (path: string, init: RequestInit = {}) => fetch(`${stack.url}/_local/entra/${path}`, { ...init, headers: { 'content-type': 'application/json' } });
 
-  async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
   async function finished(runId: string): Promise<Run> {
     return waitFor(async () => {
       const run = (await (await api(`companies/acme/entra/sync-runs/${runId}`)).json()) as Run;
@@ -58,14 +48,7 @@ describe('e2e: sync through the local stack', () => {
 
   it('connect → first full sync fills the pending list → Sync Now picks up directory changes', async () => {
     // Connect through the consent stand-in, like a browser.
-    const { consentUrl } = (await (await api('companies/acme/entra/connect', { method: 'POST' })).json()) as { consentUrl: string };
-    const page = await (await fetch(consentUrl)).text();
-    const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&')]));
-    const tenant = /<input type="radio" name="tenant" value="([^"]+)"/.exec(page)?.[1] ?? '';
-    const action = new URL(/<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '', consentUrl).toString();
-    const decided = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, tenant, decision: 'accept' }).toString(), redirect: 'manual' });
-    const landed = await fetch(decided.headers.get('location') ?? '', { redirect: 'manual' });
-    expect(landed.headers.get('location')).toContain('status=connected');
+    const tenant = await connectThroughConsent(stack.url, token, 'acme');
 
     // The first full sync runs from the queue on its own.
     const status = (await (await api('companies/acme/entra')).json()) as { lastSync: { runId: string } };

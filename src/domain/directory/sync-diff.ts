@@ -3,6 +3,7 @@ import { SyncCounts } from '../sync-run';
 import { addressesOf, autoApproves, classify, isExcluded } from './classification';
 import { DeltaItem, mergeAttributes, sameAttributes } from './delta-item';
 import { DirectoryAttributes, DirectoryUserRecord, EMPTY_ATTRIBUTES, RemovalReason } from './directory-user';
+import { displayNameOf } from './review-keys';
 
 /**
  * The heart of the sync engine, pure: (a page of directory items, what is stored for them, the
@@ -50,10 +51,6 @@ export interface PageDecisions {
   decisions: Decision[];
   /** Display names (or addresses) of new pending users, for the new-user e-mail. */
   newPending: string[];
-}
-
-function displayNameOf(attributes: DirectoryAttributes): string {
-  return attributes.displayName ?? ([attributes.givenName, attributes.surname].filter(Boolean).join(' ') || attributes.mail || attributes.userPrincipalName || '(no name)');
 }
 
 function fresh(id: string, attributes: DirectoryAttributes, hash: string, ctx: DiffContext): DirectoryUserRecord {
