@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the sync engine's speed and memory figures (printed, not asserted).
- *   npm run bench -- [--sizes 10000,100000] [--changes 100]
+ *   npm run bench -- [--sizes 10000,100000] [--changes 100] [--webhooks 10000] [--webhook-companies 50]
  *
  * For each tenant size: a simulated tenant (Graph over HTTPS on loopback) and a local
  * Cosmos-protocol server run in this process; the engine runs in a forked process with the
@@ -19,6 +19,7 @@ import { DEFAULT_SETTINGS } from '../src/domain/integration-settings';
 import { startLocalCosmos } from '../src/local/cosmos/local-cosmos-server';
 import { generateDirectory, startEntraSimulator } from '../src/local/entra-simulator';
 import { benchApprove } from './approve';
+import { benchWebhooks } from './webhooks';
 
 const CLIENT_ID = 'b0b0b0b0-1111-4222-8333-444455556666';
 const CLIENT_SECRET = 'bench-secret';
@@ -147,7 +148,7 @@ function diffCpu(size: number): { newMs: number; unchangedMs: number; newWallMs:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, changes: { type: 'string', default: '100' }, approve: { type: 'string', default: '5000' } }, strict: true });
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, changes: { type: 'string', default: '100' }, approve: { type: 'string', default: '5000' }, webhooks: { type: 'string', default: '10000' }, 'webhook-companies': { type: 'string', default: '50' } }, strict: true });
   const sizes = values.sizes.split(',').map(Number);
   const changes = Number(values.changes);
   console.log(`Entra ID sync benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
@@ -173,6 +174,10 @@ async function main(): Promise<void> {
 
   const approvals = Number(values.approve);
   if (approvals > 0) await benchApprove(approvals, 1000);
+
+  // Graph notifications at the webhook: one per POST (the worst case), 32 in flight, 60 s window.
+  const notifications = Number(values.webhooks);
+  if (notifications > 0) await benchWebhooks({ notifications, companies: Number(values['webhook-companies']), batch: 1, concurrency: 32, windowSeconds: 60 });
 }
 
 main().catch((error: unknown) => {

@@ -81,6 +81,9 @@ param keyVaultPurgeProtection bool = true
 @description('Cosmos DB database name.')
 param cosmosDatabaseName string = 'entra-sync'
 
+@description('Six-field NCRONTAB (UTC) of the sync-reconcile timer, which reads it as %SYNC_RECONCILE_SCHEDULE%. Default: every 6 hours.')
+param syncReconcileSchedule string = '0 0 */6 * * *'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -196,6 +199,9 @@ var appSettings = {
   KEY_VAULT_URL: keyVault.outputs.uri
   MAIL_BACKEND: 'sendgrid'
   MAIL_FROM: mailFrom
+  // The sync-reconcile timer's schedule (`%SYNC_RECONCILE_SCHEDULE%`): the host will not index the
+  // function without it. The app validates it too.
+  SYNC_RECONCILE_SCHEDULE: syncReconcileSchedule
 }
 
 module functionApp 'app/function-app.bicep' = {
@@ -263,3 +269,4 @@ output SECRETS_BACKEND string = appSettings.SECRETS_BACKEND
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output MAIL_BACKEND string = appSettings.MAIL_BACKEND
 output MAIL_FROM string = mailFrom
+output SYNC_RECONCILE_SCHEDULE string = syncReconcileSchedule

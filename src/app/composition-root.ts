@@ -13,6 +13,9 @@ import { CosmosDirectoryUserStore } from '../adapters/cosmos/cosmos-directory-us
 import { CosmosSyncStateStore } from '../adapters/cosmos/cosmos-sync-state-store';
 import { CosmosSymbolUserStore } from '../adapters/cosmos/cosmos-symbol-user-store';
 import { CosmosNotificationLog } from '../adapters/cosmos/cosmos-notification-log';
+import { CosmosSubscriptionStore } from '../adapters/cosmos/cosmos-subscription-store';
+import { CosmosIntegrationLister } from '../adapters/cosmos/cosmos-integration-lister';
+import { GraphSubscriptionClient } from '../adapters/graph/graph-subscription-client';
 import { createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
 import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
@@ -47,6 +50,12 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
   // stops the start with a message saying so).
   const database = await ensureCosmosSchema(cosmos, config.cosmos.database);
   const secrets = createSecretStore(config);
+  // One Graph client per tenant, shared by delta reads and subscriptions (same credential, retries).
+  const graph = new GraphDirectoryClient({
+    graphBaseUrl: config.entra.graphBaseUrl,
+    credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }),
+    ...(runtime.log ? { log: runtime.log } : {}),
+  });
   return {
     config,
     clock: { now: () => new Date() },
@@ -59,15 +68,14 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     userCounts: new CosmosUserCountsReader(database),
     queue: createQueue(config, runtime),
     mailer: createMailer(config, secrets),
-    directory: new GraphDirectoryClient({
-      graphBaseUrl: config.entra.graphBaseUrl,
-      credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }),
-      ...(runtime.log ? { log: runtime.log } : {}),
-    }),
+    directory: graph,
     directoryUsers: new CosmosDirectoryUserStore(database),
     syncState: new CosmosSyncStateStore(database),
     symbolUsers: new CosmosSymbolUserStore(database),
     notificationLog: new CosmosNotificationLog(database),
+    subscriptions: new GraphSubscriptionClient(graph),
+    subscriptionStore: new CosmosSubscriptionStore(database),
+    integrationLister: new CosmosIntegrationLister(database),
   };
 }
 

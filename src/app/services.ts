@@ -14,6 +14,9 @@ import { DirectoryUserStore } from '../ports/directory-user-store.port';
 import { SyncStateStore } from '../ports/sync-state-store.port';
 import { SymbolUserStore } from '../ports/symbol-user-store.port';
 import { NotificationLog } from '../ports/notification-log.port';
+import { SubscriptionClient } from '../ports/subscription-client.port';
+import { SubscriptionStore } from '../ports/subscription-store.port';
+import { IntegrationLister } from '../ports/integration-lister.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -33,6 +36,12 @@ export interface Services {
   syncState: SyncStateStore;
   symbolUsers: SymbolUserStore;
   notificationLog: NotificationLog;
+  /** Graph change-notification subscriptions (per customer tenant). */
+  subscriptions: SubscriptionClient;
+  /** Subscription id → company, for the webhooks. */
+  subscriptionStore: SubscriptionStore;
+  /** Connected integrations, page by page (the timers). */
+  integrationLister: IntegrationLister;
 }
 
 let installed: Services | undefined;

@@ -12,6 +12,8 @@ const url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/
 const httpsUrl = z.url({ protocol: /^https$/ }).transform((value) => value.replace(/\/+$/, ''));
 const nonEmpty = z.string().trim().min(1);
 const positiveInt = z.coerce.number().int().positive();
+/** Six-field NCRONTAB (`second minute hour day month day-of-week`), as Functions timers read it. */
+const ncrontab = z.string().trim().regex(/^\S+(\s+\S+){5}$/, 'must be a six-field NCRONTAB expression (second minute hour day month day-of-week)');
 
 const CosmosSchema = z.discriminatedUnion('auth', [
   z.object({ auth: z.literal('key'), endpoint: url, key: nonEmpty, database: nonEmpty, disableEndpointDiscovery: z.boolean() }),
@@ -63,6 +65,18 @@ export const AppConfigSchema = z.object({
     /** The queue's max delivery count: on the last delivery a failing run is marked failed. */
     maxDeliveryCount: positiveInt.max(100),
   }),
+  webhooks: z.object({
+    /** Graph notifications for one company within this window become one delta sync, run at its end. */
+    coalesceSeconds: positiveInt.max(600),
+  }),
+  reconcile: z.object({
+    /** When the reconciliation timer runs (the Functions host reads it as `%SYNC_RECONCILE_SCHEDULE%`). */
+    schedule: ncrontab,
+    /** Reconciliation jobs are spread over this many seconds, so companies do not all hit Graph at once. */
+    spreadSeconds: z.coerce.number().int().min(0).max(86_400),
+    /** A reconciliation is a full round when the company's last full round is older than this. */
+    fullRoundDays: positiveInt.max(90),
+  }),
   auth: AuthSchema,
   cosmos: CosmosSchema,
   queue: QueueSchema,
@@ -73,6 +87,9 @@ export const AppConfigSchema = z.object({
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 
 type Env = Record<string, string | undefined>;
+
+/** Every 6 hours, on the hour (UTC). */
+export const DEFAULT_RECONCILE_SCHEDULE = '0 0 */6 * * *';
 
 /** Environment variable behind each config path, so errors name what the operator must fix. */
 const ENV_NAME_BY_PATH: Record<string, string> = {
@@ -89,6 +106,10 @@ const ENV_NAME_BY_PATH: Record<string, string> = {
   'sync.timeBudgetSeconds': 'SYNC_TIME_BUDGET_SECONDS',
   'sync.checkpointEveryPages': 'SYNC_CHECKPOINT_PAGES',
   'sync.maxDeliveryCount': 'SYNC_MAX_DELIVERY_COUNT',
+  'webhooks.coalesceSeconds': 'WEBHOOK_COALESCE_SECONDS',
+  'reconcile.schedule': 'SYNC_RECONCILE_SCHEDULE',
+  'reconcile.spreadSeconds': 'SYNC_RECONCILE_SPREAD_SECONDS',
+  'reconcile.fullRoundDays': 'SYNC_FULL_ROUND_DAYS',
   'auth.keys': 'AUTH_JWKS_URL',
   'auth.issuer': 'AUTH_ISSUER',
   'auth.audience': 'AUTH_AUDIENCE',
@@ -140,6 +161,14 @@ function fromEnv(env: Env): unknown {
       timeBudgetSeconds: e('SYNC_TIME_BUDGET_SECONDS') ?? '240',
       checkpointEveryPages: e('SYNC_CHECKPOINT_PAGES') ?? '10',
       maxDeliveryCount: e('SYNC_MAX_DELIVERY_COUNT') ?? '10',
+    },
+    webhooks: {
+      coalesceSeconds: e('WEBHOOK_COALESCE_SECONDS') ?? '10',
+    },
+    reconcile: {
+      schedule: e('SYNC_RECONCILE_SCHEDULE') ?? DEFAULT_RECONCILE_SCHEDULE,
+      spreadSeconds: e('SYNC_RECONCILE_SPREAD_SECONDS') ?? '1800',
+      fullRoundDays: e('SYNC_FULL_ROUND_DAYS') ?? '7',
     },
     auth: e('AUTH_JWKS_FILE')
       ? { keys: 'jwks-file', issuer: e('AUTH_ISSUER'), audience: e('AUTH_AUDIENCE'), jwksFile: e('AUTH_JWKS_FILE') }

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'directory_delta_reset',
   'directory_throttled',
   'directory_invalid_response',
+  'subscription_rejected',
   'dependency_unavailable',
   'configuration_invalid',
   'internal_error',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CompanyIdSchema } from './company-id';
 import { DEFAULT_SETTINGS, IntegrationSettingsSchema } from './integration-settings';
+import { SubscriptionSummarySchema } from './graph-subscription';
 
 export const IntegrationStatusSchema = z.enum(['not_connected', 'connected', 'consent_revoked', 'error', 'disconnected']);
 export type IntegrationStatus = z.infer<typeof IntegrationStatusSchema>;
@@ -43,6 +44,8 @@ export const IntegrationSchema = z
     disconnectedAt: IsoDateSchema.nullable(),
     settings: IntegrationSettingsSchema,
     lastSync: LastSyncSchema.nullable(),
+    /** The Graph change-notification subscription (null until the first successful sync makes one). */
+    subscription: SubscriptionSummarySchema.nullable().default(null),
     createdAt: IsoDateSchema,
     updatedAt: IsoDateSchema,
   })
@@ -61,6 +64,7 @@ export function newIntegration(companyId: string, nowIso: string): Integration {
     disconnectedAt: null,
     settings: DEFAULT_SETTINGS,
     lastSync: null,
+    subscription: null,
     createdAt: nowIso,
     updatedAt: nowIso,
   };

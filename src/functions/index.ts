@@ -18,3 +18,7 @@ export { pendingUsersApprove } from './pending-users-approve.http';
 export { pendingUsersDeny } from './pending-users-deny.http';
 export { pendingUsersRestore } from './pending-users-restore.http';
 export { usersList, usersCreate } from './users.http';
+export { graphNotifications } from './graph-notifications.http';
+export { graphLifecycle } from './graph-lifecycle.http';
+export { subscriptionsRenew } from './subscriptions-renew.timer';
+export { syncReconcile } from './sync-reconcile.timer';

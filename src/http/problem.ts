@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   directory_delta_reset: 502,
   directory_throttled: 503,
   directory_invalid_response: 502,
+  subscription_rejected: 502,
   dependency_unavailable: 503,
   configuration_invalid: 500,
   internal_error: 500,

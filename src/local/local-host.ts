@@ -6,7 +6,7 @@ import { FunctionDefinition, HttpFunction, TimerFunction } from '../app/function
 import { Services } from '../app/services';
 import { problem } from '../http/problem';
 import { InProcessBroker } from './queue/in-process-broker';
-import { nextOccurrence, parseSchedule } from './ncrontab';
+import { nextOccurrence, parseSchedule, resolveScheduleSetting, Schedule } from './ncrontab';
 
 /**
  * A small stand-in for the Azure Functions host: serves the registered HTTP functions under
@@ -29,6 +29,10 @@ export interface LocalHostOptions {
   /** Largest request body the host accepts; handlers enforce their own, smaller limits. */
   maxBodyBytes?: number;
   runTimers?: boolean;
+  /** Where `%NAME%` timer schedules are read from (default: process.env)… */
+  settings?: Readonly<Record<string, string | undefined>>;
+  /** …and their values when the setting is not there. */
+  scheduleDefaults?: Readonly<Record<string, string>>;
 }
 
 export interface LocalHost {
@@ -91,6 +95,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     .filter((fn): fn is HttpFunction => fn.kind === 'http')
     .map((fn) => ({ fn, ...compileRoute(fn.route) }));
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  // Before listening: a timer with a bad schedule stops the start with nothing left open.
+  const timerSchedules = options.runTimers === false ? [] : options.functions.filter((fn): fn is TimerFunction => fn.kind === 'timer').map((fn) => ({ fn, schedule: timerSchedule(fn, options) }));
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -179,7 +185,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     );
   }
 
-  const timers = options.runTimers === false ? [] : options.functions.filter((fn): fn is TimerFunction => fn.kind === 'timer').map((fn) => scheduleTimer(fn, options));
+  const timers = timerSchedules.map(({ fn, schedule }) => scheduleTimer(fn, schedule, options));
 
   return {
     url: `http://${options.host}:${port}`,
@@ -192,8 +198,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
 }
 
-function scheduleTimer(fn: TimerFunction, options: LocalHostOptions): () => void {
-  const schedule = parseSchedule(fn.schedule);
+/** Resolves `%NAME%` and parses the schedule; a bad one stops the start, naming the timer. */
+function timerSchedule(fn: TimerFunction, options: LocalHostOptions): Schedule {
+  try {
+    return parseSchedule(resolveScheduleSetting(fn.schedule, options.settings ?? process.env, options.scheduleDefaults));
+  } catch (error) {
+    throw new Error(`Timer ${fn.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function scheduleTimer(fn: TimerFunction, schedule: Schedule, options: LocalHostOptions): () => void {
   let handle: NodeJS.Timeout | undefined;
   let stopped = false;
   let last: Date | null = null;

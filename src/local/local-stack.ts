@@ -144,6 +144,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SENDGRID_BASE_URL: env.SENDGRID_BASE_URL,
       SENDGRID_API_KEY: env.SENDGRID_API_KEY,
       OUTBOX_DIR: outboxDir,
+      WEBHOOK_COALESCE_SECONDS: env.WEBHOOK_COALESCE_SECONDS,
+      SYNC_RECONCILE_SCHEDULE: env.SYNC_RECONCILE_SCHEDULE,
+      SYNC_RECONCILE_SPREAD_SECONDS: env.SYNC_RECONCILE_SPREAD_SECONDS,
+      SYNC_FULL_ROUND_DAYS: env.SYNC_FULL_ROUND_DAYS,
     });
 
     const broker = new InProcessBroker({ stateFile: join(dataDir, 'queues.json'), log, ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}) });
@@ -158,6 +162,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       broker,
       functions: registeredFunctions(),
       log,
+      // `%SYNC_RECONCILE_SCHEDULE%` resolves like in Azure: from the environment, else the config's default.
+      settings: env,
+      scheduleDefaults: { SYNC_RECONCILE_SCHEDULE: config.reconcile.schedule },
       extraRoutes: [
         { prefix: '/_local/login', handler: (req, res) => sim.handleLogin(req, res, '/_local/login') },
         { prefix: '/_local/entra', handler: (req, res) => sim.handleAdmin(req, res, '/_local/entra') },

@@ -89,3 +89,16 @@ function firstTimeInDay(from: Date, hours: Set<number>, minutes: Set<number>, se
   }
   return null;
 }
+
+/**
+ * Azure Functions reads a timer schedule written as `%NAME%` from the app setting NAME. The local
+ * host does the same from its environment, falling back to `defaults` (the validated config's
+ * values); a schedule naming a setting that is set nowhere is an error naming it.
+ */
+export function resolveScheduleSetting(schedule: string, env: Readonly<Record<string, string | undefined>>, defaults: Readonly<Record<string, string>> = {}): string {
+  const setting = /^%([A-Za-z0-9_]+)%$/.exec(schedule.trim())?.[1];
+  if (setting === undefined) return schedule;
+  const value = env[setting]?.trim() || defaults[setting];
+  if (value === undefined || value === '') throw new Error(`The timer schedule ${schedule} names the app setting ${setting}, which is not set.`);
+  return value;
+}

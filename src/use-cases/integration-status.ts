@@ -12,15 +12,17 @@ export interface IntegrationStatusView {
   connectedBy: { email: string | null } | null;
   disconnectedAt: string | null;
   lastSync: Integration['lastSync'];
-  /** Graph change-notification subscription; null until webhooks are set up for the company. */
-  subscription: null;
+  /** Graph change-notification subscription; null until the first successful sync sets one up. */
+  subscription: Integration['subscription'];
+  /** Freshness: when the last successful sync finished (the data was confirmed against Entra ID then). */
+  confirmedInSyncAt: string | null;
   counts: UserCounts;
   settings: IntegrationSettings;
   /** Who actually receives integration e-mails (the settings' list, or else the admin who connected). */
   notificationRecipients: string[];
 }
 
-export function statusView(integration: Integration, counts: UserCounts): IntegrationStatusView {
+export function statusView(integration: Integration, counts: UserCounts, confirmedInSyncAt: string | null = null): IntegrationStatusView {
   return {
     companyId: integration.companyId,
     status: integration.status,
@@ -29,16 +31,28 @@ export function statusView(integration: Integration, counts: UserCounts): Integr
     connectedBy: integration.connectedBy ? { email: integration.connectedBy.email } : null,
     disconnectedAt: integration.disconnectedAt,
     lastSync: integration.lastSync,
-    subscription: null,
+    subscription: integration.subscription,
+    confirmedInSyncAt,
     counts,
     settings: integration.settings,
     notificationRecipients: notificationRecipients(integration.settings, integration.connectedBy?.email ?? null),
   };
 }
 
-export async function getIntegrationStatus(services: Pick<Services, 'integrations' | 'clock' | 'userCounts'>, companyId: string): Promise<IntegrationStatusView> {
+export async function getIntegrationStatus(services: Pick<Services, 'integrations' | 'clock' | 'userCounts' | 'syncRuns'>, companyId: string): Promise<IntegrationStatusView> {
   const [{ integration }, counts] = await Promise.all([loadIntegration(services, companyId), services.userCounts.countsFor(companyId)]);
-  return statusView(integration, counts);
+  return statusView(integration, counts, await lastSucceededAt(services, integration));
+}
+
+/** Runs looked at for the last success when the latest one did not succeed. */
+const RECENT_RUNS = 20;
+
+async function lastSucceededAt(services: Pick<Services, 'syncRuns'>, integration: Integration): Promise<string | null> {
+  const last = integration.lastSync;
+  if (last === null) return null;
+  if (last.status === 'succeeded') return last.finishedAt;
+  const { items } = await services.syncRuns.list(integration.companyId, { limit: RECENT_RUNS, cursor: null });
+  return items.find((run) => run.status === 'succeeded')?.finishedAt ?? null;
 }
 
 /** Settings may be set before the first connection; they are kept across disconnects. */

@@ -18,6 +18,7 @@ import { fieldProblems } from '../http/request';
 import { jobFor, lastSyncOf } from './enqueue-sync';
 import { updateIntegration } from './integration-updates';
 import { approveIntoSymbol, followOnSymbolUser, setSymbolUserActive } from './symbol-user-effects';
+import { ensureSubscriptionAfterRun } from './ensure-subscription';
 
 /**
  * The sync worker: one `sync-jobs` message → (part of) one sync run. Reads `users/delta` page by
@@ -131,6 +132,8 @@ export async function runSync(services: Services, body: unknown, delivery: Deliv
     run = await finishRun(services, run, status, null, now, started);
     await setLastSync(services, integration, run);
     await notifyAfterRun(services, integration, run, round, removals, log);
+    // The company's Graph subscription (created after its first import, replaced after a reconnect); never fails the run.
+    await ensureSubscriptionAfterRun(services, companyId, log);
     log.info('sync.finished', { companyId, runId: run.runId, status, mode: round.mode, pages: round.pages, ...round.counts, ms: now() - started });
     return status;
   } catch (error) {

@@ -82,8 +82,10 @@ describe('e2e: sync through the local stack', () => {
     expect(mail.text).toContain('/_local/admin-ui/companies/acme/users/pending');
     expect(mail.html).toContain('href="http://127.0.0.1');
 
-    const runs = (await (await api('companies/acme/entra/sync-runs')).json()) as { items: Run[] };
-    expect(runs.items.map((r) => r.runId).slice(0, 2)).toEqual([runId, first.runId]);
+    const runs = (await (await api('companies/acme/entra/sync-runs')).json()) as { items: Array<Run & { trigger: string }> };
+    // Graph's notifications of these changes also queue a coalesced webhook sync (at the end of its
+    // window, after Sync Now's run); it may or may not have run yet.
+    expect(runs.items.filter((r) => r.trigger !== 'webhook').map((r) => r.runId).slice(0, 2)).toEqual([runId, first.runId]);
     const final = (await (await api('companies/acme/entra')).json()) as { counts: { pending: number } };
     expect(final.counts.pending).toBe((users?.userCount ?? 0) + 2);
   }, 90_000);

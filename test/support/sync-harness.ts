@@ -27,6 +27,10 @@ import { CLIENT_ID, CLIENT_SECRET, loopbackTls } from '../local/entra-simulator/
 import { MemoryMailer, MemoryQueue, StaticSecrets } from './in-memory-ports';
 import { TEST_ENV } from './test-services';
 import { createLocalJWKSet } from 'jose';
+import { CosmosSubscriptionStore } from '../../src/adapters/cosmos/cosmos-subscription-store';
+import { CosmosIntegrationLister } from '../../src/adapters/cosmos/cosmos-integration-lister';
+import { GraphSubscriptionClient } from '../../src/adapters/graph/graph-subscription-client';
+import { startWebhookReceiver, WebhookReceiver } from './webhook-receiver';
 
 /** Counts the directory-user writes a sync makes (the "writes proportional to change" promise). */
 export class CountingDirectoryUsers implements DirectoryUserStore {
@@ -78,6 +82,11 @@ export interface SyncHarness {
   mailer: MemoryMailer;
   directoryUsers: CountingDirectoryUsers;
   tenantId: string;
+  /**
+   * Where the company subscriptions the worker creates point (NOTIFICATION_URL_BASE): answers the
+   * handshake; hands notifications to the real webhook functions only when `forward` is set.
+   */
+  webhooks: WebhookReceiver;
   /** Connects a company to the simulated tenant (as the consent callback would). */
   connectCompany(companyId: string, settings?: Partial<IntegrationSettings>): Promise<string>;
   /** Queues a run record and runs its job to the end, following continuation messages. */
@@ -98,11 +107,17 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
   const tenantId = sim.tenants()[0]?.id ?? '';
   sim.directory(tenantId).grantConsent();
   const cosmos = await startCosmosTestEnv(`sync-${randomUUID().slice(0, 8)}`);
-  const config = loadConfig({ ...TEST_ENV, GRAPH_BASE_URL: sim.graphBaseUrl, AUTHORITY_HOST: sim.authorityHost, ENTRA_CLIENT_ID: CLIENT_ID, ...options.env });
+  const ready: { services?: Services } = {};
+  const webhooks = await startWebhookReceiver(() => {
+    if (!ready.services) throw new Error('harness services not ready');
+    return ready.services;
+  });
+  const config = loadConfig({ ...TEST_ENV, GRAPH_BASE_URL: sim.graphBaseUrl, AUTHORITY_HOST: sim.authorityHost, ENTRA_CLIENT_ID: CLIENT_ID, NOTIFICATION_URL_BASE: webhooks.url, ...options.env });
   const secrets = new StaticSecrets({ 'state-signing-key': randomBytes(32).toString('base64url'), 'entra-client-secret': CLIENT_SECRET });
   const queue = new MemoryQueue();
   const mailer = new MemoryMailer();
   const directoryUsers = new CountingDirectoryUsers(new CosmosDirectoryUserStore(cosmos.database));
+  const graph = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }), retry: { maxRetries: 3, delaySeconds: 0 } });
   const services: Services = {
     config,
     clock: { now: () => new Date() },
@@ -115,12 +130,16 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     userCounts: new CosmosUserCountsReader(cosmos.database),
     queue,
     mailer,
-    directory: new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }), retry: { maxRetries: 3, delaySeconds: 0 } }),
+    directory: graph,
     directoryUsers,
     syncState: new CosmosSyncStateStore(cosmos.database),
     symbolUsers: new CosmosSymbolUserStore(cosmos.database),
     notificationLog: new CosmosNotificationLog(cosmos.database),
+    subscriptions: new GraphSubscriptionClient(graph),
+    subscriptionStore: new CosmosSubscriptionStore(cosmos.database),
+    integrationLister: new CosmosIntegrationLister(cosmos.database),
   };
+  ready.services = services;
 
   const harness: SyncHarness = {
     sim,
@@ -130,6 +149,7 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     mailer,
     directoryUsers,
     tenantId,
+    webhooks,
     connectCompany: async (companyId, settings) => {
       const nowIso = new Date().toISOString();
       const outcome = connect(newIntegration(companyId, nowIso), { tenantId, admin: { subject: 'admin', email: `admin@${companyId}.example` }, nowIso, newConnectionId: randomUUID() });
@@ -154,6 +174,7 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     },
     close: async () => {
       await sim.close();
+      await webhooks.close();
       await cosmos.close();
     },
   };

@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jos
 import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
 import { Services } from '../../src/app/services';
 import { AppConfig, loadConfig } from '../../src/config/config';
+import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
 import { FixedCounts, MemoryNotificationLog, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets, TestClock } from './in-memory-ports';
 
 export const TEST_ISSUER = 'https://identity.test.example';
@@ -47,6 +48,8 @@ export interface TestHarness {
   signer: TestSigner;
   directoryUsers: MemoryDirectoryUserStore;
   symbolUsers: MemorySymbolUserStore;
+  subscriptions: MemorySubscriptionClient;
+  subscriptionStore: MemorySubscriptionStore;
 }
 
 async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
@@ -81,6 +84,8 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
   const mailer = new MemoryMailer();
   const directoryUsers = new MemoryDirectoryUserStore();
   const symbolUsers = new MemorySymbolUserStore();
+  const subscriptions = new MemorySubscriptionClient(() => clock.now());
+  const subscriptionStore = new MemorySubscriptionStore();
   const services: Services = {
     config,
     clock,
@@ -98,8 +103,11 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     syncState: new MemorySyncStateStore(),
     symbolUsers,
     notificationLog: new MemoryNotificationLog(),
+    subscriptions,
+    subscriptionStore,
+    integrationLister: new MemoryIntegrationLister(integrations),
   };
-  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers };
+  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers, subscriptions, subscriptionStore };
 }
 
 export function context(functionName = 'test'): InvocationContext {

@@ -3,8 +3,10 @@ import { AppError } from '../../domain/app-error';
 import { cosmosStatus } from './cosmos-documents';
 
 /**
- * Every container the application uses, in one place. All are partitioned by company, so every
- * query an admin or a sync makes stays inside one logical partition.
+ * Every container the application uses, in one place. All but one are partitioned by company, so
+ * every query an admin or a sync makes stays inside one logical partition. `graph-subscriptions`
+ * is partitioned by its own id (the Graph subscription id): a webhook knows only that id, and
+ * maps it to the company with a point read.
  */
 
 export const INTEGRATIONS_CONTAINER = 'integrations';
@@ -14,10 +16,13 @@ export const DIRECTORY_USERS_CONTAINER = 'directory-users';
 export const SYMBOL_USERS_CONTAINER = 'symbol-users';
 export const SYNC_STATE_CONTAINER = 'sync-state';
 export const NOTIFICATION_LOG_CONTAINER = 'notification-log';
+export const SUBSCRIPTIONS_CONTAINER = 'graph-subscriptions';
 /** How long a sent notification is remembered (longer than any redelivery of its message). */
 export const NOTIFICATION_LOG_TTL_SECONDS = 14 * 24 * 60 * 60;
 
 export const PARTITION_KEY_PATH = '/companyId';
+/** Containers looked up by their own id only (see SUBSCRIPTIONS_CONTAINER). */
+export const ID_PARTITION_KEY_PATH = '/id';
 
 /** Sync runs are history for the admin UI; they expire by themselves after 90 days. */
 export const SYNC_RUN_TTL_SECONDS = 90 * 24 * 60 * 60;
@@ -38,8 +43,8 @@ export interface CosmosContainerDefinition extends ContainerDefinition {
   uniqueKeyPolicy?: UniqueKeyPolicy;
 }
 
-function container(id: string, extra: Pick<CosmosContainerDefinition, 'defaultTtl' | 'indexingPolicy' | 'uniqueKeyPolicy'> = {}): CosmosContainerDefinition {
-  return { id, partitionKey: { paths: [PARTITION_KEY_PATH], version: PartitionKeyDefinitionVersion.V2 }, ...extra };
+function container(id: string, extra: Pick<CosmosContainerDefinition, 'defaultTtl' | 'indexingPolicy' | 'uniqueKeyPolicy'> = {}, partitionKeyPath: string = PARTITION_KEY_PATH): CosmosContainerDefinition {
+  return { id, partitionKey: { paths: [partitionKeyPath], version: PartitionKeyDefinitionVersion.V2 }, ...extra };
 }
 
 /**
@@ -88,6 +93,8 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(SYNC_STATE_CONTAINER),
   /** id = notification message id; each item carries `ttl` = NOTIFICATION_LOG_TTL_SECONDS. */
   container(NOTIFICATION_LOG_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
+  /** id = Graph subscription id, partitioned by it: the webhook's point read (subscription → company). */
+  container(SUBSCRIPTIONS_CONTAINER, {}, ID_PARTITION_KEY_PATH),
 ];
 
 /**
@@ -110,10 +117,11 @@ export async function ensureCosmosSchema(client: CosmosClient, databaseId: strin
       (await database.container(definition.id).read()).resource,
     );
     const paths = resource?.partitionKey?.paths ?? [];
-    if (paths.length !== 1 || paths[0] !== PARTITION_KEY_PATH) {
+    const expectedPath = definition.partitionKey.paths[0];
+    if (paths.length !== 1 || paths[0] !== expectedPath) {
       throw new AppError(
         'configuration_invalid',
-        `Cosmos container '${definition.id}' in database '${databaseId}' is partitioned by ${JSON.stringify(paths)}, expected ["${PARTITION_KEY_PATH}"]`,
+        `Cosmos container '${definition.id}' in database '${databaseId}' is partitioned by ${JSON.stringify(paths)}, expected ["${expectedPath}"]`,
       );
     }
     const uniqueKeys = uniqueKeySignature(resource?.uniqueKeyPolicy);

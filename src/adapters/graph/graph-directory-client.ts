@@ -86,6 +86,24 @@ interface CallState {
 
 const calls = new AsyncLocalStorage<CallState>();
 
+/** A Graph request other than a delta page (the subscription client's), relative to the Graph base URL. */
+export interface GraphCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** e.g. `/subscriptions/{id}`; appended to GRAPH_BASE_URL. */
+  path: string;
+  /** JSON body for POST/PATCH. */
+  body?: unknown;
+  /** Names the operation in logs (`subscription.create`, …). */
+  operation: string;
+}
+
+/** Graph's answer, whatever its status: the caller decides what a status means for its operation. */
+export interface GraphAnswer {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
 export class GraphDirectoryClient implements DirectoryClient {
   private readonly base: string;
   private readonly host: string;
@@ -144,6 +162,44 @@ export class GraphDirectoryClient implements DirectoryClient {
     } catch (error) {
       const failure = this.toAppError(error, call);
       this.log('graph.delta_page_failed', { tenantId, host: this.host, status, durationMs: Date.now() - started, attempts: call.attempts, code: failure.code });
+      throw failure;
+    }
+  }
+
+  /**
+   * One request to the tenant's Graph through the same client, credential, retries (429/503/504
+   * honouring Retry-After) and per-attempt timeout as delta pages. Failures to get a token or to
+   * reach Graph at all become AppErrors (`consent_revoked` for a refused token, like delta); any
+   * HTTP answer is returned for the caller to interpret.
+   */
+  async send(tenantId: string, request: GraphCall): Promise<GraphAnswer> {
+    const call: CallState = { tenantId, url: `${this.base}${request.path}`, attempts: 0 };
+    const started = Date.now();
+    try {
+      const response = await calls.run(call, async () => {
+        const builder = this.clientFor(tenantId).api(call.url).responseType(ResponseType.RAW);
+        const raw: unknown =
+          request.method === 'GET'
+            ? await builder.get()
+            : request.method === 'POST'
+              ? await builder.post(request.body)
+              : request.method === 'PATCH'
+                ? await builder.patch(request.body)
+                : await builder.delete();
+        if (!(raw instanceof Response)) throw new AppError('internal_error', 'The Graph SDK did not return a raw response.');
+        return raw;
+      });
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw new AppError('dependency_unavailable', 'The connection to Graph failed while reading a response.', { cause: error, meta: { status: response.status } });
+      }
+      this.log('graph.request', { tenantId, host: this.host, operation: request.operation, status: response.status, durationMs: Date.now() - started, attempts: call.attempts, requestId: response.headers.get('request-id') });
+      return { status: response.status, text, headers: response.headers };
+    } catch (error) {
+      const failure = this.toAppError(error, call);
+      this.log('graph.request_failed', { tenantId, host: this.host, operation: request.operation, durationMs: Date.now() - started, attempts: call.attempts, code: failure.code });
       throw failure;
     }
   }

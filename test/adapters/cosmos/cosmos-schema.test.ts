@@ -11,6 +11,8 @@ import {
   SYNC_RUNS_CONTAINER,
   SYNC_STATE_CONTAINER,
   NOTIFICATION_LOG_CONTAINER,
+  SUBSCRIPTIONS_CONTAINER,
+  ID_PARTITION_KEY_PATH,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from './app-error-helpers';
@@ -28,14 +30,16 @@ afterAll(async () => {
 });
 
 describe('ensureCosmosSchema', () => {
-  it('creates every container partitioned by company, with TTL on where items expire', async () => {
+  it('creates every container partitioned by company (subscriptions by their own id), with TTL on where items expire', async () => {
     const database = await ensureCosmosSchema(client, 'test-schema-create');
     const { resources } = await database.containers.readAll().fetchAll();
     const byId = new Map(resources.map((c) => [c.id, c]));
     expect([...byId.keys()].sort()).toEqual(
-      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, SYNC_STATE_CONTAINER, NOTIFICATION_LOG_CONTAINER].sort(),
+      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, SYNC_STATE_CONTAINER, NOTIFICATION_LOG_CONTAINER, SUBSCRIPTIONS_CONTAINER].sort(),
     );
-    for (const definition of COSMOS_CONTAINERS) expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([PARTITION_KEY_PATH]);
+    for (const definition of COSMOS_CONTAINERS) {
+      expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([definition.id === SUBSCRIPTIONS_CONTAINER ? ID_PARTITION_KEY_PATH : PARTITION_KEY_PATH]);
+    }
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
@@ -72,6 +76,15 @@ describe('ensureCosmosSchema', () => {
     const error = await rejection(ensureCosmosSchema(client, 'test-schema-mismatch'));
     expect(error.code).toBe('configuration_invalid');
     expect(error.message).toContain(SYNC_RUNS_CONTAINER);
+  });
+
+  it('refuses a graph-subscriptions container partitioned by company (the webhook needs point reads by subscription id)', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'test-schema-subscriptions' });
+    await database.containers.createIfNotExists({ id: SUBSCRIPTIONS_CONTAINER, partitionKey: { paths: [PARTITION_KEY_PATH] } });
+    const error = await rejection(ensureCosmosSchema(client, 'test-schema-subscriptions'));
+    expect(error.code).toBe('configuration_invalid');
+    expect(error.message).toContain(`'${SUBSCRIPTIONS_CONTAINER}'`);
+    expect(error.message).toContain(`["${ID_PARTITION_KEY_PATH}"]`);
   });
 
   it('refuses a database whose symbol-users container lacks the unique e-mail key (it cannot be added later)', async () => {

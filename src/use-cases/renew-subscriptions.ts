@@ -1,0 +1,93 @@
+import { Services } from '../app/services';
+import { Logger } from '../app/logger';
+import { AppError, isAppError } from '../domain/app-error';
+import { needsRenewal } from '../domain/graph-subscription';
+import { Integration } from '../domain/integration';
+import { syncUnderway } from '../domain/reconciliation';
+import { forEachWithConcurrency } from './bounded-concurrency';
+import { markConsentRevoked } from './consent-revocation';
+import { dropSubscription, renewSubscription } from './ensure-subscription';
+import { enqueueResubscribeSync } from './webhook-sync-jobs';
+
+/**
+ * The renewal timer: every connected company's subscription that expires within 48 hours gets a
+ * new expiration (PATCH); one that Graph no longer has (404), or a company without one, gets a
+ * delta sync whose successful end creates a fresh subscription. Companies are handled a few at a
+ * time, and one company's failure never stops the others.
+ */
+
+export interface RenewalSummary {
+  scanned: number;
+  /** Subscriptions with plenty of time left. */
+  fresh: number;
+  renewed: number;
+  /** Gone at Graph (or unusable here): a resubscribing sync was queued. */
+  recreated: number;
+  /** No subscription yet: a resubscribing sync was queued. */
+  resubscribe: number;
+  /** No subscription, but a sync is already on its way (its end creates one). */
+  pending: number;
+  consentRevoked: number;
+  failed: number;
+  /** Integration documents that failed validation (skipped). */
+  invalid: number;
+}
+
+type RenewalOutcome = 'fresh' | 'renewed' | 'recreated' | 'resubscribe' | 'pending' | 'consentRevoked';
+
+type RenewalServices = Pick<Services, 'integrationLister' | 'integrations' | 'clock' | 'queue' | 'subscriptions' | 'subscriptionStore'>;
+
+export async function renewSubscriptions(services: RenewalServices, log: Logger, options: { concurrency?: number; pageSize?: number } = {}): Promise<RenewalSummary> {
+  const summary: RenewalSummary = { scanned: 0, fresh: 0, renewed: 0, recreated: 0, resubscribe: 0, pending: 0, consentRevoked: 0, failed: 0, invalid: 0 };
+  const onInvalid = () => {
+    summary.invalid++;
+  };
+  for await (const page of services.integrationLister.connected(options.pageSize ?? 100, onInvalid)) {
+    await forEachWithConcurrency(page, options.concurrency ?? 4, async (integration) => {
+      summary.scanned++;
+      try {
+        summary[await renewOne(services, integration, log)]++;
+      } catch (error) {
+        summary.failed++;
+        log.error('subscriptions.renew_failed', { companyId: integration.companyId, code: isAppError(error) ? error.code : 'internal_error' });
+      }
+    });
+  }
+  log.info('subscriptions.renewal_done', { ...summary });
+  return summary;
+}
+
+async function renewOne(services: RenewalServices, integration: Integration, log: Logger): Promise<RenewalOutcome> {
+  const nowMs = services.clock.now().getTime();
+  if (!integration.tenantId || !integration.connectionId) throw new AppError('internal_error', 'A connected integration without a tenant or connection id.');
+  const target = { companyId: integration.companyId, connectionId: integration.connectionId };
+  const summary = integration.subscription;
+  if (summary === null) {
+    if (syncUnderway(integration.lastSync, nowMs)) return 'pending';
+    await enqueueResubscribeSync(services, target);
+    return 'resubscribe';
+  }
+  if (!needsRenewal(summary.expiresAt, nowMs)) return 'fresh';
+  const record = await services.subscriptionStore.get(summary.id);
+  if (!record || record.tenantId !== integration.tenantId || record.connectionId !== integration.connectionId) {
+    // Not one we can renew (its record is gone, or it belongs to an earlier tenant): the sync's
+    // end removes it and creates a fresh one.
+    await enqueueResubscribeSync(services, target);
+    return 'recreated';
+  }
+  try {
+    await renewSubscription(services, record);
+    return 'renewed';
+  } catch (error) {
+    if (isAppError(error, 'not_found')) {
+      await dropSubscription(services, integration.companyId, record.subscriptionId);
+      await enqueueResubscribeSync(services, target);
+      return 'recreated';
+    }
+    if (isAppError(error, 'consent_revoked')) {
+      await markConsentRevoked(services, record, log, 'renewal');
+      return 'consentRevoked';
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+import { CosmosIntegrationLister } from '../../../src/adapters/cosmos/cosmos-integration-lister';
+import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-integration-store';
+import { INTEGRATIONS_CONTAINER, SUBSCRIPTIONS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
+import { CosmosSubscriptionStore } from '../../../src/adapters/cosmos/cosmos-subscription-store';
+import { SubscriptionRecord } from '../../../src/domain/graph-subscription';
+import { connect, Integration, newIntegration } from '../../../src/domain/integration';
+import { rejection } from './app-error-helpers';
+import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
+
+let env: CosmosTestEnv;
+let store: CosmosSubscriptionStore;
+
+beforeAll(async () => {
+  env = await startCosmosTestEnv('test-subscription-store');
+  store = new CosmosSubscriptionStore(env.database);
+});
+afterAll(async () => {
+  await env.close();
+});
+
+function record(subscriptionId: string, overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
+  return {
+    subscriptionId,
+    companyId: 'acme',
+    tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    connectionId: 'conn-1',
+    clientStateHash: 'a'.repeat(64),
+    expiresAt: '2026-12-24T10:00:00.000Z',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscription id)', () => {
+  it('puts, point-reads (id = partition key = subscription id), replaces and deletes', async () => {
+    const id = '5b7e8c1d-0000-4000-8000-000000000001';
+    expect(await store.get(id)).toBeNull();
+    await store.put(record(id));
+    expect(await store.get(id)).toEqual(record(id));
+    const { resource } = await env.database.container(SUBSCRIPTIONS_CONTAINER).item(id, id).read<Record<string, unknown>>();
+    expect(resource).toMatchObject({ id, subscriptionId: id, companyId: 'acme' });
+    await store.put(record(id, { expiresAt: '2027-01-20T10:00:00.000Z' }));
+    expect((await store.get(id))?.expiresAt).toBe('2027-01-20T10:00:00.000Z');
+    await store.delete(id);
+    expect(await store.get(id)).toBeNull();
+    await store.delete(id); // already gone: harmless
+  });
+
+  it('answers ids that cannot be stored with null, without a round trip', async () => {
+    for (const id of ['', 'a/b', 'x?y', 'z'.repeat(300)]) expect(await store.get(id)).toBeNull();
+  });
+
+  it('refuses to write an invalid record, and reports a stored document that does not fit by field, not value', async () => {
+    expect((await rejection(store.put(record('bad', { clientStateHash: 'not-a-hash' })))).code).toBe('internal_error');
+    await env.database.container(SUBSCRIPTIONS_CONTAINER).items.upsert({ id: 'broken', subscriptionId: 'broken', companyId: 'acme', clientStateHash: 'secretish' });
+    const error = await rejection(store.get('broken'));
+    expect(error.code).toBe('internal_error');
+    expect(error.message).not.toContain('secretish');
+  });
+});
+
+describe('CosmosIntegrationLister (the timers’ cross-partition scan)', () => {
+  it('lists connected integrations of every company in pages, skipping others and documents that do not parse', async () => {
+    const integrations = new CosmosIntegrationStore(env.database);
+    const nowIso = '2026-11-27T10:00:00.000Z';
+    const made: Integration[] = [];
+    for (let i = 0; i < 23; i++) {
+      const companyId = `company-${String(i).padStart(2, '0')}`;
+      const connected = connect(newIntegration(companyId, nowIso), { tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e', admin: { subject: 's', email: null }, nowIso, newConnectionId: `conn-${i}` }).integration;
+      made.push(i % 5 === 4 ? { ...connected, status: 'disconnected' } : connected);
+    }
+    for (const integration of made) await integrations.save(integration, null);
+    await integrations.save(newIntegration('never', nowIso), null);
+    // A document written before `subscription` existed still parses (the field defaults to null).
+    const legacy = { ...made[0]!, companyId: 'legacy', id: 'legacy' } as Record<string, unknown>;
+    delete legacy.subscription;
+    await env.database.container(INTEGRATIONS_CONTAINER).items.create(legacy);
+    await env.database.container(INTEGRATIONS_CONTAINER).items.create({ id: 'broken', companyId: 'broken', status: 'connected' });
+
+    const invalid: Array<string | null> = [];
+    const pages: Integration[][] = [];
+    for await (const page of new CosmosIntegrationLister(env.database).connected(5, (id) => invalid.push(id))) pages.push(page);
+    const ids = pages.flat().map((i) => i.companyId).sort();
+    const expected = [...made.filter((i) => i.status === 'connected').map((i) => i.companyId), 'legacy'].sort();
+    expect(ids).toEqual(expected);
+    expect(pages.every((p) => p.length <= 5)).toBe(true);
+    expect(pages.length).toBeGreaterThanOrEqual(4);
+    expect(invalid).toEqual(['broken']);
+    expect(pages.flat().find((i) => i.companyId === 'legacy')?.subscription).toBeNull();
+  });
+});

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectThroughConsent, localToken, startStackProcess, StackProcess, waitFor } from '../support/local-stack-process';
+
+/**
+ * Webhooks end to end through the local stack, with no Sync Now: connect → the first import →
+ * the worker subscribes the company in the simulated tenant (real handshake to the local host) →
+ * a user changes in the simulator → Graph-style notifications reach the local host's webhook →
+ * one coalesced delta job runs → the company's data shows the change.
+ */
+
+interface Status {
+  status: string;
+  lastSync: { runId: string; status: string; trigger: string } | null;
+  subscription: { id: string; expiresAt: string; lastNotificationAt: string | null } | null;
+  confirmedInSyncAt: string | null;
+  counts: { pending: number };
+}
+
+interface SimSubscription {
+  id: string;
+  resource: string;
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string | null;
+  expirationDateTime: string;
+}
+
+describe('e2e: Graph change notifications through the local stack', () => {
+  let dataDir: string;
+  let stack: StackProcess;
+  let token: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'entra-sync-e2e-webhooks-'));
+    stack = await startStackProcess({ dataDir, args: ['--users', '60'], env: { WEBHOOK_COALESCE_SECONDS: '2' } });
+    token = await localToken(dataDir, ['--companies', 'acme', '--email', 'admin@acme.example']);
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const status = async () => (await (await fetch(`${stack.url}/api/companies/acme/entra`, { headers: { authorization: `Bearer ${token}` } })).json()) as Status;
+  const sim = (path: string, init: RequestInit = {}) => fetch(`${stack.url}/_local/entra/${path}`, { ...init, headers: { 'content-type': 'application/json' } });
+
+  it('connect → subscription in the tenant → a directory change syncs by itself', async () => {
+    const tenant = await connectThroughConsent(stack.url, token, 'acme');
+    const imported = await waitFor(async () => {
+      const s = await status();
+      return s.lastSync?.status === 'succeeded' && s.subscription !== null ? s : undefined;
+    }, 'the first import and the subscription');
+    expect(imported.confirmedInSyncAt).not.toBeNull();
+
+    const subscriptions = (await (await sim(`tenants/${tenant}/subscriptions`)).json()) as SimSubscription[];
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]).toMatchObject({
+      id: imported.subscription?.id,
+      resource: '/users',
+      changeType: 'updated,deleted',
+      notificationUrl: `${stack.url}/api/graph/notifications`,
+      lifecycleNotificationUrl: `${stack.url}/api/graph/lifecycle`,
+      expirationDateTime: imported.subscription?.expiresAt,
+    });
+
+    // A new person in the directory: no Sync Now, only the webhook.
+    const added = await sim(`tenants/${tenant}/users`, { method: 'POST', body: JSON.stringify({ givenName: 'Katherine', surname: 'Johnson', department: 'Flight Research' }) });
+    expect(added.status).toBe(201);
+    const after = await waitFor(async () => {
+      const s = await status();
+      return s.counts.pending === imported.counts.pending + 1 && s.lastSync?.status === 'succeeded' ? s : undefined;
+    }, 'the webhook-triggered sync', 30_000);
+    expect(after.lastSync?.trigger).toBe('webhook');
+    expect(after.lastSync?.runId).toMatch(/^wh-[0-9a-f]{32}$/);
+    expect(after.subscription?.lastNotificationAt).not.toBeNull();
+    expect(Date.parse(after.confirmedInSyncAt ?? '')).toBeGreaterThan(Date.parse(imported.confirmedInSyncAt ?? ''));
+
+    const runs = (await (await fetch(`${stack.url}/api/companies/acme/entra/sync-runs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ trigger: string; status: string; counts: { newPending: number } }> };
+    expect(runs.items.filter((r) => r.trigger === 'webhook')).toEqual([expect.objectContaining({ status: 'succeeded', counts: expect.objectContaining({ newPending: 1 }) as unknown })]);
+  }, 60_000);
+});

@@ -1,0 +1,121 @@
+import { silentLogger } from '../../src/app/logger';
+import { SUBSCRIPTION_CHANGE_TYPE, SUBSCRIPTION_LIFETIME_MINUTES, SUBSCRIPTION_RESOURCE } from '../../src/domain/graph-subscription';
+import { connect } from '../../src/domain/integration';
+import { queuedRun } from '../../src/domain/sync-run';
+import { ensureSubscription } from '../../src/use-cases/ensure-subscription';
+import { getIntegrationStatus } from '../../src/use-cases/integration-status';
+import { clientStateHash } from '../../src/use-cases/subscription-lookup';
+import { createTestHarness, TestHarness } from '../support/test-services';
+import { connectWithSubscription, TENANT_A, TENANT_B } from '../support/webhook-fixtures';
+
+const HOUR = 3_600_000;
+
+describe('ensureSubscription (the sync worker’s step after a successful run)', () => {
+  let h: TestHarness;
+  beforeEach(async () => {
+    h = await createTestHarness({ NOTIFICATION_URL_BASE: 'https://hooks.test.example/' } as Record<string, string>);
+  });
+  const integration = async (companyId = 'acme') => (await h.integrations.get(companyId))?.value;
+
+  it('creates the subscription Graph needs and stores only a hash of its clientState', async () => {
+    const acme = await connectWithSubscription(h, 'acme', TENANT_A);
+    const [sub] = [...h.subscriptions.subs.values()];
+    expect(sub).toMatchObject({
+      tenantId: TENANT_A,
+      resource: SUBSCRIPTION_RESOURCE,
+      changeType: SUBSCRIPTION_CHANGE_TYPE,
+      notificationUrl: 'https://hooks.test.example/api/graph/notifications',
+      lifecycleNotificationUrl: 'https://hooks.test.example/api/graph/lifecycle',
+      expirationDateTime: new Date(h.clock.now().getTime() + SUBSCRIPTION_LIFETIME_MINUTES * 60_000).toISOString(),
+    });
+    expect(sub?.clientState.length).toBeGreaterThanOrEqual(43);
+    expect(sub?.clientState.length).toBeLessThanOrEqual(128);
+    const record = h.subscriptionStore.docs.get(acme.subscriptionId);
+    expect(record).toMatchObject({ companyId: 'acme', tenantId: TENANT_A, connectionId: acme.connectionId, clientStateHash: clientStateHash(acme.clientState) });
+    expect(JSON.stringify(record)).not.toContain(acme.clientState);
+    expect((await integration())?.subscription).toEqual({ id: acme.subscriptionId, expiresAt: sub?.expirationDateTime, lastNotificationAt: null });
+    // Each subscription gets its own secret.
+    const other = await connectWithSubscription(h, 'globex', TENANT_B);
+    expect(other.clientState).not.toBe(acme.clientState);
+  });
+
+  it('does nothing more while the subscription is live; renews it when it is close to expiry', async () => {
+    await connectWithSubscription(h, 'acme');
+    const calls = h.subscriptions.calls.length;
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('unchanged');
+    expect(h.subscriptions.calls.length).toBe(calls);
+    h.clock.advance(SUBSCRIPTION_LIFETIME_MINUTES * 60_000 - 10 * HOUR);
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('renewed');
+  });
+
+  it('a reconnect to another tenant replaces it: the old one is deleted in the old tenant (404 tolerated), a new one made in the new', async () => {
+    const old = await connectWithSubscription(h, 'acme', TENANT_A);
+    h.subscriptions.failNext.set('delete', 'not_found');
+    const stored = (await h.integrations.get('acme'))!;
+    const nowIso = h.clock.now().toISOString();
+    const reconnected = connect(stored.value, { tenantId: TENANT_B, admin: { subject: 'a', email: null }, nowIso, newConnectionId: 'conn-2' });
+    await h.integrations.save(reconnected.integration, stored.etag);
+
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('replaced');
+    expect(h.subscriptions.of('delete')).toEqual([{ op: 'delete', tenantId: TENANT_A, id: old.subscriptionId }]);
+    const summary = (await integration())?.subscription;
+    expect(summary?.id).not.toBe(old.subscriptionId);
+    expect(h.subscriptionStore.docs.has(old.subscriptionId)).toBe(false);
+    expect(h.subscriptionStore.docs.get(summary?.id ?? '')).toMatchObject({ tenantId: TENANT_B, connectionId: 'conn-2' });
+  });
+
+  it('a reconnect to the same tenant (after consent was revoked) checks with Graph and recreates a subscription that died', async () => {
+    const old = await connectWithSubscription(h, 'acme', TENANT_A);
+    h.subscriptions.subs.delete(old.subscriptionId);
+    const stored = (await h.integrations.get('acme'))!;
+    await h.integrations.save({ ...stored.value, status: 'consent_revoked' }, stored.etag);
+    h.clock.advance(1000);
+    const revoked = (await h.integrations.get('acme'))!;
+    await h.integrations.save(connect(revoked.value, { tenantId: TENANT_A, admin: { subject: 'a', email: null }, nowIso: h.clock.now().toISOString(), newConnectionId: 'unused' }).integration, revoked.etag);
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('replaced');
+    expect(h.subscriptions.of('get')).toHaveLength(1);
+    expect((await integration())?.subscription?.id).not.toBe(old.subscriptionId);
+  });
+
+  it('a leftover subscription with our URL (its record lost in a crash) is deleted and creation retried once', async () => {
+    await h.services.subscriptions.create(TENANT_A, { resource: '/users', changeType: 'updated,deleted', notificationUrl: 'https://hooks.test.example/api/graph/notifications', lifecycleNotificationUrl: 'https://hooks.test.example/api/graph/lifecycle', clientState: 'lost', expirationDateTime: new Date(h.clock.now().getTime() + HOUR).toISOString() });
+    await connectWithSubscription(h, 'acme', TENANT_A);
+    expect(h.subscriptions.subs.size).toBe(1);
+    expect(h.subscriptions.of('create')).toHaveLength(3);
+    expect(h.subscriptions.of('list')).toHaveLength(1);
+  });
+
+  it('two companies on one tenant: the second one gets a conflict and the first keeps its subscription', async () => {
+    const acme = await connectWithSubscription(h, 'acme', TENANT_A);
+    await expect(connectWithSubscription(h, 'globex', TENANT_A)).rejects.toMatchObject({ code: 'conflict' });
+    expect([...h.subscriptions.subs.keys()]).toEqual([acme.subscriptionId]);
+    expect((await integration('globex'))?.subscription).toBeNull();
+  });
+
+  it('not connected → nothing', async () => {
+    expect(await ensureSubscription(h.services, 'nobody', silentLogger)).toBe('not_connected');
+    expect(h.subscriptions.calls).toHaveLength(0);
+  });
+});
+
+describe('integration status: subscription and freshness', () => {
+  it('shows the subscription and confirmedInSyncAt = finishedAt of the last successful run', async () => {
+    const h = await createTestHarness();
+    const acme = await connectWithSubscription(h, 'acme');
+    const services = h.services;
+    expect(await getIntegrationStatus(services, 'acme')).toMatchObject({ subscription: { id: acme.subscriptionId, lastNotificationAt: null }, confirmedInSyncAt: null });
+
+    const base = { companyId: 'acme', connectionId: acme.connectionId, trigger: 'manual' as const, mode: 'delta' as const };
+    const ok = { ...queuedRun({ ...base, runId: 'r1', nowIso: '2026-01-01T00:00:00.000Z' }), status: 'succeeded' as const, finishedAt: '2026-01-01T00:01:00.000Z' };
+    const failed = { ...queuedRun({ ...base, runId: 'r2', nowIso: '2026-01-01T01:00:00.000Z' }), status: 'failed' as const, finishedAt: '2026-01-01T01:01:00.000Z' };
+    await h.runs.create(ok);
+    await h.runs.create(failed);
+    const stored = (await h.integrations.get('acme'))!;
+    await h.integrations.save({ ...stored.value, lastSync: { runId: 'r2', status: 'failed', trigger: 'manual', mode: 'delta', queuedAt: failed.queuedAt, finishedAt: failed.finishedAt } }, stored.etag);
+    expect((await getIntegrationStatus(services, 'acme')).confirmedInSyncAt).toBe('2026-01-01T00:01:00.000Z');
+
+    const again = (await h.integrations.get('acme'))!;
+    await h.integrations.save({ ...again.value, lastSync: { runId: 'r3', status: 'succeeded', trigger: 'webhook', mode: 'delta', queuedAt: '2026-01-01T02:00:00.000Z', finishedAt: '2026-01-01T02:00:05.000Z' } }, again.etag);
+    expect((await getIntegrationStatus(services, 'acme')).confirmedInSyncAt).toBe('2026-01-01T02:00:05.000Z');
+  });
+});
