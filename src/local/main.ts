@@ -60,8 +60,14 @@ Try the flow:
   3. Open the consentUrl from step 2 in a browser, pick a tenant, press Accept.
      You land on the admin UI stand-in with status=connected.
   4. curl -s -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra
-     → status "connected", lastSync queued; the first full sync job is on ${base}/_local/queues
-     and the confirmation e-mail in ${base}/_local/outbox.
+     → status "connected"; the first full import runs by itself (lastSync, counts.pending),
+     e-mails land in ${base}/_local/outbox.
+  5. curl -s -H "Authorization: Bearer $TOKEN" "${base}/api/companies/acme/pending-users?limit=5"
+     then POST {"ids":[...]} to …/pending-users/approve or …/deny; …/users is the Symbol user list.
+  6. Change the directory (README: "Changing the simulated directory"), e.g.
+     curl -s -X POST ${base}/_local/entra/tenants/<tenant id>/users -H 'content-type: application/json' -d '{"givenName":"Ada","surname":"Lovelace"}'
+     → a Graph notification reaches the webhook and a sync follows within seconds; or press
+     Sync Now: curl -s -X POST -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra/sync
 
 Stop with Ctrl+C. State is kept in ${process.env.LOCAL_DATA_DIR ?? '.local'}/ (npm start -- --reset starts clean).
 `);
