@@ -1,10 +1,10 @@
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { AppError, isAppError } from '../domain/app-error';
-import { parseDeltaItem } from '../domain/directory/delta-item';
+import { mergeAttributes, parseDeltaItem } from '../domain/directory/delta-item';
 import { attributesHash } from '../domain/directory/fingerprint-hash';
 import { addressesOf } from '../domain/directory/classification';
-import { DirectoryUserRecord } from '../domain/directory/directory-user';
+import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../domain/directory/directory-user';
 import { applyRemoval, Decision, deletionGuardHolds, DiffContext, diffPage, StoredRecord } from '../domain/directory/sync-diff';
 import { Integration } from '../domain/integration';
 import { notificationRecipients } from '../domain/integration-settings';
@@ -262,15 +262,11 @@ async function symbolEmailsFor(services: Services, integration: Integration, ite
   const addresses = new Set<string>();
   for (const item of items) {
     if (item.kind !== 'user' || stored.has(item.id)) continue;
-    for (const address of addressesOf({ ...emptyish(), ...item.changes })) addresses.add(address);
+    for (const address of addressesOf(mergeAttributes(EMPTY_ATTRIBUTES, item.changes))) addresses.add(address);
   }
   if (addresses.size === 0) return addresses;
   const users = await services.symbolUsers.findByEmailKeys(integration.companyId, [...addresses]);
   return new Set(users.map((u) => u.value.emailKey));
-}
-
-function emptyish() {
-  return { mail: null, userPrincipalName: null, proxyAddresses: [], otherMails: [] } as unknown as DirectoryUserRecord['attributes'];
 }
 
 /** Runs a decision's Symbol-user effect first, so the record never claims what did not happen. */

@@ -241,4 +241,23 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     expect(runs.items[0]).toMatchObject({ status: 'failed', error: { code: 'dependency_unavailable' } });
     expect(JSON.stringify(runs.items[0]?.error)).not.toContain('10.0.0.1');
   });
+
+  it('auto-approval (matched) merges directory users into existing Symbol users through the same approve path', async () => {
+    const target = people(h).find((u) => u.mail);
+    const now = new Date().toISOString();
+    const email = (target?.mail ?? '').toUpperCase();
+    await h.services.symbolUsers.save(
+      { id: 'hand-1', companyId: 'auto', email, emailKey: email.toLowerCase(), givenName: 'Hand', surname: 'Added', displayName: null, jobTitle: null, department: null, officeLocation: null, mobilePhone: null, country: null, city: null, employeeId: null, managerEntraId: null, entraObjectId: null, status: 'active', source: 'csv', createdAt: now, updatedAt: now, deactivatedAt: null, customFields: { training: 'kept' }, links: [] },
+      null,
+    );
+    await h.connectCompany('auto', { autoApprove: 'matched' });
+    const { run } = await h.sync('auto');
+    expect(run.counts.autoApproved).toBe(1);
+    const record = (await h.services.directoryUsers.getMany('auto', [target?.id ?? ''])).get(target?.id ?? '')?.value;
+    expect(record).toMatchObject({ status: 'approved', symbolUserId: 'hand-1', decidedBy: 'auto-approval' });
+    const merged = (await h.services.symbolUsers.get('auto', 'hand-1'))?.value;
+    expect(merged).toMatchObject({ entraObjectId: target?.id, source: 'csv', customFields: { training: 'kept' }, givenName: target?.givenName });
+    expect(merged?.links[0]).toMatchObject({ by: 'auto-approval', merged: true });
+    expect((await h.services.symbolUsers.list('auto', { status: null, limit: 10, cursor: null })).items).toHaveLength(1);
+  });
 });
