@@ -80,4 +80,27 @@ describe('e2e: Graph change notifications through the local stack', () => {
     const runs = (await (await fetch(`${stack.url}/api/companies/acme/entra/sync-runs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ trigger: string; status: string; counts: { newPending: number } }> };
     expect(runs.items.filter((r) => r.trigger === 'webhook')).toEqual([expect.objectContaining({ status: 'succeeded', counts: expect.objectContaining({ newPending: 1 }) as unknown })]);
   }, 60_000);
+
+  it('an approved user changed in the directory: the Symbol user follows, by webhook alone', async () => {
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const tenant = ((await (await sim('tenants')).json()) as Array<{ id: string }>)[0]?.id ?? '';
+    const pending = (await (await fetch(`${stack.url}/api/companies/acme/pending-users?flag=guest`, { headers: auth })).json()) as { items: Array<{ id: string }> };
+    const candidates = (await (await fetch(`${stack.url}/api/companies/acme/pending-users?limit=50`, { headers: auth })).json()) as { items: Array<{ id: string; flags: string[]; email: string | null }> };
+    const person = candidates.items.find((p) => p.flags.length === 0 && p.email && !pending.items.some((g) => g.id === p.id));
+    if (!person) throw new Error('no clean pending user');
+    const approved = (await (await fetch(`${stack.url}/api/companies/acme/pending-users/approve`, { method: 'POST', headers: auth, body: JSON.stringify({ ids: [person.id] }) })).json()) as { approved: Array<{ userId: string }> };
+    const userId = approved.approved[0]?.userId ?? '';
+    const before = await status();
+
+    expect((await sim(`tenants/${tenant}/users/${person.id}`, { method: 'PATCH', body: JSON.stringify({ jobTitle: 'Webhook-driven Title', department: 'Notifications' }) })).status).toBe(200);
+    const user = await waitFor(async () => {
+      const users = (await (await fetch(`${stack.url}/api/companies/acme/users`, { headers: auth })).json()) as { items: Array<{ id: string; jobTitle: string | null; department: string | null }> };
+      const found = users.items.find((u) => u.id === userId);
+      return found?.jobTitle === 'Webhook-driven Title' ? found : undefined;
+    }, 'the Symbol user to follow the directory', 30_000);
+    expect(user.department).toBe('Notifications');
+    const after = await status();
+    expect(after.lastSync?.trigger).toBe('webhook');
+    expect(after.lastSync?.runId).not.toBe(before.lastSync?.runId);
+  }, 60_000);
 });
