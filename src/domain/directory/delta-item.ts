@@ -111,8 +111,63 @@ function looksValid(raw: unknown): raw is z.infer<typeof RawUserSchema> {
   return true;
 }
 
+/** One pass: validates and reads a well-formed user; null sends anything unusual to the schema. */
+function fastParse(raw: unknown): DeltaItem | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const u = raw as Record<string, unknown>;
+  const rawId = u.id;
+  if (typeof rawId !== 'string' || rawId.length === 0 || rawId.length > 64) return null;
+  if (u['@removed'] !== undefined) return looksValid(raw) ? fromValid(raw) : null;
+  const changes: Partial<DirectoryAttributes> = {};
+  for (const field of STRING_FIELDS) {
+    const value = u[field];
+    if (value === undefined) continue;
+    if (value === null) {
+      changes[field] = null;
+      continue;
+    }
+    if (typeof value !== 'string' || value.length > TEXT_LIMITS[field]) return null;
+    const trimmed = value.trim();
+    changes[field] = trimmed === '' ? null : trimmed;
+  }
+  const otherMails = u.otherMails;
+  if (otherMails !== undefined) {
+    if (!isStringList(otherMails)) return null;
+    changes.otherMails = (otherMails as string[] | null) ?? [];
+  }
+  const proxies = u.proxyAddresses;
+  if (proxies !== undefined) {
+    if (!isStringList(proxies)) return null;
+    changes.proxyAddresses = (proxies as string[] | null) ?? [];
+  }
+  const enabled = u.accountEnabled;
+  if (enabled !== undefined) {
+    if (enabled !== null && typeof enabled !== 'boolean') return null;
+    changes.accountEnabled = enabled ?? true;
+  }
+  const licences = u.assignedLicenses;
+  if (licences !== undefined) {
+    if (licences !== null && (!Array.isArray(licences) || licences.length > 500 || licences.some((l) => typeof l !== 'object' || l === null))) return null;
+    changes.licensed = Array.isArray(licences) && licences.length > 0;
+  }
+  const manager = u['manager@delta'];
+  if (manager !== undefined) {
+    if (!Array.isArray(manager) || manager.length > 10) return null;
+    let current: string | null = null;
+    for (const m of manager as unknown[]) {
+      if (typeof m !== 'object' || m === null) return null;
+      const ref = m as { id?: unknown; '@removed'?: unknown };
+      if (typeof ref.id !== 'string' || ref.id.length > 64) return null;
+      if (ref['@removed'] === undefined && current === null) current = ref.id.toLowerCase();
+    }
+    changes.managerId = current;
+  }
+  return { kind: 'user', id: rawId.toLowerCase(), changes };
+}
+
 export function parseDeltaItem(raw: unknown): DeltaItem {
-  if (looksValid(raw)) return fromValid(raw);
+  const fast = fastParse(raw);
+  if (fast) return fast;
   const parsed = RawUserSchema.safeParse(raw);
   if (!parsed.success) {
     const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id.slice(0, 64) : null;

@@ -53,15 +53,15 @@ export interface PageDecisions {
   newPending: string[];
 }
 
-function fresh(id: string, attributes: DirectoryAttributes, hash: string, ctx: DiffContext): DirectoryUserRecord {
+function fresh(id: string, attributes: DirectoryAttributes, hash: string, flags: DirectoryUserRecord['flags'], status: DirectoryUserRecord['status'], ctx: DiffContext): DirectoryUserRecord {
   return {
     companyId: ctx.companyId,
     id,
     connectionId: ctx.connectionId,
     attributes,
     hash,
-    status: 'pending',
-    flags: [],
+    status,
+    flags,
     symbolUserId: null,
     deactivated: null,
     pendingRemoval: null,
@@ -86,14 +86,13 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
   const excluded = isExcluded(flags, ctx.settings);
 
   if (!current) {
-    const record = { ...fresh(item.id, attributes, hash, ctx), flags };
-    if (excluded) return { kind: 'put', record: { ...record, status: 'excluded' }, expectedEtag: null, effect: null, counter: 'excluded' };
+    if (excluded) return { kind: 'put', record: fresh(item.id, attributes, hash, flags, 'excluded', ctx), expectedEtag: null, effect: null, counter: 'excluded' };
     const wantsMatch = ctx.settings.autoApprove === 'matched' || ctx.settings.autoApprove === 'clean_or_matched';
     const matched = wantsMatch && addressesOf(attributes).some((a) => ctx.symbolEmails.has(a));
     if (autoApproves(flags, matched, ctx.settings)) {
-      return { kind: 'put', record: { ...record, status: 'approved', decidedAt: ctx.nowIso, decidedBy: 'auto-approval' }, expectedEtag: null, effect: { kind: 'approve' }, counter: 'autoApproved' };
+      return { kind: 'put', record: { ...fresh(item.id, attributes, hash, flags, 'approved', ctx), decidedAt: ctx.nowIso, decidedBy: 'auto-approval' }, expectedEtag: null, effect: { kind: 'approve' }, counter: 'autoApproved' };
     }
-    return { kind: 'put', record, expectedEtag: null, effect: null, counter: 'newPending' };
+    return { kind: 'put', record: fresh(item.id, attributes, hash, flags, 'pending', ctx), expectedEtag: null, effect: null, counter: 'newPending' };
   }
 
   const changed = hash !== current.hash;
