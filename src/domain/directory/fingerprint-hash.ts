@@ -33,38 +33,46 @@ export function fingerprintHash(text: string): string {
  * plain locals (no closures, no arrays) because it runs for every user of every sync.
  */
 export function hashValues(values: ReadonlyArray<string | number | boolean | null | readonly string[]>): string {
-  let a1 = 0xdeadbeef ^ 0x9e3779b9;
-  let b1 = 0x41c6ce57 ^ 0x9e3779b9;
+  let a = 0xdeadbeef ^ 0x9e3779b9;
+  let b = 0x41c6ce57 ^ 0x9e3779b9;
   for (let v = 0; v < values.length; v++) {
     const value = values[v];
-    let text: string;
-    let tag: number;
     if (value === null || value === undefined) {
-      tag = 0x10000;
-      text = '';
+      a = Math.imul(a ^ 0x10000, 2654435761);
+      b = Math.imul(b ^ 0x10000, 1597334677);
     } else if (typeof value === 'boolean') {
-      tag = value ? 0x10001 : 0x10002;
-      text = '';
-    } else if (typeof value === 'number') {
-      tag = 0x10003;
-      text = String(value);
-    } else if (typeof value === 'string') {
-      tag = 0x10004;
-      text = value;
+      const tag = value ? 0x10001 : 0x10002;
+      a = Math.imul(a ^ tag, 2654435761);
+      b = Math.imul(b ^ tag, 1597334677);
+    } else if (typeof value === 'string' || typeof value === 'number') {
+      const text = typeof value === 'string' ? value : String(value);
+      const tag = typeof value === 'string' ? 0x10004 : 0x10003;
+      a = Math.imul(a ^ tag, 2654435761);
+      b = Math.imul(b ^ tag, 1597334677);
+      for (let i = 0; i < text.length; i++) {
+        const ch = text.charCodeAt(i);
+        a = Math.imul(a ^ ch, 2654435761);
+        b = Math.imul(b ^ ch, 1597334677);
+      }
     } else {
-      // Lists: each item prefixed by a separator no e-mail address contains.
-      tag = 0x10005;
-      text = value.length === 0 ? '' : `\u0001${value.join('\u0001')}`;
+      // A list: a tag, then each item behind a separator no address contains; no text is built.
+      a = Math.imul(a ^ 0x10005, 2654435761);
+      b = Math.imul(b ^ 0x10005, 1597334677);
+      for (let j = 0; j < value.length; j++) {
+        const text = value[j] ?? '';
+        a = Math.imul(a ^ 0x10006, 2654435761);
+        b = Math.imul(b ^ 0x10006, 1597334677);
+        for (let i = 0; i < text.length; i++) {
+          const ch = text.charCodeAt(i);
+          a = Math.imul(a ^ ch, 2654435761);
+          b = Math.imul(b ^ ch, 1597334677);
+        }
+      }
     }
-    a1 = Math.imul(a1 ^ tag, 2654435761);
-    b1 = Math.imul(b1 ^ tag, 1597334677);
-    for (let i = 0; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
-      a1 = Math.imul(a1 ^ ch, 2654435761);
-      b1 = Math.imul(b1 ^ ch, 1597334677);
-    }
+    a = Math.imul(a ^ 0x10007, 2654435761);
+    b = Math.imul(b ^ 0x10007, 1597334677);
   }
-  return finish(a1, b1).toString(36);
+  return finish(a, b).toString(36);
 }
 
 function finish(a: number, b: number): number {
