@@ -12,13 +12,13 @@
 import '../src/local/quiet-functions-test-mode';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connect, newIntegration } from '../src/domain/integration';
 import { subscriptionExpiry } from '../src/domain/graph-subscription';
+import { freePort } from '../src/local/free-port';
 import { startLocalStack } from '../src/local/local-stack';
 import { clientStateHash } from '../src/use-cases/subscription-lookup';
 
@@ -32,19 +32,6 @@ export interface WebhookBenchOptions {
   windowSeconds: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;

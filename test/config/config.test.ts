@@ -1,6 +1,6 @@
-import { isAppError } from '../../src/domain/app-error';
 import { loadConfig } from '../../src/config/config';
 import { TEST_ENV } from '../support/test-services';
+import { configProblems } from '../support/config-problems';
 
 const PROD_ENV = {
   ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
@@ -16,15 +16,7 @@ const PROD_ENV = {
   AZURE_CLIENT_ID: '99999999-2222-3333-4444-555555555555',
 };
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (isAppError(error, 'configuration_invalid')) return (error.errors ?? []).map((e) => e.field);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 describe('configuration', () => {
   it('reads a production environment with managed identity everywhere and Microsoft defaults', () => {

@@ -1,16 +1,8 @@
-import { isAppError } from '../../src/domain/app-error';
 import { loadConfig } from '../../src/config/config';
 import { TEST_ENV } from '../support/test-services';
+import { configProblems } from '../support/config-problems';
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (isAppError(error, 'configuration_invalid')) return (error.errors ?? []).map((e) => e.field);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 describe('webhook and reconciliation settings', () => {
   it('default to a 10 s coalescing window, reconciliation every 6 hours spread over 30 minutes, a weekly full round', () => {

@@ -1,24 +1,12 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/local/free-port';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = resolve(__dirname, '../..');
 const run = promisify(execFile);
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolvePort(port);
-      });
-    });
-  });
-}
+export { freePort };
 
 export interface StackProcess {
   url: string;

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, type FieldProblem } from '../../domain/app-error';
+import { AppError } from '../../domain/app-error';
 import type { Mailer, OutgoingMail } from '../../ports/mailer.port';
+import { validateMail } from './mail-validation';
 
 /**
  * Local Mailer: writes each message as one JSON file into a directory (the local stack's outbox),
@@ -106,13 +107,4 @@ export async function readOutbox(dir: string): Promise<OutboxMessage[]> {
   }
   const files = names.filter((name) => name.endsWith('.json') && !name.startsWith('.')).sort();
   return Promise.all(files.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8')) as OutboxMessage));
-}
-
-function validateMail(mail: OutgoingMail): void {
-  const problems: FieldProblem[] = [];
-  if (mail.to.length === 0) problems.push({ field: 'to', message: 'needs at least one recipient' });
-  if (mail.idempotencyKey === '') problems.push({ field: 'idempotencyKey', message: 'must not be empty' });
-  if (problems.length > 0) {
-    throw new AppError('validation_failed', `Invalid mail: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors: problems });
-  }
 }

@@ -1,7 +1,8 @@
 import { Client } from '@sendgrid/client';
 import { MailService, type MailDataRequired } from '@sendgrid/mail';
-import { AppError, isAppError, type FieldProblem } from '../../domain/app-error';
+import { AppError, isAppError } from '../../domain/app-error';
 import type { Mailer, OutgoingMail } from '../../ports/mailer.port';
+import { validateMail } from './mail-validation';
 
 /**
  * Mailer over SendGrid's v3 Mail Send API (`POST /v3/mail/send`).
@@ -95,14 +96,6 @@ export class SendGridMailer implements Mailer {
   }
 }
 
-function validateMail(mail: OutgoingMail): void {
-  const problems: FieldProblem[] = [];
-  if (mail.to.length === 0) problems.push({ field: 'to', message: 'needs at least one recipient' });
-  if (mail.idempotencyKey === '') problems.push({ field: 'idempotencyKey', message: 'must not be empty' });
-  if (problems.length > 0) {
-    throw new AppError('validation_failed', `Invalid mail: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors: problems });
-  }
-}
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;

@@ -5,7 +5,7 @@ import { DIRECTORY_USERS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-s
 import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/directory/directory-user';
 import { DirectoryUserWrite } from '../../../src/ports/directory-user-store.port';
 import { Versioned } from '../../../src/ports/integration-store.port';
-import { rejection } from './app-error-helpers';
+import { rejection } from '../../support/app-errors';
 import { CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 
 const DATABASE = 'test-directory-user-store';

@@ -1,7 +1,7 @@
 import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-integration-store';
 import { INTEGRATIONS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { isAppError } from '../../../src/domain/app-error';
-import { rejection } from './app-error-helpers';
+import { rejection } from '../../support/app-errors';
 import { Integration, newIntegration } from '../../../src/domain/integration';
 import { COMPANY, CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 

@@ -3,7 +3,7 @@ import { CosmosSyncStateStore } from '../../../src/adapters/cosmos/cosmos-sync-s
 import { isAppError } from '../../../src/domain/app-error';
 import { ZERO_COUNTS } from '../../../src/domain/sync-run';
 import { SyncState } from '../../../src/domain/sync-state';
-import { rejection } from './app-error-helpers';
+import { rejection } from '../../support/app-errors';
 import { COMPANY, CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;

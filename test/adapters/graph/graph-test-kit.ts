@@ -135,15 +135,7 @@ export function logCollector(): { lines: LogLine[]; log: (event: string, fields:
 }
 
 /** The AppError a promise rejects with (anything else fails the test). */
-export async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+export { rejection as appErrorOf } from '../../support/app-errors';
 
 /** The AppError a function throws (anything else fails the test). */
 export function appErrorThrownBy(fn: () => unknown): AppError {

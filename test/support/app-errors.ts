@@ -1,4 +1,4 @@
-import { AppError } from '../../../src/domain/app-error';
+import { AppError } from '../../src/domain/app-error';
 
 /** The AppError a promise rejects with (anything else fails the test). */
 export async function rejection(promise: Promise<unknown>): Promise<AppError> {
