@@ -62,7 +62,7 @@ param grantDeveloperDataAccess bool = false
   '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @description('Upper bound on Function App instances.')
 param maximumInstanceCount int = 100

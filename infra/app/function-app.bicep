@@ -27,7 +27,7 @@ param identityClientId string
   '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @description('Upper bound on instances the app scales out to.')
 @maxValue(1000)
