@@ -191,7 +191,7 @@ async function main(): Promise<void> {
 
   // Graph notifications at the webhook: one per POST (the worst case), 32 in flight, 60 s window.
   const notifications = Number(values.webhooks);
-  if (notifications > 0) await benchWebhooks({ notifications, companies: Number(values['webhook-companies']), batch: 1, concurrency: 32, windowSeconds: 60 });
+  if (notifications > 0) await benchWebhooks({ notifications, companies: Number(values['webhook-companies']), companiesPerTenant: 2, batch: 1, concurrency: 32, windowSeconds: 60, flood: 2000 });
 }
 
 main().catch((error: unknown) => {

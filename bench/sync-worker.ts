@@ -78,7 +78,7 @@ async function build() {
   });
   const cosmos = createCosmosClient(config.cosmos);
   const database = await ensureCosmosSchema(cosmos, config.cosmos.database);
-  const secrets = { get: () => Promise.resolve(setup.clientSecret) };
+  const secrets = { get: () => Promise.resolve(setup.clientSecret), find: () => Promise.resolve(setup.clientSecret) };
   const graph = new GraphDirectoryClient({ graphBaseUrl: config.entra.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }) });
   const stats = { graphMs: 0, pages: 0, writes: 0 };
   const directory: DirectoryClient = {
@@ -116,10 +116,11 @@ async function build() {
     config,
     clock: { now: () => new Date() },
     ids: { uuid: () => randomUUID(), token: (n) => randomBytes(n).toString('base64url') },
-    secrets: { get: () => Promise.resolve('x'.repeat(32)) },
+    secrets: { get: () => Promise.resolve('x'.repeat(32)), find: () => Promise.resolve(null) },
     tokens: new JoseTokenVerifier(createLocalJWKSet({ keys: [] }), 'bench', 'bench'),
     integrations: new CosmosIntegrationStore(database),
     consentNonces: new CosmosConsentNonceStore(database),
+    signIn: { redeem: () => Promise.reject(new Error('no sign-in in the benchmark')) },
     syncRuns: new CosmosSyncRunStore(database),
     userCounts: new CosmosUserCountsReader(database),
     queue,

@@ -16,7 +16,8 @@ import { CosmosNotificationLog } from '../adapters/cosmos/cosmos-notification-lo
 import { CosmosSubscriptionStore } from '../adapters/cosmos/cosmos-subscription-store';
 import { CosmosIntegrationLister } from '../adapters/cosmos/cosmos-integration-lister';
 import { GraphSubscriptionClient } from '../adapters/graph/graph-subscription-client';
-import { createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
+import { createClientAuthentication, createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
+import { OidcEntraSignIn } from '../adapters/identity/oidc-entra-sign-in';
 import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
 import { SendGridMailer } from '../adapters/mail/sendgrid-mailer';
@@ -26,7 +27,7 @@ import { ServiceBusJobQueue } from '../adapters/service-bus/service-bus-job-queu
 import { JobQueue } from '../ports/job-queue.port';
 import { Mailer } from '../ports/mailer.port';
 import { SecretStore } from '../ports/secret-store.port';
-import { Services } from './services';
+import { Services, WebhookServices } from './services';
 
 /** Things only a hosting runtime can supply (the local stack's in-process broker). */
 export interface RuntimeParts {
@@ -56,14 +57,21 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }),
     ...(runtime.log ? { log: runtime.log } : {}),
   });
+  const clock = { now: () => new Date() };
   return {
     config,
-    clock: { now: () => new Date() },
+    clock,
     ids: { uuid: () => randomUUID(), token: (bytes) => randomBytes(bytes).toString('base64url') },
     secrets,
     tokens: JoseTokenVerifier.fromConfig(config.auth),
     integrations: new CosmosIntegrationStore(database),
     consentNonces: new CosmosConsentNonceStore(database),
+    signIn: new OidcEntraSignIn({
+      authorityHost: config.entra.authorityHost,
+      clientId: config.entra.clientId,
+      clientAuthentication: createClientAuthentication({ config: config.entra, secrets }),
+      clock,
+    }),
     syncRuns: new CosmosSyncRunStore(database),
     userCounts: new CosmosUserCountsReader(database),
     queue: createQueue(config, runtime),
@@ -77,6 +85,23 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     subscriptionStore: new CosmosSubscriptionStore(database),
     integrationLister: new CosmosIntegrationLister(database),
   };
+}
+
+/**
+ * The webhook's light services (see WebhookServices): a Cosmos client and the three stores it
+ * reads, no schema check (the full services do that), no Key Vault; and the queue. Cheap to build,
+ * so a cold instance answers Graph's notifications within its deadline.
+ */
+export function createWebhookServices(config: AppConfig, runtime: RuntimeParts = {}): Promise<WebhookServices> {
+  const database = createCosmosClient(config.cosmos).database(config.cosmos.database);
+  return Promise.resolve({
+    config,
+    clock: { now: () => new Date() },
+    queue: createQueue(config, runtime),
+    integrations: new CosmosIntegrationStore(database),
+    integrationLister: new CosmosIntegrationLister(database),
+    subscriptionStore: new CosmosSubscriptionStore(database),
+  });
 }
 
 function createSecretStore(config: AppConfig): SecretStore {

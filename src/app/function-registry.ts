@@ -1,7 +1,7 @@
 import { app, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import { isAppError } from '../domain/app-error';
 import { QueueName } from '../ports/job-queue.port';
-import { resolveServices, Services } from './services';
+import { resolveServices, resolveWebhookServices, Services, WebhookServices } from './services';
 import { contextLogger } from './logger';
 import { problem, problemFromError } from '../http/problem';
 
@@ -19,6 +19,8 @@ export interface HttpFunction {
   /** Route template under `/api`, as the Functions host writes it, e.g. `companies/{companyId}/entra`. */
   readonly route: string;
   handle(request: HttpRequest, context: InvocationContext, services: Services): Promise<HttpResponseInit>;
+  /** What the Azure Functions host runs: resolves its services lazily (or answers before needing any). */
+  invoke(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit>;
 }
 
 export interface QueueMessageMetadata {
@@ -51,46 +53,76 @@ export function registeredFunctions(): readonly FunctionDefinition[] {
   return definitions;
 }
 
-type HttpHandler = (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>;
+type HttpHandler<S = Services> = (request: HttpRequest, context: InvocationContext, services: S) => Promise<HttpResponseInit>;
+/** Answers a request before any service is resolved (Graph's validation handshake), or null to go on. */
+type Preflight = (request: HttpRequest) => HttpResponseInit | null;
 
-/** Wraps a handler so that every failure becomes problem+json and nothing internal leaks. */
-function withProblemResponses(handler: HttpHandler): HttpHandler {
+/** Every failure becomes problem+json and nothing internal leaks. */
+function problemResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (isAppError(error)) {
+    if (error.code === 'internal_error' || error.code === 'dependency_unavailable' || error.code === 'configuration_invalid') {
+      contextLogger(context).error('request.failed', { code: error.code, error: error.message });
+    }
+    return problemFromError(error, context.invocationId);
+  }
+  contextLogger(context).error('request.crashed', { error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown' });
+  return problem('internal_error', 'The request could not be completed. Try again later.', { instance: context.invocationId });
+}
+
+function withProblemResponses<S>(handler: HttpHandler<S>): HttpHandler<S> {
   return async (request, context, services) => {
     try {
       return await handler(request, context, services);
     } catch (error) {
-      if (isAppError(error)) {
-        if (error.code === 'internal_error' || error.code === 'dependency_unavailable' || error.code === 'configuration_invalid') {
-          contextLogger(context).error('request.failed', { code: error.code, error: error.message });
-        }
-        return problemFromError(error, context.invocationId);
-      }
-      contextLogger(context).error('request.crashed', { error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown' });
-      return problem('internal_error', 'The request could not be completed. Try again later.', { instance: context.invocationId });
+      return problemResponse(error, context);
     }
   };
 }
 
-export function defineHttpFunction(definition: { name: string; methods: HttpMethod[]; route: string; handler: HttpHandler }): HttpFunction {
-  const handle = withProblemResponses(definition.handler);
-  const fn: HttpFunction = { kind: 'http', name: definition.name, methods: definition.methods, route: definition.route, handle };
+function servicesUnavailable(context: InvocationContext, error: unknown): HttpResponseInit {
+  contextLogger(context).error('services.unavailable', { error: error instanceof Error ? error.message : 'unknown' });
+  return problem('configuration_invalid', 'The service is not configured correctly.', { instance: context.invocationId });
+}
+
+function register<S>(definition: { name: string; methods: HttpMethod[]; route: string; preflight?: Preflight; handler: HttpHandler<S> }, resolve: () => Promise<S>): HttpFunction & { handleWith: HttpHandler<S> } {
+  const { preflight } = definition;
+  const handleWith = withProblemResponses<S>(async (request, context, services) => preflight?.(request) ?? definition.handler(request, context, services));
+  const invoke = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const early = preflight?.(request) ?? null;
+      if (early) return early;
+    } catch (error) {
+      return problemResponse(error, context);
+    }
+    let services: S;
+    try {
+      services = await resolve();
+    } catch (error) {
+      return servicesUnavailable(context, error);
+    }
+    return handleWith(request, context, services);
+  };
+  return { kind: 'http', name: definition.name, methods: definition.methods, route: definition.route, handle: (request, context, services) => handleWith(request, context, services as S), invoke, handleWith };
+}
+
+function publish(fn: HttpFunction): HttpFunction {
   definitions.push(fn);
-  app.http(definition.name, {
-    methods: definition.methods,
-    route: definition.route,
-    authLevel: 'anonymous',
-    handler: async (request, context) => {
-      let services: Services;
-      try {
-        services = await resolveServices();
-      } catch (error) {
-        contextLogger(context).error('services.unavailable', { error: error instanceof Error ? error.message : 'unknown' });
-        return problem('configuration_invalid', 'The service is not configured correctly.', { instance: context.invocationId });
-      }
-      return handle(request, context, services);
-    },
-  });
+  app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: 'anonymous', handler: (request, context) => fn.invoke(request, context) });
   return fn;
+}
+
+export function defineHttpFunction(definition: { name: string; methods: HttpMethod[]; route: string; preflight?: Preflight; handler: HttpHandler }): HttpFunction {
+  const { handleWith: _full, ...fn } = register(definition, resolveServices);
+  return publish(fn);
+}
+
+/**
+ * Graph's change-notification webhook: the handshake is answered before anything is resolved, and
+ * notifications need only the webhook's light services (WebhookServices), never the full graph.
+ */
+export function defineWebhookFunction(definition: { name: string; route: string; preflight: Preflight; handler: HttpHandler<WebhookServices> }): HttpFunction {
+  const { handleWith: _light, ...fn } = register({ ...definition, methods: ['POST'] }, resolveWebhookServices);
+  return publish(fn);
 }
 
 export function defineQueueFunction(definition: Omit<QueueFunction, 'kind'>): QueueFunction {

@@ -17,6 +17,7 @@ import { NotificationLog } from '../ports/notification-log.port';
 import { SubscriptionClient } from '../ports/subscription-client.port';
 import { SubscriptionStore } from '../ports/subscription-store.port';
 import { IntegrationLister } from '../ports/integration-lister.port';
+import { EntraSignIn } from '../ports/entra-sign-in.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   tokens: TokenVerifier;
   integrations: IntegrationStore;
   consentNonces: ConsentNonceStore;
+  /** The connect flow's sign-in step: redeems Microsoft's code and validates the id_token. */
+  signIn: EntraSignIn;
   syncRuns: SyncRunStore;
   userCounts: UserCountsReader;
   queue: JobQueue;
@@ -43,6 +46,13 @@ export interface Services {
   /** Connected integrations, page by page (the timers). */
   integrationLister: IntegrationLister;
 }
+
+/**
+ * What Graph's change-notification webhook needs: a subscription point read, the tenant's
+ * companies, and a queue. In Azure it is built without the full service graph (no Cosmos schema
+ * check, no Key Vault), so a cold instance answers Graph within its deadlines.
+ */
+export type WebhookServices = Pick<Services, 'config' | 'clock' | 'queue' | 'integrations' | 'integrationLister' | 'subscriptionStore'>;
 
 let installed: Services | undefined;
 let factory: (() => Promise<Services>) | undefined;
@@ -78,4 +88,23 @@ export async function resolveServices(): Promise<Services> {
     },
   );
   return pending;
+}
+
+let webhookFactory: (() => Promise<WebhookServices>) | undefined;
+let webhookPending: Promise<WebhookServices> | undefined;
+
+export function installWebhookServicesFactory(create: () => Promise<WebhookServices>): void {
+  webhookFactory = create;
+  webhookPending = undefined;
+}
+
+/** The full services when they are ready (or no lighter factory exists), else the webhook's own light set. */
+export async function resolveWebhookServices(): Promise<WebhookServices> {
+  if (installed || !webhookFactory) return resolveServices();
+  const create = webhookFactory;
+  webhookPending ??= create().catch((error: unknown) => {
+    webhookPending = undefined;
+    throw error;
+  });
+  return webhookPending;
 }

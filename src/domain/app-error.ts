@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'replayed_state',
   'consent_declined',
   'consent_failed',
+  'sign_in_failed',
+  'invalid_id_token',
   'consent_revoked',
   'directory_delta_reset',
   'directory_throttled',

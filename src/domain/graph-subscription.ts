@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CompanyIdSchema } from './company-id';
+import { GuidSchema } from './company-id';
 
 /**
  * Microsoft Graph change-notification subscriptions on a customer tenant's `/users`: what we ask
@@ -38,16 +38,15 @@ export type SubscriptionSummary = z.infer<typeof SubscriptionSummarySchema>;
 
 /**
  * One document per subscription (container `graph-subscriptions`, partitioned by its own id), so
- * the webhook maps a notification to its company with a point read. The clientState itself is
- * never stored: only its SHA-256, compared in constant time.
+ * the webhook maps a notification to its tenant with a point read. Subscriptions belong to a
+ * tenant, not a company: one tenant, however many Symbol companies are connected to it, has one
+ * `/users` subscription, and each notification fans out to every company connected to that
+ * tenant. The clientState itself is never stored: only its SHA-256, compared in constant time.
  */
 export const SubscriptionRecordSchema = z
   .object({
-    subscriptionId: z.string().min(1).max(128),
-    companyId: CompanyIdSchema,
-    tenantId: z.string().min(1).max(64),
-    /** The integration's connection the subscription was made for (jobs carry it). */
-    connectionId: z.string().min(1).max(64),
+    subscriptionId: GuidSchema,
+    tenantId: GuidSchema,
     clientStateHash: Sha256Hex,
     expiresAt: IsoDate,
     createdAt: IsoDate,
@@ -102,9 +101,14 @@ export const GraphNotificationItemSchema = z.object({
 });
 export type GraphNotificationItem = z.infer<typeof GraphNotificationItemSchema>;
 
-/** Graph batches several notifications (possibly of several subscriptions) in one POST. */
+/**
+ * Items accepted in one POST. Graph batches several notifications (possibly of several
+ * subscriptions, even tenants) in one POST, far fewer than this; a bigger body is not Graph's.
+ */
+export const MAX_NOTIFICATION_ITEMS = 1000;
+
 export const GraphNotificationBatchSchema = z.object({
-  value: z.array(GraphNotificationItemSchema).min(1).max(5000),
+  value: z.array(GraphNotificationItemSchema).min(1).max(MAX_NOTIFICATION_ITEMS),
 });
 export type GraphNotificationBatch = z.infer<typeof GraphNotificationBatchSchema>;
 
@@ -115,5 +119,22 @@ export function lifecycleEventOf(value: string | undefined): LifecycleEvent | nu
   return (LIFECYCLE_EVENTS as readonly string[]).includes(value ?? '') ? (value as LifecycleEvent) : null;
 }
 
-/** Why an item was not acted on (counted and logged, never answered differently). */
-export type IgnoredReason = 'unknown_subscription' | 'bad_client_state' | 'tenant_mismatch';
+/**
+ * Why an item was not acted on (counted and logged, never answered differently):
+ * - `malformed_ids`: its subscription or tenant id is not GUID-shaped (no lookup is spent on it);
+ * - `lookup_budget`: the request already spent its lookups on unknown subscriptions (an anonymous
+ *   flood costs a bounded number of store reads per request);
+ * - `unknown_subscription`, `bad_client_state`, `tenant_mismatch`: looked up, and not ours.
+ */
+export const IGNORED_REASONS = ['malformed_ids', 'lookup_budget', 'unknown_subscription', 'bad_client_state', 'tenant_mismatch'] as const;
+export type IgnoredReason = (typeof IGNORED_REASONS)[number];
+
+export function noneIgnored(): Record<IgnoredReason, number> {
+  return { malformed_ids: 0, lookup_budget: 0, unknown_subscription: 0, bad_client_state: 0, tenant_mismatch: 0 };
+}
+
+const GUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuidShaped(value: string | undefined): value is string {
+  return value !== undefined && GUID_SHAPE.test(value);
+}

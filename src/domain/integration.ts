@@ -17,6 +17,15 @@ export type AdminIdentity = z.infer<typeof AdminIdentitySchema>;
 
 const IsoDateSchema = z.iso.datetime({ offset: true });
 
+/** The tenant's administrator who signed in and granted consent (from the validated id_token). */
+export const TenantAdminSchema = z
+  .object({
+    objectId: z.string().min(1).max(64),
+    username: z.string().min(1).max(256).nullable(),
+  })
+  .strict();
+export type TenantAdmin = z.infer<typeof TenantAdminSchema>;
+
 export const LastSyncSchema = z
   .object({
     runId: z.string().min(1).max(128),
@@ -41,6 +50,8 @@ export const IntegrationSchema = z
     connectionId: z.string().nullable(),
     connectedAt: IsoDateSchema.nullable(),
     connectedBy: AdminIdentitySchema.nullable(),
+    /** Who proved the tenant: the Entra admin who signed in and consented (older documents: null). */
+    consentedBy: TenantAdminSchema.nullable().default(null),
     disconnectedAt: IsoDateSchema.nullable(),
     settings: IntegrationSettingsSchema,
     lastSync: LastSyncSchema.nullable(),
@@ -61,6 +72,7 @@ export function newIntegration(companyId: string, nowIso: string): Integration {
     connectionId: null,
     connectedAt: null,
     connectedBy: null,
+    consentedBy: null,
     disconnectedAt: null,
     settings: DEFAULT_SETTINGS,
     lastSync: null,
@@ -82,7 +94,7 @@ export type ConnectOutcome =
  */
 export function connect(
   current: Integration,
-  input: { tenantId: string; admin: AdminIdentity; nowIso: string; newConnectionId: string },
+  input: { tenantId: string; admin: AdminIdentity; tenantAdmin?: TenantAdmin; nowIso: string; newConnectionId: string },
 ): ConnectOutcome {
   if (current.status === 'connected' && current.tenantId === input.tenantId) {
     return { kind: 'unchanged', integration: current };
@@ -96,6 +108,7 @@ export function connect(
     connectionId: sameTenant && current.connectionId ? current.connectionId : input.newConnectionId,
     connectedAt: input.nowIso,
     connectedBy: input.admin,
+    consentedBy: input.tenantAdmin ?? null,
     disconnectedAt: null,
     // A (re)connection always starts with a fresh full import, queued right after this write.
     lastSync: null,

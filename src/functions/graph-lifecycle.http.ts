@@ -9,9 +9,9 @@ export const graphLifecycle = defineHttpFunction({
   name: 'graph-lifecycle',
   methods: ['POST'],
   route: LIFECYCLE_ROUTE,
+  // The handshake needs no service at all (Graph gives it 10 s, a cold start must not eat them).
+  preflight: validationHandshake,
   handler: async (request, context, services) => {
-    const handshake = validationHandshake(request);
-    if (handshake) return handshake;
     const batch = await readNotificationBatch(request);
     await handleLifecycleNotifications(services, batch.value, contextLogger(context));
     return acceptedEmpty();

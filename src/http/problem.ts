@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   replayed_state: 400,
   consent_declined: 400,
   consent_failed: 400,
+  sign_in_failed: 502,
+  invalid_id_token: 502,
   consent_revoked: 409,
   directory_delta_reset: 502,
   directory_throttled: 503,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { HttpRequest, HttpResponse, InvocationContext, LogLevel, Timer } from '@azure/functions';
+import { Cookie, HttpRequest, HttpResponse, InvocationContext, LogLevel, Timer } from '@azure/functions';
 import { FunctionDefinition, HttpFunction, TimerFunction } from '../app/function-registry';
 import { Services } from '../app/services';
 import { problem } from '../http/problem';
@@ -80,11 +80,25 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer 
   return Buffer.concat(chunks);
 }
 
+/** `Set-Cookie` as the Functions host writes it for `HttpResponseInit.cookies`. */
+export function serializeCookie(cookie: Cookie): string {
+  const parts = [`${cookie.name}=${encodeURIComponent(cookie.value)}`];
+  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
+  if (cookie.path) parts.push(`Path=${cookie.path}`);
+  if (cookie.maxAge !== undefined) parts.push(`Max-Age=${Math.trunc(cookie.maxAge)}`);
+  if (cookie.expires !== undefined) parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
+  if (cookie.httpOnly) parts.push('HttpOnly');
+  if (cookie.secure) parts.push('Secure');
+  if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
+  return parts.join('; ');
+}
+
 async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
+  if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map(serializeCookie);
   const body = Buffer.from(await response.arrayBuffer());
   res.writeHead(response.status, headers);
   res.end(body);

@@ -123,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ENTRA_CLIENT_ID: LOCAL_CLIENT_ID,
       ENTRA_CREDENTIAL: 'client-secret',
       LOGIN_BASE_URL: env.LOGIN_BASE_URL ?? `${publicBaseUrl}/_local/login`,
-      AUTHORITY_HOST: sim.authorityHost,
+      AUTHORITY_HOST: env.AUTHORITY_HOST ?? sim.authorityHost,
       GRAPH_BASE_URL: graphOverride ?? sim.graphBaseUrl,
       PUBLIC_BASE_URL: publicBaseUrl,
       ADMIN_UI_URL: env.ADMIN_UI_URL ?? `${publicBaseUrl}/_local/admin-ui`,

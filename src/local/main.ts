@@ -55,16 +55,16 @@ Symbol Entra ID sync — local stack is up at ${base}
   E-mail outbox       ${base}/_local/outbox   (files in ${stack.outboxDir})
 
 Try the flow:
-  1. TOKEN=$(npm run --silent token -- --companies acme --email admin@acme.example)
-  2. curl -s -X POST -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra/connect
-  3. Open the consentUrl from step 2 in a browser, pick a tenant, press Accept.
-     You land on the admin UI stand-in with status=connected.
-  4. curl -s -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra
+  1. npm run --silent connect -- --company acme --port ${String(args.data.port)}
+     (what the admin's browser does: connect, Microsoft's sign-in as Contoso's Global
+     Administrator, admin consent; the flow is bound to the browser that starts it)
+  2. TOKEN=$(npm run --silent token -- --companies acme --email admin@acme.example)
+  3. curl -s -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra
      → status "connected"; the first full import runs by itself (lastSync, counts.pending),
      e-mails land in ${base}/_local/outbox.
-  5. curl -s -H "Authorization: Bearer $TOKEN" "${base}/api/companies/acme/pending-users?limit=5"
+  4. curl -s -H "Authorization: Bearer $TOKEN" "${base}/api/companies/acme/pending-users?limit=5"
      then POST {"ids":[...]} to …/pending-users/approve or …/deny; …/users is the Symbol user list.
-  6. Change the directory (README: "Changing the simulated directory"), e.g.
+  5. Change the directory (README: "Changing the simulated directory"), e.g.
      curl -s -X POST ${base}/_local/entra/tenants/<tenant id>/users -H 'content-type: application/json' -d '{"givenName":"Ada","surname":"Lovelace"}'
      → a Graph notification reaches the webhook and a sync follows within seconds; or press
      Sync Now: curl -s -X POST -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra/sync

@@ -1,8 +1,9 @@
 import { Integration } from '../domain/integration';
 
 /**
- * The timers' view of every company: connected integrations, page by page. In Cosmos this is the
- * one cross-partition query of the application (integrations are partitioned by company).
+ * Views of integrations across companies: the timers' scan of every connected company, and the
+ * companies connected to one tenant (a webhook's fan-out). In Cosmos these are the application's
+ * cross-partition queries (integrations are partitioned by company).
  */
 export interface IntegrationLister {
   /**
@@ -10,4 +11,6 @@ export interface IntegrationLister {
    * skipped (and reported through `onInvalid`), so one bad document never stops a timer.
    */
   connected(pageSize: number, onInvalid?: (companyId: string | null) => void): AsyncIterable<Integration[]>;
+  /** Every connected integration of `tenantId` (invalid documents skipped), ordered by company id. */
+  connectedToTenant(tenantId: string): Promise<Integration[]>;
 }

@@ -1,29 +1,34 @@
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
-import { AppError, isAppError } from '../domain/app-error';
+import { isAppError } from '../domain/app-error';
 import {
   needsRenewal,
   SUBSCRIPTION_CHANGE_TYPE,
   SUBSCRIPTION_RESOURCE,
   subscriptionExpiry,
   SubscriptionRecord,
+  SubscriptionSummary,
   subscriptionUrls,
 } from '../domain/graph-subscription';
 import { Integration } from '../domain/integration';
 import { SubscriptionInfo } from '../ports/subscription-client.port';
 import { updateIntegration } from './integration-updates';
-import { clientStateHash, subscriptionLookup } from './subscription-lookup';
+import { clientStateHash, subscriptionLookup, tenantCompanies } from './subscription-lookup';
 
 /**
- * The Graph subscription of a company: created (or replaced, after a reconnect to another
- * tenant) by the sync worker after a successful run, renewed before it expires, removed on
- * disconnect. Creation runs only inside the company's `sync-jobs` session, so two creators never
- * race for the same tenant (Graph answers a duplicate with 409).
+ * Graph change-notification subscriptions belong to a tenant: one `/users` subscription per
+ * tenant, however many Symbol companies are connected to it (a holding's subsidiaries run as
+ * separate companies), and each notification fans out to all of them. The sync worker ensures the
+ * tenant's subscription after a company's successful run (creating it after the first import,
+ * renewing it when due, adopting it when another company of the tenant made it); the renewal timer
+ * keeps it ahead of expiry; it is deleted when the last company of the tenant disconnects. Every
+ * company connected to the tenant shows it in its status (`subscription`).
  */
 
-export type SubscriptionServices = Pick<Services, 'integrations' | 'clock' | 'ids' | 'config' | 'subscriptions' | 'subscriptionStore'>;
+export type SubscriptionServices = Pick<Services, 'integrations' | 'integrationLister' | 'clock' | 'ids' | 'config' | 'subscriptions' | 'subscriptionStore'>;
+type UpkeepServices = Pick<Services, 'integrations' | 'integrationLister' | 'clock' | 'subscriptions' | 'subscriptionStore'>;
 
-export type EnsureOutcome = 'not_connected' | 'unchanged' | 'renewed' | 'created' | 'replaced' | 'stale';
+export type EnsureOutcome = 'not_connected' | 'unchanged' | 'attached' | 'renewed' | 'created';
 
 /** Bytes of entropy in a clientState (base64url: 43 characters, under Graph's 128). */
 const CLIENT_STATE_BYTES = 32;
@@ -31,26 +36,13 @@ const CLIENT_STATE_BYTES = 32;
 export async function ensureSubscription(services: SubscriptionServices, companyId: string, log: Logger): Promise<EnsureOutcome> {
   const integration = (await services.integrations.get(companyId))?.value;
   if (!integration || integration.status !== 'connected' || !integration.tenantId || !integration.connectionId) return 'not_connected';
-  const summary = integration.subscription;
-  if (summary === null) return (await createSubscription(services, integration, log)) ? 'created' : 'stale';
-
-  const record = await services.subscriptionStore.get(summary.id);
-  if (record && record.tenantId === integration.tenantId && record.connectionId === integration.connectionId) {
-    if (await stillExists(services, integration, record)) {
-      if (!needsRenewal(record.expiresAt, services.clock.now().getTime())) return 'unchanged';
-      try {
-        await renewSubscription(services, record);
-        return 'renewed';
-      } catch (error) {
-        if (!isAppError(error, 'not_found')) throw error;
-      }
-    }
-  } else {
-    // Made for an earlier tenant or connection (a reconnect), or its record is gone: remove it.
-    await deleteAtGraph(services, record?.tenantId ?? integration.tenantId, summary.id, log);
-  }
-  await dropSubscription(services, companyId, summary.id);
-  return (await createSubscription(services, integration, log)) ? 'replaced' : 'stale';
+  await releaseForeignSubscription(services, integration, log);
+  const found = await liveTenantSubscription(services, integration, log);
+  const record = found?.record ?? (await createSubscription(services, integration, log));
+  const attached = await attachToTenantCompanies(services, integration.tenantId, record, log);
+  if (!found) return 'created';
+  if (found.renewed) return 'renewed';
+  return attached.has(companyId) ? 'attached' : 'unchanged';
 }
 
 /** Called by the sync worker after a successful run: a failure here never fails the run. */
@@ -64,18 +56,57 @@ export async function ensureSubscriptionAfterRun(services: SubscriptionServices,
 }
 
 /**
- * After a reconnect to the same tenant (e.g. once consent was revoked and granted again) the
- * subscription may have died with the old consent: ask Graph once.
+ * The company was reconnected to another tenant: its summary still names the old tenant's
+ * subscription. Detach it, and delete that subscription if no company is connected to its tenant
+ * any more.
  */
-async function stillExists(services: SubscriptionServices, integration: Integration, record: SubscriptionRecord): Promise<boolean> {
-  if (!integration.connectedAt || integration.connectedAt <= record.createdAt) return true;
-  return (await services.subscriptions.get(record.tenantId, record.subscriptionId)) !== null;
+async function releaseForeignSubscription(services: SubscriptionServices, integration: Integration, log: Logger): Promise<void> {
+  const summary = integration.subscription;
+  if (summary === null) return;
+  const record = await services.subscriptionStore.get(summary.id);
+  if (record?.tenantId === integration.tenantId) return;
+  await setSummary(services, integration.companyId, summary.id, null);
+  if (record) await deleteIfUnused(services, record, log);
 }
 
-async function createSubscription(services: SubscriptionServices, integration: Integration, log: Logger): Promise<boolean> {
-  const { companyId } = integration;
+/**
+ * The tenant's live subscription, renewed when due. Records that are expired, gone at Graph (after
+ * a reconnect the subscription may have died with the old consent: Graph is asked once) or
+ * duplicates (two companies of a tenant creating at once) are cleaned up on the way.
+ */
+async function liveTenantSubscription(services: SubscriptionServices, integration: Integration, log: Logger): Promise<{ record: SubscriptionRecord; renewed: boolean } | null> {
   const tenantId = integration.tenantId ?? '';
-  const connectionId = integration.connectionId ?? '';
+  const nowMs = services.clock.now().getTime();
+  let live: { record: SubscriptionRecord; renewed: boolean } | null = null;
+  for (const record of await services.subscriptionStore.forTenant(tenantId)) {
+    if (live !== null) {
+      // A duplicate: keep the newest, remove the rest.
+      await deleteAtGraph(services, tenantId, record.subscriptionId, log);
+      await forgetSubscription(services, record);
+      continue;
+    }
+    const expired = Date.parse(record.expiresAt) <= nowMs;
+    const mayHaveDied = integration.connectedAt !== null && integration.connectedAt > record.createdAt;
+    if (expired || (mayHaveDied && (await services.subscriptions.get(tenantId, record.subscriptionId)) === null)) {
+      await forgetSubscription(services, record);
+      continue;
+    }
+    if (!needsRenewal(record.expiresAt, nowMs)) {
+      live = { record, renewed: false };
+      continue;
+    }
+    try {
+      live = { record: await renewSubscription(services, record), renewed: true };
+    } catch (error) {
+      if (!isAppError(error, 'not_found')) throw error;
+      await forgetSubscription(services, record);
+    }
+  }
+  return live;
+}
+
+async function createSubscription(services: SubscriptionServices, integration: Integration, log: Logger): Promise<SubscriptionRecord> {
+  const tenantId = integration.tenantId ?? '';
   const now = services.clock.now();
   const clientState = services.ids.token(CLIENT_STATE_BYTES);
   const urls = subscriptionUrls(services.config.notificationUrlBase);
@@ -85,17 +116,17 @@ async function createSubscription(services: SubscriptionServices, integration: I
     info = await services.subscriptions.create(tenantId, request);
   } catch (error) {
     if (!isAppError(error, 'conflict')) throw error;
-    // A subscription with our URL already exists in the tenant: a leftover (made before a crash
-    // lost its record, or before a disconnect that could not reach Graph). Remove it, try once more.
-    await clearLeftovers(services, integration, urls.notificationUrl, log);
+    // A subscription with our URL already exists in the tenant. Ours (another company of the
+    // tenant made it a moment ago): adopt it. A leftover whose clientState we no longer know
+    // (made before a crash lost its record): remove it and try once more.
+    const adopted = await adoptOrClear(services, tenantId, urls.notificationUrl, log);
+    if (adopted) return adopted;
     info = await services.subscriptions.create(tenantId, request);
   }
   const nowIso = now.toISOString();
   const record: SubscriptionRecord = {
-    subscriptionId: info.id,
-    companyId,
+    subscriptionId: info.id.toLowerCase(),
     tenantId,
-    connectionId,
     clientStateHash: clientStateHash(clientState),
     expiresAt: isoOr(info.expirationDateTime, request.expirationDateTime),
     createdAt: nowIso,
@@ -107,65 +138,70 @@ async function createSubscription(services: SubscriptionServices, integration: I
     await deleteAtGraph(services, tenantId, info.id, log).catch(() => undefined);
     throw error;
   }
-  subscriptionLookup(services.subscriptionStore).forget(info.id);
-  const { result: attached } = await updateIntegration(services, companyId, (current, at) => {
-    if (current.status !== 'connected' || current.connectionId !== connectionId || current.tenantId !== tenantId) return { next: null, result: false };
-    return { next: { ...current, subscription: { id: info.id, expiresAt: record.expiresAt, lastNotificationAt: null }, updatedAt: at }, result: true };
-  });
-  if (!attached) {
-    // Disconnected (or reconnected elsewhere) while we were creating it.
-    await deleteAtGraph(services, tenantId, info.id, log);
-    await services.subscriptionStore.delete(info.id);
-    log.info('subscription.discarded', { companyId, subscriptionId: info.id });
-    return false;
-  }
-  log.info('subscription.created', { companyId, subscriptionId: info.id, expiresAt: record.expiresAt });
-  return true;
+  subscriptionLookup(services.subscriptionStore).forget(record.subscriptionId);
+  log.info('subscription.created', { companyId: integration.companyId, tenantId, subscriptionId: record.subscriptionId, expiresAt: record.expiresAt });
+  return record;
 }
 
-async function clearLeftovers(services: SubscriptionServices, integration: Integration, notificationUrl: string, log: Logger): Promise<void> {
-  const tenantId = integration.tenantId ?? '';
+async function adoptOrClear(services: SubscriptionServices, tenantId: string, notificationUrl: string, log: Logger): Promise<SubscriptionRecord | null> {
   for (const existing of await services.subscriptions.list(tenantId)) {
     if (existing.notificationUrl !== notificationUrl || existing.resource.replace(/^\/+/, '').toLowerCase() !== 'users') continue;
-    const owner = await services.subscriptionStore.get(existing.id);
-    if (owner && owner.companyId !== integration.companyId && (await ownsLiveSubscription(services, owner))) {
-      // Two Symbol companies connected to one tenant: Graph allows one such subscription; the
-      // other company keeps syncing through reconciliation and Sync Now.
-      log.warn('subscription.tenant_shared', { companyId: integration.companyId, otherCompanyId: owner.companyId, subscriptionId: existing.id });
-      throw new AppError('conflict', 'The tenant already has a subscription for another company.');
-    }
+    const record = await services.subscriptionStore.get(existing.id.toLowerCase());
+    if (record?.tenantId === tenantId) return record;
     await deleteAtGraph(services, tenantId, existing.id, log);
-    if (owner) await dropSubscription(services, owner.companyId, existing.id);
-    log.info('subscription.leftover_removed', { companyId: integration.companyId, subscriptionId: existing.id });
+    log.info('subscription.leftover_removed', { tenantId, subscriptionId: existing.id });
   }
+  return null;
 }
 
-async function ownsLiveSubscription(services: SubscriptionServices, owner: SubscriptionRecord): Promise<boolean> {
-  const other = (await services.integrations.get(owner.companyId))?.value;
-  return other?.status === 'connected' && other.tenantId === owner.tenantId && other.subscription?.id === owner.subscriptionId;
+/** Shows the tenant's subscription on every company connected to it; returns the companies whose summary changed. */
+async function attachToTenantCompanies(services: UpkeepServices, tenantId: string, record: SubscriptionRecord, log: Logger): Promise<Set<string>> {
+  const changed = new Set<string>();
+  for (const company of await services.integrationLister.connectedToTenant(tenantId)) {
+    const { result } = await updateIntegration(services, company.companyId, (current, at) => {
+      if (current.status !== 'connected' || current.tenantId !== tenantId) return { next: null, result: false };
+      const existing = current.subscription;
+      if (existing?.id === record.subscriptionId && existing.expiresAt === record.expiresAt) return { next: null, result: false };
+      const summary: SubscriptionSummary = { id: record.subscriptionId, expiresAt: record.expiresAt, lastNotificationAt: existing?.id === record.subscriptionId ? existing.lastNotificationAt : null };
+      return { next: { ...current, subscription: summary, updatedAt: at }, result: true };
+    });
+    if (result) changed.add(company.companyId);
+  }
+  if (changed.size > 0) log.info('subscription.attached', { tenantId, subscriptionId: record.subscriptionId, companies: changed.size });
+  return changed;
 }
 
-/** PATCHes a new expiration and records it. `not_found` (and other errors) propagate. */
-export async function renewSubscription(services: Pick<Services, 'integrations' | 'clock' | 'subscriptions' | 'subscriptionStore'>, record: SubscriptionRecord): Promise<SubscriptionRecord> {
+/** PATCHes a new expiration and records it (on the record and every company's summary). `not_found` propagates. */
+export async function renewSubscription(services: UpkeepServices, record: SubscriptionRecord): Promise<SubscriptionRecord> {
   const now = services.clock.now();
   const requested = subscriptionExpiry(now.getTime());
   const info = await services.subscriptions.renew(record.tenantId, record.subscriptionId, requested);
   const renewed: SubscriptionRecord = { ...record, expiresAt: isoOr(info.expirationDateTime, requested), updatedAt: now.toISOString() };
   await services.subscriptionStore.put(renewed);
-  await updateIntegration(services, record.companyId, (current, at) => {
-    if (current.subscription?.id !== record.subscriptionId || current.subscription.expiresAt === renewed.expiresAt) return { next: null, result: undefined };
-    return { next: { ...current, subscription: { ...current.subscription, expiresAt: renewed.expiresAt }, updatedAt: at }, result: undefined };
-  });
+  subscriptionLookup(services.subscriptionStore).forget(record.subscriptionId);
+  for (const company of await services.integrationLister.connectedToTenant(record.tenantId)) {
+    await updateIntegration(services, company.companyId, (current, at) => {
+      if (current.subscription?.id !== record.subscriptionId || current.subscription.expiresAt === renewed.expiresAt) return { next: null, result: undefined };
+      return { next: { ...current, subscription: { ...current.subscription, expiresAt: renewed.expiresAt }, updatedAt: at }, result: undefined };
+    });
+  }
   return renewed;
 }
 
-/** Forgets a subscription here (record, cache, the integration's summary if it is that one); Graph is not asked. */
-export async function dropSubscription(services: Pick<Services, 'integrations' | 'clock' | 'subscriptionStore'>, companyId: string, subscriptionId: string): Promise<void> {
-  await services.subscriptionStore.delete(subscriptionId);
-  subscriptionLookup(services.subscriptionStore).forget(subscriptionId);
+/**
+ * Forgets a subscription here — its record, the lookup cache, and the summary of every company
+ * connected to its tenant that shows it. Graph is not asked.
+ */
+export async function forgetSubscription(services: UpkeepServices, record: Pick<SubscriptionRecord, 'subscriptionId' | 'tenantId'>): Promise<void> {
+  await services.subscriptionStore.delete(record.subscriptionId);
+  subscriptionLookup(services.subscriptionStore).forget(record.subscriptionId);
+  for (const company of await services.integrationLister.connectedToTenant(record.tenantId)) await setSummary(services, company.companyId, record.subscriptionId, null);
+}
+
+async function setSummary(services: Pick<Services, 'integrations' | 'clock'>, companyId: string, subscriptionId: string, next: SubscriptionSummary | null): Promise<void> {
   await updateIntegration(services, companyId, (current, at) => {
     if (current.subscription?.id !== subscriptionId) return { next: null, result: undefined };
-    return { next: { ...current, subscription: null, updatedAt: at }, result: undefined };
+    return { next: { ...current, subscription: next, updatedAt: at }, result: undefined };
   });
 }
 
@@ -186,23 +222,32 @@ export async function deleteAtGraph(services: Pick<Services, 'subscriptions'>, t
   }
 }
 
+/** Deletes the tenant's subscription (here and at Graph) when no company is connected to the tenant any more. */
+async function deleteIfUnused(services: UpkeepServices, record: Pick<SubscriptionRecord, 'subscriptionId' | 'tenantId'>, log: Logger): Promise<'kept' | 'removed'> {
+  tenantCompanies(services.integrationLister).forget(record.tenantId);
+  if ((await services.integrationLister.connectedToTenant(record.tenantId)).length > 0) return 'kept';
+  // The record goes first (its notifications are ignored from then on), then the Graph subscription.
+  await services.subscriptionStore.delete(record.subscriptionId);
+  subscriptionLookup(services.subscriptionStore).forget(record.subscriptionId);
+  await deleteAtGraph(services, record.tenantId, record.subscriptionId, log);
+  log.info('subscription.removed', { tenantId: record.tenantId, subscriptionId: record.subscriptionId });
+  return 'removed';
+}
+
 /**
- * Disconnect: the record goes first (its notifications are ignored from then on), then the Graph
- * subscription; a transient Graph failure propagates with the summary kept, so retrying the
- * disconnect tries again.
+ * Disconnect (after the integration left `connected`): the company stops showing the subscription;
+ * the subscription itself is deleted only when it was the tenant's last company. A transient Graph
+ * failure propagates with the record kept, so retrying the disconnect tries again.
  */
-export async function removeSubscription(services: Pick<Services, 'integrations' | 'clock' | 'subscriptions' | 'subscriptionStore'>, companyId: string, log: Logger): Promise<'none' | 'removed'> {
+export async function releaseSubscription(services: UpkeepServices, companyId: string, log: Logger): Promise<'none' | 'kept' | 'removed'> {
   const integration = (await services.integrations.get(companyId))?.value;
   const summary = integration?.subscription ?? null;
   if (!integration || summary === null) return 'none';
-  const record = await services.subscriptionStore.get(summary.id);
-  await services.subscriptionStore.delete(summary.id);
-  subscriptionLookup(services.subscriptionStore).forget(summary.id);
-  const tenantId = record?.tenantId ?? integration.tenantId;
-  if (tenantId) await deleteAtGraph(services, tenantId, summary.id, log);
-  await dropSubscription(services, companyId, summary.id);
-  log.info('subscription.removed', { companyId, subscriptionId: summary.id });
-  return 'removed';
+  const record = (await services.subscriptionStore.get(summary.id)) ?? (integration.tenantId ? { subscriptionId: summary.id, tenantId: integration.tenantId } : null);
+  const outcome = record ? await deleteIfUnused(services, record, log) : 'removed';
+  await setSummary(services, companyId, summary.id, null);
+  log.info('subscription.released', { companyId, subscriptionId: summary.id, outcome });
+  return outcome;
 }
 
 function isoOr(value: string, fallback: string): string {

@@ -3,15 +3,16 @@ import { Logger } from '../app/logger';
 import { isAppError } from '../domain/app-error';
 import { GraphNotificationItem, IgnoredReason, lifecycleEventOf, SubscriptionRecord } from '../domain/graph-subscription';
 import { markConsentRevoked } from './consent-revocation';
-import { dropSubscription } from './ensure-subscription';
-import { verifyNotifications } from './subscription-lookup';
+import { forgetSubscription } from './ensure-subscription';
+import { ignoredFields, ignoredTotal, TenantCompany, tenantCompanies, verifyNotifications } from './subscription-lookup';
 import { enqueueCoalescedSync } from './webhook-sync-jobs';
 
 /**
  * Graph's lifecycle notifications, verified like change notifications:
  * - `reauthorizationRequired` → `POST /subscriptions/{id}/reauthorize`; when the tenant no longer
  *   lets the app in (consent revoked: Graph sends this event then too) the integration is marked
- *   `consent_revoked` and the admins get one e-mail; when the subscription is gone, as below;
+ *   `consent_revoked` (every company connected to the tenant) and their admins get one e-mail each;
+ *   when the subscription is gone, as below;
  * - `subscriptionRemoved` → the subscription is forgotten and a delta sync queued; that sync's
  *   successful end creates a new subscription (creation stays in the company's session);
  * - `missed` → notifications were lost, the subscription itself is fine: a delta sync catches up.
@@ -26,7 +27,7 @@ export interface LifecycleSummary {
   outcomes: Record<LifecycleOutcome, number>;
 }
 
-type LifecycleServices = Pick<Services, 'subscriptionStore' | 'subscriptions' | 'clock' | 'queue' | 'config' | 'integrations'>;
+type LifecycleServices = Pick<Services, 'subscriptionStore' | 'subscriptions' | 'clock' | 'queue' | 'config' | 'integrations' | 'integrationLister'>;
 
 export async function handleLifecycleNotifications(services: LifecycleServices, items: readonly GraphNotificationItem[], log: Logger): Promise<LifecycleSummary> {
   const { verified, ignored } = await verifyNotifications(services, items);
@@ -36,16 +37,16 @@ export async function handleLifecycleNotifications(services: LifecycleServices, 
     const key = `${record.subscriptionId}|${item.lifecycleEvent ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const outcome = await handleOne(services, record, item.lifecycleEvent, log);
+    const companies = await tenantCompanies(services.integrationLister).get(record.tenantId, services.clock.now().getTime());
+    const outcome = await handleOne(services, record, companies, item.lifecycleEvent, log);
     outcomes[outcome]++;
-    log.info('graph.lifecycle', { companyId: record.companyId, subscriptionId: record.subscriptionId, lifecycleEvent: lifecycleEventOf(item.lifecycleEvent) ?? 'unknown', outcome });
+    log.info('graph.lifecycle', { tenantId: record.tenantId, subscriptionId: record.subscriptionId, companies: companies.length, lifecycleEvent: lifecycleEventOf(item.lifecycleEvent) ?? 'unknown', outcome });
   }
-  const ignoredCount = ignored.unknown_subscription + ignored.bad_client_state + ignored.tenant_mismatch;
-  if (ignoredCount > 0) log.warn('graph.lifecycle_ignored', { received: items.length, unknownSubscription: ignored.unknown_subscription, badClientState: ignored.bad_client_state, tenantMismatch: ignored.tenant_mismatch });
+  if (ignoredTotal(ignored) > 0) log.warn('graph.lifecycle_ignored', { received: items.length, ...ignoredFields(ignored) });
   return { received: items.length, ignored, outcomes };
 }
 
-async function handleOne(services: LifecycleServices, record: SubscriptionRecord, event: string | undefined, log: Logger): Promise<LifecycleOutcome> {
+async function handleOne(services: LifecycleServices, record: SubscriptionRecord, companies: readonly TenantCompany[], event: string | undefined, log: Logger): Promise<LifecycleOutcome> {
   switch (lifecycleEventOf(event)) {
     case 'reauthorizationRequired':
       try {
@@ -53,24 +54,25 @@ async function handleOne(services: LifecycleServices, record: SubscriptionRecord
         return 'reauthorized';
       } catch (error) {
         if (isAppError(error, 'consent_revoked')) {
-          await markConsentRevoked(services, record, log, 'lifecycle');
+          for (const company of companies) await markConsentRevoked(services, company, log, 'lifecycle');
           return 'consent_revoked';
         }
         if (!isAppError(error, 'not_found')) throw error;
-        return resubscribe(services, record);
+        return resubscribe(services, record, companies);
       }
     case 'subscriptionRemoved':
-      return resubscribe(services, record);
+      return resubscribe(services, record, companies);
     case 'missed':
-      await enqueueCoalescedSync(services, record);
+      await Promise.all(companies.map((company) => enqueueCoalescedSync(services, company)));
       return 'synced';
     case null:
       return 'unknown_event';
   }
 }
 
-async function resubscribe(services: LifecycleServices, record: SubscriptionRecord): Promise<LifecycleOutcome> {
-  await dropSubscription(services, record.companyId, record.subscriptionId);
-  await enqueueCoalescedSync(services, record);
+/** Forget the subscription; each company's next delta sync ends by subscribing the tenant again. */
+async function resubscribe(services: LifecycleServices, record: SubscriptionRecord, companies: readonly TenantCompany[]): Promise<LifecycleOutcome> {
+  await forgetSubscription(services, record);
+  await Promise.all(companies.map((company) => enqueueCoalescedSync(services, company)));
   return 'resubscribing';
 }

@@ -10,6 +10,8 @@ export interface IntegrationStatusView {
   tenantId: string | null;
   connectedAt: string | null;
   connectedBy: { email: string | null } | null;
+  /** The tenant's administrator who proved the tenant by signing in and granted consent. */
+  consentedBy: Integration['consentedBy'];
   disconnectedAt: string | null;
   lastSync: Integration['lastSync'];
   /** Graph change-notification subscription; null until the first successful sync sets one up. */
@@ -29,6 +31,7 @@ export function statusView(integration: Integration, counts: UserCounts, confirm
     tenantId: integration.tenantId,
     connectedAt: integration.connectedAt,
     connectedBy: integration.connectedBy ? { email: integration.connectedBy.email } : null,
+    consentedBy: integration.consentedBy,
     disconnectedAt: integration.disconnectedAt,
     lastSync: integration.lastSync,
     subscription: integration.subscription,

@@ -1,18 +1,18 @@
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { AppError, isAppError } from '../domain/app-error';
-import { needsRenewal } from '../domain/graph-subscription';
+import { needsRenewal, SubscriptionRecord } from '../domain/graph-subscription';
 import { Integration } from '../domain/integration';
 import { syncUnderway } from '../domain/reconciliation';
 import { forEachWithConcurrency } from './bounded-concurrency';
 import { markConsentRevoked } from './consent-revocation';
-import { dropSubscription, renewSubscription } from './ensure-subscription';
+import { forgetSubscription, renewSubscription } from './ensure-subscription';
 import { enqueueResubscribeSync } from './webhook-sync-jobs';
 
 /**
- * The renewal timer: every connected company's subscription that expires within 48 hours gets a
- * new expiration (PATCH); one that Graph no longer has (404), or a company without one, gets a
- * delta sync whose successful end creates a fresh subscription. Companies are handled a few at a
+ * The renewal timer: every connected tenant's subscription that expires within 48 hours gets a new
+ * expiration (PATCH, once per tenant however many companies share it); one that Graph no longer
+ * has (404), or a company without one, gets a delta sync whose successful end subscribes again. Companies are handled a few at a
  * time, and one company's failure never stops the others.
  */
 
@@ -42,11 +42,13 @@ export async function renewSubscriptions(services: RenewalServices, log: Logger,
   const onInvalid = () => {
     summary.invalid++;
   };
+  // Subscriptions are per tenant: companies sharing a tenant share one renewal (one PATCH per run).
+  const renewals = new Map<string, Promise<RenewalOutcome>>();
   for await (const page of services.integrationLister.connected(options.pageSize ?? 100, onInvalid)) {
     await forEachWithConcurrency(page, options.concurrency ?? 4, async (integration) => {
       summary.scanned++;
       try {
-        summary[await renewOne(services, integration, log)]++;
+        summary[await renewOne(services, integration, renewals, log)]++;
       } catch (error) {
         summary.failed++;
         log.error('subscriptions.renew_failed', { companyId: integration.companyId, code: isAppError(error) ? error.code : 'internal_error' });
@@ -57,7 +59,7 @@ export async function renewSubscriptions(services: RenewalServices, log: Logger,
   return summary;
 }
 
-async function renewOne(services: RenewalServices, integration: Integration, log: Logger): Promise<RenewalOutcome> {
+async function renewOne(services: RenewalServices, integration: Integration, renewals: Map<string, Promise<RenewalOutcome>>, log: Logger): Promise<RenewalOutcome> {
   const nowMs = services.clock.now().getTime();
   if (!integration.tenantId || !integration.connectionId) throw new AppError('internal_error', 'A connected integration without a tenant or connection id.');
   const target = { companyId: integration.companyId, connectionId: integration.connectionId };
@@ -69,25 +71,33 @@ async function renewOne(services: RenewalServices, integration: Integration, log
   }
   if (!needsRenewal(summary.expiresAt, nowMs)) return 'fresh';
   const record = await services.subscriptionStore.get(summary.id);
-  if (!record || record.tenantId !== integration.tenantId || record.connectionId !== integration.connectionId) {
+  if (record?.tenantId !== integration.tenantId) {
     // Not one we can renew (its record is gone, or it belongs to an earlier tenant): the sync's
-    // end removes it and creates a fresh one.
+    // end releases it and subscribes the tenant.
     await enqueueResubscribeSync(services, target);
     return 'recreated';
   }
+  let renewal = renewals.get(record.subscriptionId);
+  if (renewal === undefined) {
+    renewal = renewTenantSubscription(services, record);
+    renewals.set(record.subscriptionId, renewal);
+  }
+  const outcome = await renewal;
+  if (outcome === 'recreated') await enqueueResubscribeSync(services, target);
+  if (outcome === 'consentRevoked') await markConsentRevoked(services, target, log, 'renewal');
+  return outcome;
+}
+
+async function renewTenantSubscription(services: RenewalServices, record: SubscriptionRecord): Promise<RenewalOutcome> {
   try {
     await renewSubscription(services, record);
     return 'renewed';
   } catch (error) {
     if (isAppError(error, 'not_found')) {
-      await dropSubscription(services, integration.companyId, record.subscriptionId);
-      await enqueueResubscribeSync(services, target);
+      await forgetSubscription(services, record);
       return 'recreated';
     }
-    if (isAppError(error, 'consent_revoked')) {
-      await markConsentRevoked(services, record, log, 'renewal');
-      return 'consentRevoked';
-    }
+    if (isAppError(error, 'consent_revoked')) return 'consentRevoked';
     throw error;
   }
 }

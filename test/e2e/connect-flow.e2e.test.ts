@@ -1,29 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localToken, startStackProcess, StackProcess } from '../support/local-stack-process';
+import { localToken, startStackProcess, StackProcess, waitFor } from '../support/local-stack-process';
+import { answerConsent, cookieHeader, cookieString, signInAs } from '../support/microsoft-login';
 
 /**
- * The consent flow end to end, as a user drives it: a token from `npm run token`, the connect
- * call, Microsoft's (stand-in) consent page, its form, the redirect to the callback, and the
- * redirect to the admin UI; then the status, the queued sync job and the e-mail.
+ * The connect flow end to end, as a person drives it: a token from `npm run token`, the connect
+ * call (which binds the flow to this "browser" with a cookie), Microsoft's (stand-in) sign-in and
+ * admin-consent pages, the redirects to our callback, and the landing in the admin UI; then the
+ * status, the queued sync job and the e-mail. Also the attacks the flow must refuse.
  */
 
-const STATE_TTL_SECONDS = 4;
-
-interface ConsentPage {
-  action: string;
-  fields: Record<string, string>;
-  tenants: string[];
-}
-
-function parseConsentPage(html: string, pageUrl: string): ConsentPage {
-  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-  if (!action) throw new Error('consent page has no form');
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1] ?? ''] = (m[2] ?? '').replace(/&amp;/g, '&');
-  const tenants = [...html.matchAll(/<input type="radio" name="tenant" value="([^"]+)"/g)].map((m) => m[1] ?? '');
-  return { action: new URL(action, pageUrl).toString(), fields, tenants };
+interface Flow {
+  consentUrl: string;
+  jar: Map<string, string>;
 }
 
 describe('e2e: connecting a company through the local stack', () => {
@@ -33,8 +23,8 @@ describe('e2e: connecting a company through the local stack', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'entra-sync-e2e-'));
-    stack = await startStackProcess({ dataDir, env: { CONSENT_STATE_TTL_SECONDS: String(STATE_TTL_SECONDS) } });
-    token = await localToken(dataDir, ['--companies', 'acme,globex,initech,umbrella', '--email', 'admin@msp.example']);
+    stack = await startStackProcess({ dataDir });
+    token = await localToken(dataDir, ['--companies', 'acme,globex,initech,umbrella,evil', '--email', 'admin@msp.example']);
   }, 60_000);
 
   afterAll(async () => {
@@ -45,68 +35,52 @@ describe('e2e: connecting a company through the local stack', () => {
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${stack.url}/api/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } });
 
-  async function connectUrl(companyId: string): Promise<string> {
+  async function start(companyId: string): Promise<Flow> {
     const response = await api(`companies/${companyId}/entra/connect`, { method: 'POST' });
     expect(response.status).toBe(200);
+    const jar = cookieHeader(response);
+    expect(jar.size).toBe(1);
+    const setCookie = response.headers.getSetCookie()[0] ?? '';
+    expect(setCookie).toMatch(/; Path=\/api\/entra\/consent\/callback; Max-Age=900; HttpOnly; SameSite=Lax$/);
     const body = (await response.json()) as { consentUrl: string; expiresAt: string };
-    expect(new URL(body.consentUrl).pathname).toBe('/_local/login/organizations/v2.0/adminconsent');
-    return body.consentUrl;
+    expect(new URL(body.consentUrl).pathname).toBe('/_local/login/organizations/oauth2/v2.0/authorize');
+    return { consentUrl: body.consentUrl, jar };
   }
 
-  /** Follows the consent page like a browser: load it, submit the form with a decision. Returns the callback URL Microsoft redirects to. */
-  async function decide(consentUrl: string, decision: 'accept' | 'cancel', tenantIndex = 0): Promise<{ callbackUrl: string; tenant: string }> {
-    const page = await fetch(consentUrl);
-    expect(page.status).toBe(200);
-    const form = parseConsentPage(await page.text(), consentUrl);
-    const tenant = form.tenants[tenantIndex] ?? '';
-    const submitted = await fetch(form.action, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...form.fields, tenant, decision }).toString(),
-      redirect: 'manual',
-    });
-    expect(submitted.status).toBe(302);
-    return { callbackUrl: submitted.headers.get('location') ?? '', tenant };
-  }
-
-  /** The browser arriving at our callback: returns where we send it. */
-  async function arrive(callbackUrl: string): Promise<URL> {
+  /** The browser arriving at our callback (with or without the flow's cookie): returns where we send it. */
+  async function arrive(callbackUrl: string, jar: Map<string, string> | null): Promise<URL> {
     expect(callbackUrl.startsWith(`${stack.url}/api/entra/consent/callback?`)).toBe(true);
-    const response = await fetch(callbackUrl, { redirect: 'manual' });
+    const response = await fetch(callbackUrl, { redirect: 'manual', ...(jar ? { headers: { cookie: cookieString(jar) } } : {}) });
     expect(response.status).toBe(302);
+    if (jar) cookieHeader(response, jar);
     return new URL(response.headers.get('location') ?? '');
   }
 
+  const landed = (url: URL) => ({ path: url.pathname, ...Object.fromEntries(url.searchParams) });
   const status = async (companyId: string) => (await (await api(`companies/${companyId}/entra`)).json()) as Record<string, unknown> & { lastSync: { runId: string; status: string } | null };
+  const runsOf = async (companyId: string) => ((await (await api(`companies/${companyId}/entra/sync-runs`)).json()) as { items: unknown[] }).items;
 
-  async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-
+  let contosoId = '';
   let acceptedCallbackUrl = '';
+  let acceptedJar = new Map<string, string>();
 
-  it('accept: connected, first full sync queued in the company session, confirmation e-mail sent', async () => {
-    const { callbackUrl, tenant } = await decide(await connectUrl('acme'), 'accept');
+  it('the honest flow: Contoso’s Global Administrator signs in, consents, and the company is connected; the first import runs', async () => {
+    const flow = await start('acme');
+    const consentStep = await arrive(await signInAs(flow.consentUrl, { tenant: 'Contoso', role: 'Global Administrator' }), flow.jar);
+    expect(consentStep.pathname).toMatch(/^\/_local\/login\/[0-9a-f-]{36}\/v2\.0\/adminconsent$/);
+    const { callbackUrl, tenants } = await answerConsent(consentStep.toString());
+    contosoId = tenants[0] ?? '';
     acceptedCallbackUrl = callbackUrl;
-    const landing = await arrive(callbackUrl);
-    expect(landing.pathname).toBe('/_local/admin-ui/companies/acme/settings/entra');
-    expect(landing.searchParams.get('status')).toBe('connected');
-    const landingPage = await fetch(landing);
-    expect(await landingPage.text()).toContain('Entra ID connected');
+    acceptedJar = new Map(flow.jar);
+    const landing = await arrive(callbackUrl, flow.jar);
+    expect(landed(landing)).toMatchObject({ status: 'connected' });
+    expect(landing.pathname).toMatch(/\/companies\/acme\/settings\/entra$/);
+    // The flow's cookie was cleared.
+    expect(flow.jar.size).toBe(0);
 
     const current = await status('acme');
-    expect(current).toMatchObject({ companyId: 'acme', status: 'connected', tenantId: tenant });
-    // The first full import was queued on connect; the sync worker may already be running it.
+    expect(current).toMatchObject({ companyId: 'acme', status: 'connected', tenantId: contosoId });
     expect(current.lastSync).toMatchObject({ trigger: 'connect', mode: 'full' });
-    expect(['queued', 'running', 'succeeded']).toContain(current.lastSync?.status);
-    const run = (await (await api(`companies/acme/entra/sync-runs/${current.lastSync?.runId ?? ''}`)).json()) as { trigger: string; mode: string; status: string };
-    expect(run).toMatchObject({ trigger: 'connect', mode: 'full' });
     const done = await waitFor(async () => {
       const s = await status('acme');
       return s.lastSync?.status === 'succeeded' ? s : undefined;
@@ -118,51 +92,75 @@ describe('e2e: connecting a company through the local stack', () => {
       return outbox.messages.find((m) => m.to.includes('admin@msp.example'));
     }, 'the confirmation e-mail');
     expect(mail.subject).toBe('Microsoft Entra ID is connected');
-    expect(mail.text).toContain(tenant);
+    expect(mail.text).toContain(contosoId);
     expect(mail.html).toContain('/companies/acme/users/pending');
   });
 
-  it('replayed state: the same callback again connects nothing more', async () => {
-    const before = await status('acme');
-    const landing = await arrive(acceptedCallbackUrl);
-    expect(landing.searchParams.get('status')).toBe('error');
-    expect(landing.searchParams.get('code')).toBe('replayed_state');
-    const after = await status('acme');
-    expect(after).toEqual(before);
-    expect(((await (await api('companies/acme/entra/sync-runs')).json()) as { items: unknown[] }).items).toHaveLength(1);
+  it('the attack: another company forges Microsoft’s redirect with Contoso’s tenant and no sign-in → refused, nothing stored or queued', async () => {
+    const flow = await start('evil');
+    const state = new URL(flow.consentUrl).searchParams.get('state') ?? '';
+    const forged = `${stack.url}/api/entra/consent/callback?${new URLSearchParams({ admin_consent: 'True', tenant: contosoId, state }).toString()}`;
+    expect(landed(await arrive(forged, flow.jar))).toMatchObject({ status: 'error', code: 'sign_in_failed' });
+    expect(await status('evil')).toMatchObject({ status: 'not_connected', tenantId: null, lastSync: null });
+    expect(await runsOf('evil')).toHaveLength(0);
+    expect(await status('acme')).toMatchObject({ status: 'connected', tenantId: contosoId });
   });
 
-  it('cancel: nothing connected, consent_declined', async () => {
-    const { callbackUrl } = await decide(await connectUrl('globex'), 'cancel');
+  it('a replayed final callback connects nothing more', async () => {
+    const before = await status('acme');
+    expect(landed(await arrive(acceptedCallbackUrl, acceptedJar))).toMatchObject({ status: 'error', code: 'replayed_state' });
+    expect(await status('acme')).toEqual(before);
+    expect(await runsOf('acme')).toHaveLength(1);
+  });
+
+  it('a person without an admin role cannot connect (not_an_admin)', async () => {
+    const flow = await start('globex');
+    const landing = await arrive(await signInAs(flow.consentUrl, { tenant: 'Contoso', role: 'No admin role' }), flow.jar);
+    expect(landed(landing)).toMatchObject({ status: 'error', code: 'not_an_admin' });
+    expect(landing.pathname).toMatch(/\/companies\/globex\/settings\/entra$/);
+    expect((await status('globex')).status).toBe('not_connected');
+  });
+
+  it('Fabrikam’s admin signed in, but the consent callback names Contoso → tenant_mismatch', async () => {
+    const flow = await start('globex');
+    const consentStep = await arrive(await signInAs(flow.consentUrl, { tenant: 'Fabrikam', role: 'Global Administrator' }), flow.jar);
+    const { callbackUrl } = await answerConsent(consentStep.toString());
+    const tampered = new URL(callbackUrl);
+    tampered.searchParams.set('tenant', contosoId);
+    expect(landed(await arrive(tampered.toString(), flow.jar))).toMatchObject({ status: 'error', code: 'tenant_mismatch' });
+    expect((await status('globex')).status).toBe('not_connected');
+  });
+
+  it('a consent link completed in another browser (no cookie of the flow) → browser_mismatch', async () => {
+    const flow = await start('initech');
+    const consentStep = await arrive(await signInAs(flow.consentUrl, { tenant: 'Fabrikam', role: 'Global Administrator' }), flow.jar);
+    const { callbackUrl } = await answerConsent(consentStep.toString());
+    expect(landed(await arrive(callbackUrl, null))).toMatchObject({ status: 'error', code: 'browser_mismatch' });
+    expect((await status('initech')).status).toBe('not_connected');
+  });
+
+  it('cancel at the consent page: nothing connected, consent_declined', async () => {
+    const flow = await start('globex');
+    const consentStep = await arrive(await signInAs(flow.consentUrl, { tenant: 'Fabrikam', role: 'Global Administrator' }), flow.jar);
+    const { callbackUrl } = await answerConsent(consentStep.toString(), 'cancel');
     expect(new URL(callbackUrl).searchParams.get('error')).toBe('access_denied');
-    const landing = await arrive(callbackUrl);
-    expect(landing.pathname).toBe('/_local/admin-ui/companies/globex/settings/entra');
-    expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'consent_declined' });
+    expect(landed(await arrive(callbackUrl, flow.jar))).toMatchObject({ status: 'error', code: 'consent_declined' });
     expect(await status('globex')).toMatchObject({ status: 'not_connected', tenantId: null, lastSync: null });
   });
 
   it('tampered state: nothing connected, invalid_state, and the company is not named', async () => {
-    const { callbackUrl } = await decide(await connectUrl('initech'), 'accept');
-    const url = new URL(callbackUrl);
-    const state = url.searchParams.get('state') ?? '';
-    const [body, signature] = state.split('.') as [string, string];
+    const flow = await start('initech');
+    const url = new URL(await signInAs(flow.consentUrl, { tenant: 'Fabrikam', role: 'Global Administrator' }));
+    const [body, signature] = (url.searchParams.get('state') ?? '').split('.') as [string, string];
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
     url.searchParams.set('state', `${Buffer.from(JSON.stringify({ ...payload, c: 'umbrella' })).toString('base64url')}.${signature}`);
-    const landing = await arrive(url.toString());
-    expect(landing.pathname).toBe('/_local/admin-ui/settings/entra');
+    const landing = await arrive(url.toString(), flow.jar);
+    expect(landing.pathname).toMatch(/\/settings\/entra$/);
+    expect(landing.pathname).not.toContain('umbrella');
     expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'invalid_state' });
     expect((await status('umbrella')).status).toBe('not_connected');
     expect((await status('initech')).status).toBe('not_connected');
   });
-
-  it('expired state: nothing connected, expired_state', async () => {
-    const consentUrl = await connectUrl('initech');
-    await new Promise((r) => setTimeout(r, (STATE_TTL_SECONDS + 1) * 1000));
-    const { callbackUrl } = await decide(consentUrl, 'accept', 1);
-    const landing = await arrive(callbackUrl);
-    expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'expired_state' });
-    expect((await status('initech')).status).toBe('not_connected');
-  }, 20_000);
 
   it('authorization over HTTP: 401 without a token, 403 for another company, problem+json', async () => {
     const anonymous = await fetch(`${stack.url}/api/companies/acme/entra`);
@@ -180,7 +178,7 @@ describe('e2e: connecting a company through the local stack', () => {
     // A Sync Now queued just before the stop: the job must still be there after the restart.
     const sync = (await (await api('companies/acme/entra/sync', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).json()) as { runId: string };
     expect(await stack.stop()).toBe(0);
-    stack = await startStackProcess({ dataDir, env: { CONSENT_STATE_TTL_SECONDS: String(STATE_TTL_SECONDS) } });
+    stack = await startStackProcess({ dataDir });
     const after = await status('acme');
     expect(after).toMatchObject({ status: 'connected' });
     expect((after.counts as { pending: number }).pending).toBeGreaterThan(0);

@@ -35,7 +35,7 @@ describe('e2e: Graph change notifications through the local stack', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'entra-sync-e2e-webhooks-'));
     stack = await startStackProcess({ dataDir, args: ['--users', '60'], env: { WEBHOOK_COALESCE_SECONDS: '2' } });
-    token = await localToken(dataDir, ['--companies', 'acme', '--email', 'admin@acme.example']);
+    token = await localToken(dataDir, ['--companies', 'acme,acme-emea', '--email', 'admin@acme.example']);
   }, 60_000);
 
   afterAll(async () => {
@@ -43,7 +43,7 @@ describe('e2e: Graph change notifications through the local stack', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const status = async () => (await (await fetch(`${stack.url}/api/companies/acme/entra`, { headers: { authorization: `Bearer ${token}` } })).json()) as Status;
+  const status = async (companyId = 'acme') => (await (await fetch(`${stack.url}/api/companies/${companyId}/entra`, { headers: { authorization: `Bearer ${token}` } })).json()) as Status;
   const sim = (path: string, init: RequestInit = {}) => fetch(`${stack.url}/_local/entra/${path}`, { ...init, headers: { 'content-type': 'application/json' } });
 
   it('connect → subscription in the tenant → a directory change syncs by itself', async () => {
@@ -103,4 +103,34 @@ describe('e2e: Graph change notifications through the local stack', () => {
     expect(after.lastSync?.trigger).toBe('webhook');
     expect(after.lastSync?.runId).not.toBe(before.lastSync?.runId);
   }, 60_000);
+
+  it('a second company connected to the same tenant by its admin: still one Graph subscription; a change reaches both user lists without Sync Now', async () => {
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const tenant = await connectThroughConsent(stack.url, token, 'acme-emea');
+    const imported = await waitFor(async () => {
+      const s = await status('acme-emea');
+      return s.lastSync?.status === 'succeeded' && s.subscription !== null ? s : undefined;
+    }, 'the second company’s first import');
+    const subscriptions = (await (await sim(`tenants/${tenant}/subscriptions`)).json()) as SimSubscription[];
+    expect(subscriptions).toHaveLength(1);
+    expect(imported.subscription?.id).toBe(subscriptions[0]?.id);
+    expect((await status('acme')).subscription?.id).toBe(subscriptions[0]?.id);
+
+    // The same person approved in both companies.
+    const acmeUsers = (await (await fetch(`${stack.url}/api/companies/acme/users`, { headers: auth })).json()) as { items: Array<{ entraObjectId: string | null }> };
+    const objectId = acmeUsers.items.find((u) => u.entraObjectId !== null)?.entraObjectId ?? '';
+    const approved = (await (await fetch(`${stack.url}/api/companies/acme-emea/pending-users/approve`, { method: 'POST', headers: auth, body: JSON.stringify({ ids: [objectId] }) })).json()) as { approved: Array<{ userId: string }> };
+    expect(approved.approved).toHaveLength(1);
+
+    expect((await sim(`tenants/${tenant}/users/${objectId}`, { method: 'PATCH', body: JSON.stringify({ jobTitle: 'Shared by Two Companies' }) })).status).toBe(200);
+    for (const companyId of ['acme', 'acme-emea']) {
+      const user = await waitFor(async () => {
+        const users = (await (await fetch(`${stack.url}/api/companies/${companyId}/users`, { headers: auth })).json()) as { items: Array<{ entraObjectId: string | null; jobTitle: string | null }> };
+        const found = users.items.find((u) => u.entraObjectId === objectId);
+        return found?.jobTitle === 'Shared by Two Companies' ? found : undefined;
+      }, `${companyId}'s Symbol user to follow the directory`, 30_000);
+      expect(user.jobTitle).toBe('Shared by Two Companies');
+      expect((await status(companyId)).lastSync?.trigger).toBe('webhook');
+    }
+  }, 90_000);
 });

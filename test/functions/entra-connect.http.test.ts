@@ -1,5 +1,5 @@
 import { entraConnect } from '../../src/functions/entra-connect.http';
-import { verifyState } from '../../src/use-cases/consent-state';
+import { pkceChallenge, shortDigest, verifyState } from '../../src/use-cases/consent-state';
 import { context, createTestHarness, request, TestHarness } from '../support/test-services';
 
 describe('POST /api/companies/{companyId}/entra/connect', () => {
@@ -15,27 +15,34 @@ describe('POST /api/companies/{companyId}/entra/connect', () => {
       h.services,
     );
 
-  it('returns a Microsoft v2 admin-consent URL with a signed, expiring state bound to the company', async () => {
+  it('returns Microsoft sign-in (authorization code + PKCE) with a signed, expiring state bound to the company, the user and the browser', async () => {
     const token = await h.signer.sign({ companies: ['acme'], email: 'Admin@Acme.example', sub: 'user-42' });
     const response = await call({ token });
     expect(response.status).toBe(200);
     const body = response.jsonBody as { consentUrl: string; expiresAt: string };
     const url = new URL(body.consentUrl);
-    expect(`${url.origin}${url.pathname}`).toBe('https://login.test.example/organizations/v2.0/adminconsent');
+    expect(`${url.origin}${url.pathname}`).toBe('https://login.test.example/organizations/oauth2/v2.0/authorize');
     expect(url.searchParams.get('client_id')).toBe(h.config.entra.clientId);
-    expect(url.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    expect(url.searchParams.get('scope')).toBe('openid profile');
+    expect(url.searchParams.get('response_type')).toBe('code');
     expect(url.searchParams.get('redirect_uri')).toBe('https://sync.test.example/api/entra/consent/callback');
     expect(Date.parse(body.expiresAt) - h.clock.now().getTime()).toBe(900_000);
 
     const state = url.searchParams.get('state') ?? '';
-    const verified = verifyState(state, await h.services.secrets.get('state-signing-key'), Math.floor(h.clock.now().getTime() / 1000));
+    const verified = verifyState(state, [await h.services.secrets.get('state-signing-key')], Math.floor(h.clock.now().getTime() / 1000));
     expect(verified.ok).toBe(true);
     if (!verified.ok) return;
-    expect(verified.payload.c).toBe('acme');
+    expect(verified.payload).toMatchObject({ c: 'acme', s: 'signin', u: shortDigest('user-42') });
     // The state carries no personal data; who asked is kept server-side with the nonce.
-    expect(Buffer.from(state.split('.')[0] ?? '', 'base64url').toString()).not.toContain('acme.example');
+    expect(Buffer.from(state.split('.')[0] ?? '', 'base64url').toString()).not.toMatch(/acme\.example|user-42/);
     const nonce = h.nonces.docs.get(`acme/${verified.payload.n}`);
-    expect(nonce?.requestedBy).toEqual({ subject: 'user-42', email: 'admin@acme.example' });
+    expect(nonce).toMatchObject({ step: 'signin', requestedBy: { subject: 'user-42', email: 'admin@acme.example' }, proven: null });
+    expect(pkceChallenge(nonce?.pkceVerifier ?? '')).toBe(url.searchParams.get('code_challenge'));
+    expect(nonce?.oidcNonce).toBe(url.searchParams.get('nonce'));
+    // The browser-binding cookie is the one whose hash the state carries.
+    const cookie = response.cookies?.[0];
+    expect(shortDigest(cookie?.value ?? '')).toBe(verified.payload.b);
+    expect(nonce?.browserHash).toBe(verified.payload.b);
   });
 
   it('accepts an empty JSON object as body', async () => {

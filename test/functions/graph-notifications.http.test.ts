@@ -3,6 +3,8 @@ import { graphLifecycle } from '../../src/functions/graph-lifecycle.http';
 import { graphNotifications } from '../../src/functions/graph-notifications.http';
 import { SyncJobSchema } from '../../src/domain/sync-job';
 import { entraStatus } from '../../src/functions/entra-status.http';
+import { installServicesFactory, installWebhookServicesFactory, Services, WebhookServices } from '../../src/app/services';
+import { MAX_LOOKUPS_PER_REQUEST, MAX_UNKNOWN_PER_REQUEST } from '../../src/use-cases/subscription-lookup';
 import { context, createTestHarness, request, TestHarness } from '../support/test-services';
 import { change, connectWithSubscription, handshake, Subscribed, TENANT_A, TENANT_B, webhookPost } from '../support/webhook-fixtures';
 
@@ -142,6 +144,79 @@ describe('POST /api/graph/notifications', () => {
       await post(unknown);
       expect(h.subscriptionStore.reads).toBe(1);
       expect(jobs()).toHaveLength(0);
+    });
+  });
+
+  describe('an anonymous flood costs a bounded number of store reads per request', () => {
+    const randomGuid = () => crypto.randomUUID();
+
+    it(`ids that are not GUID-shaped are never looked up`, async () => {
+      const items = Array.from({ length: 500 }, (_, i) => change(acme, { subscriptionId: `not-a-guid-${String(i)}`, tenantId: i % 2 ? 'contoso.example' : TENANT_A }));
+      expect((await post(items)).status).toBe(202);
+      expect(h.subscriptionStore.reads).toBe(0);
+      expect(jobs()).toHaveLength(0);
+    });
+
+    it(`unknown GUID-shaped subscriptions: at most ${String(MAX_UNKNOWN_PER_REQUEST)} reads per request, however many there are`, async () => {
+      for (let request = 1; request <= 5; request++) {
+        const before = h.subscriptionStore.reads;
+        const items = Array.from({ length: 1000 }, () => change(acme, { subscriptionId: randomGuid(), tenantId: randomGuid() }));
+        expect((await post(items)).status).toBe(202);
+        expect(h.subscriptionStore.reads - before).toBe(MAX_UNKNOWN_PER_REQUEST);
+      }
+      expect(jobs()).toHaveLength(0);
+    });
+
+    it('a genuine notification in a garbage batch still gets through when its subscription is cached or read within the budget', async () => {
+      await post([change(acme)]);
+      const reads = h.subscriptionStore.reads;
+      const items = [...Array.from({ length: 200 }, () => change(acme, { subscriptionId: randomGuid() })), change(globex)];
+      expect((await post(items)).status).toBe(202);
+      expect(h.subscriptionStore.reads - reads).toBeLessThanOrEqual(MAX_LOOKUPS_PER_REQUEST);
+      expect(new Set(jobs().map((j) => j.sessionId))).toEqual(new Set(['acme']));
+      // globex's subscription was past the budget of unknowns: ignored now (webhooks are hints;
+      // reconciliation and the next notification cover it), read on a later request.
+      expect((await post([change(globex)])).status).toBe(202);
+      expect(new Set(jobs().map((j) => j.sessionId))).toEqual(new Set(['acme', 'globex']));
+    });
+
+    it('more than 1,000 items in one POST is not Graph: 400, nothing read', async () => {
+      const response = await post(Array.from({ length: 1001 }, () => change(acme)));
+      expect(response.status).toBe(400);
+      expect(h.subscriptionStore.reads).toBe(0);
+    });
+  });
+
+  describe('one tenant, several companies', () => {
+    it('a notification on the tenant’s one subscription fans out to every company connected to it', async () => {
+      const subsidiary = await connectWithSubscription(h, 'acme-subsidiary', TENANT_A);
+      expect(subsidiary.subscriptionId).toBe(acme.subscriptionId);
+      expect((await post([change(acme)])).status).toBe(202);
+      expect(jobs().map((j) => j.sessionId).sort()).toEqual(['acme', 'acme-subsidiary']);
+      // The tenant's companies are cached: a burst costs one query, not one per request.
+      const queries = h.integrationLister.tenantQueries;
+      await post([change(acme)]);
+      expect(h.integrationLister.tenantQueries).toBe(queries);
+    });
+  });
+
+  describe('cold start', () => {
+    it('the handshake is answered before (and without) any service: a host whose services never come up still validates', async () => {
+      installServicesFactory(() => new Promise<Services>(() => undefined));
+      installWebhookServicesFactory(() => new Promise<WebhookServices>(() => undefined));
+      const token = 'Validation: Testing client application reachability';
+      for (const fn of [graphNotifications, graphLifecycle]) {
+        const response = await fn.invoke(handshake(fn === graphNotifications ? 'notifications' : 'lifecycle', encodeURIComponent(token)), context());
+        expect(response).toMatchObject({ status: 200, body: token });
+      }
+    });
+
+    it('notifications use the webhook’s light services, not the full service graph', async () => {
+      installServicesFactory(() => new Promise<Services>(() => undefined));
+      installWebhookServicesFactory(() => Promise.resolve(h.services));
+      const response = await graphNotifications.invoke(webhookPost('notifications', JSON.stringify({ value: [change(acme)] })), context());
+      expect(response.status).toBe(202);
+      expect(jobs()).toHaveLength(1);
     });
   });
 

@@ -126,11 +126,19 @@ export class MemoryMailer implements Mailer {
 }
 
 export class StaticSecrets implements SecretStore {
-  constructor(private readonly values: Partial<Record<SecretName, string>> = { 'state-signing-key': randomBytes(32).toString('base64url') }) {}
+  constructor(private readonly values: Partial<Record<SecretName, string | undefined>> = { 'state-signing-key': randomBytes(32).toString('base64url') }) {}
 
   get(name: SecretName): Promise<string> {
     const value = this.values[name];
     return value ? Promise.resolve(value) : Promise.reject(new AppError('configuration_invalid', `missing ${name}`));
+  }
+
+  find(name: SecretName): Promise<string | null> {
+    return Promise.resolve(this.values[name] || null);
+  }
+
+  set(name: SecretName, value: string | undefined): void {
+    this.values[name] = value;
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorCode } from '../../src/domain/app-error';
-import { SubscriptionRecord } from '../../src/domain/graph-subscription';
+import { SubscriptionRecord, SubscriptionRecordSchema } from '../../src/domain/graph-subscription';
 import { Integration } from '../../src/domain/integration';
 import { IntegrationLister } from '../../src/ports/integration-lister.port';
 import { NewSubscription, SubscriptionClient, SubscriptionInfo } from '../../src/ports/subscription-client.port';
@@ -31,8 +31,13 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     return Promise.resolve(found ? clone(found) : null);
   }
 
+  forTenant(tenantId: string): Promise<SubscriptionRecord[]> {
+    const found = [...this.docs.values()].filter((r) => r.tenantId === tenantId.toLowerCase()).map(clone);
+    return Promise.resolve(found.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0)));
+  }
+
   put(record: SubscriptionRecord): Promise<void> {
-    this.docs.set(record.subscriptionId, clone(record));
+    this.docs.set(record.subscriptionId, clone(SubscriptionRecordSchema.parse(record)));
     return Promise.resolve();
   }
 
@@ -157,4 +162,13 @@ export class MemoryIntegrationLister implements IntegrationLister {
       yield all.slice(i, i + pageSize);
     }
   }
+
+  connectedToTenant(tenantId: string): Promise<Integration[]> {
+    this.tenantQueries++;
+    const all = [...this.store.docs.values()].map((d) => clone(d.value)).filter((i) => i.status === 'connected' && i.tenantId === tenantId.toLowerCase());
+    return Promise.resolve(all.sort((a, b) => (a.companyId < b.companyId ? -1 : a.companyId > b.companyId ? 1 : 0)));
+  }
+
+  /** How many tenant → companies queries ran (the webhook caches them). */
+  tenantQueries = 0;
 }

@@ -1,5 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { freePort } from '../../src/local/free-port';
+import { connectThroughMicrosoft } from './microsoft-login';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -70,21 +71,13 @@ export async function localToken(dataDir: string, args: string[]): Promise<strin
 }
 
 /**
- * Connects a company through the consent stand-in as a browser would (page → form → redirect →
- * callback) and returns the chosen tenant id.
+ * Connects a company through the stand-in of Microsoft's sign-in and admin consent as a browser
+ * would, signed in as the tenant's Global Administrator; returns the tenant id.
  */
 export async function connectThroughConsent(stackUrl: string, token: string, companyId: string, tenantIndex = 0): Promise<string> {
-  const connect = await fetch(`${stackUrl}/api/companies/${companyId}/entra/connect`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-  const { consentUrl } = (await connect.json()) as { consentUrl: string };
-  const page = await (await fetch(consentUrl)).text();
-  const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&')]));
-  const tenants = [...page.matchAll(/<input type="radio" name="tenant" value="([^"]+)"/g)].map((m) => m[1] ?? '');
-  const tenant = tenants[tenantIndex] ?? '';
-  const action = new URL(/<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '', consentUrl).toString();
-  const decided = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, tenant, decision: 'accept' }).toString(), redirect: 'manual' });
-  const landed = await fetch(decided.headers.get('location') ?? '', { redirect: 'manual' });
-  if (!(landed.headers.get('location') ?? '').includes('status=connected')) throw new Error(`consent did not connect: ${landed.headers.get('location') ?? ''}`);
-  return tenant;
+  const { landing, tenantId } = await connectThroughMicrosoft(stackUrl, token, companyId, { tenant: tenantIndex === 0 ? 'Contoso' : 'Fabrikam', role: 'Global Administrator' });
+  if (landing.searchParams.get('status') !== 'connected' || tenantId === null) throw new Error(`consent did not connect: ${landing.toString()}`);
+  return tenantId;
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {

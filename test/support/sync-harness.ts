@@ -126,6 +126,7 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     tokens: new JoseTokenVerifier(createLocalJWKSet({ keys: [] }), 'unused', 'unused'),
     integrations: new CosmosIntegrationStore(cosmos.database),
     consentNonces: new CosmosConsentNonceStore(cosmos.database),
+    signIn: { redeem: () => Promise.reject(new Error('no sign-in in sync tests')) },
     syncRuns: new CosmosSyncRunStore(cosmos.database),
     userCounts: new CosmosUserCountsReader(cosmos.database),
     queue,

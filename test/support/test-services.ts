@@ -50,6 +50,7 @@ export interface TestHarness {
   symbolUsers: MemorySymbolUserStore;
   subscriptions: MemorySubscriptionClient;
   subscriptionStore: MemorySubscriptionStore;
+  integrationLister: MemoryIntegrationLister;
 }
 
 async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
@@ -86,6 +87,7 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
   const symbolUsers = new MemorySymbolUserStore();
   const subscriptions = new MemorySubscriptionClient(() => clock.now());
   const subscriptionStore = new MemorySubscriptionStore();
+  const integrationLister = new MemoryIntegrationLister(integrations);
   const services: Services = {
     config,
     clock,
@@ -94,6 +96,8 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     tokens: new JoseTokenVerifier(createLocalJWKSet({ keys: [jwk] }), TEST_ISSUER, TEST_AUDIENCE),
     integrations,
     consentNonces: nonces,
+    // Handler tests of the connect flow install the real OIDC client against the simulator.
+    signIn: { redeem: () => Promise.reject(new Error('no sign-in in these handler tests')) },
     syncRuns: runs,
     userCounts: new FixedCounts(),
     queue,
@@ -105,13 +109,19 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     notificationLog: new MemoryNotificationLog(),
     subscriptions,
     subscriptionStore,
-    integrationLister: new MemoryIntegrationLister(integrations),
+    integrationLister,
   };
-  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers, subscriptions, subscriptionStore };
+  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers, subscriptions, subscriptionStore, integrationLister };
 }
 
-export function context(functionName = 'test'): InvocationContext {
-  return new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: () => undefined });
+export function context(functionName = 'test', lines?: string[]): InvocationContext {
+  return new InvocationContext({
+    invocationId: randomUUID(),
+    functionName,
+    logHandler: (_level, ...args) => {
+      lines?.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    },
+  });
 }
 
 export function request(init: { method: string; path: string; token?: string; body?: string; headers?: Record<string, string>; params?: Record<string, string> }): HttpRequest {

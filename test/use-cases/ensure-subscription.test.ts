@@ -2,6 +2,7 @@ import { silentLogger } from '../../src/app/logger';
 import { SUBSCRIPTION_CHANGE_TYPE, SUBSCRIPTION_LIFETIME_MINUTES, SUBSCRIPTION_RESOURCE } from '../../src/domain/graph-subscription';
 import { connect } from '../../src/domain/integration';
 import { queuedRun } from '../../src/domain/sync-run';
+import { disconnectIntegration } from '../../src/use-cases/disconnect-integration';
 import { ensureSubscription } from '../../src/use-cases/ensure-subscription';
 import { getIntegrationStatus } from '../../src/use-cases/integration-status';
 import { clientStateHash } from '../../src/use-cases/subscription-lookup';
@@ -31,10 +32,10 @@ describe('ensureSubscription (the sync worker’s step after a successful run)',
     expect(sub?.clientState.length).toBeGreaterThanOrEqual(43);
     expect(sub?.clientState.length).toBeLessThanOrEqual(128);
     const record = h.subscriptionStore.docs.get(acme.subscriptionId);
-    expect(record).toMatchObject({ companyId: 'acme', tenantId: TENANT_A, connectionId: acme.connectionId, clientStateHash: clientStateHash(acme.clientState) });
+    expect(record).toEqual({ subscriptionId: acme.subscriptionId, tenantId: TENANT_A, clientStateHash: clientStateHash(acme.clientState), expiresAt: sub?.expirationDateTime, createdAt: h.clock.now().toISOString(), updatedAt: h.clock.now().toISOString() });
     expect(JSON.stringify(record)).not.toContain(acme.clientState);
     expect((await integration())?.subscription).toEqual({ id: acme.subscriptionId, expiresAt: sub?.expirationDateTime, lastNotificationAt: null });
-    // Each subscription gets its own secret.
+    // Each tenant's subscription gets its own secret.
     const other = await connectWithSubscription(h, 'globex', TENANT_B);
     expect(other.clientState).not.toBe(acme.clientState);
   });
@@ -56,12 +57,13 @@ describe('ensureSubscription (the sync worker’s step after a successful run)',
     const reconnected = connect(stored.value, { tenantId: TENANT_B, admin: { subject: 'a', email: null }, nowIso, newConnectionId: 'conn-2' });
     await h.integrations.save(reconnected.integration, stored.etag);
 
-    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('replaced');
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('created');
+    // No company is left on the old tenant: its subscription goes.
     expect(h.subscriptions.of('delete')).toEqual([{ op: 'delete', tenantId: TENANT_A, id: old.subscriptionId }]);
     const summary = (await integration())?.subscription;
     expect(summary?.id).not.toBe(old.subscriptionId);
     expect(h.subscriptionStore.docs.has(old.subscriptionId)).toBe(false);
-    expect(h.subscriptionStore.docs.get(summary?.id ?? '')).toMatchObject({ tenantId: TENANT_B, connectionId: 'conn-2' });
+    expect(h.subscriptionStore.docs.get(summary?.id ?? '')).toMatchObject({ tenantId: TENANT_B });
   });
 
   it('a reconnect to the same tenant (after consent was revoked) checks with Graph and recreates a subscription that died', async () => {
@@ -72,7 +74,7 @@ describe('ensureSubscription (the sync worker’s step after a successful run)',
     h.clock.advance(1000);
     const revoked = (await h.integrations.get('acme'))!;
     await h.integrations.save(connect(revoked.value, { tenantId: TENANT_A, admin: { subject: 'a', email: null }, nowIso: h.clock.now().toISOString(), newConnectionId: 'unused' }).integration, revoked.etag);
-    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('replaced');
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('created');
     expect(h.subscriptions.of('get')).toHaveLength(1);
     expect((await integration())?.subscription?.id).not.toBe(old.subscriptionId);
   });
@@ -85,11 +87,51 @@ describe('ensureSubscription (the sync worker’s step after a successful run)',
     expect(h.subscriptions.of('list')).toHaveLength(1);
   });
 
-  it('two companies on one tenant: the second one gets a conflict and the first keeps its subscription', async () => {
+  it('two companies on one tenant share one subscription: the second adopts it, both show it, notifications reach both', async () => {
     const acme = await connectWithSubscription(h, 'acme', TENANT_A);
-    await expect(connectWithSubscription(h, 'globex', TENANT_A)).rejects.toMatchObject({ code: 'conflict' });
+    const sibling = await connectWithSubscription(h, 'acme-subsidiary', TENANT_A);
+    expect(sibling.subscriptionId).toBe(acme.subscriptionId);
+    expect(h.subscriptions.of('create')).toHaveLength(1);
     expect([...h.subscriptions.subs.keys()]).toEqual([acme.subscriptionId]);
-    expect((await integration('globex'))?.subscription).toBeNull();
+    expect((await integration('acme-subsidiary'))?.subscription?.id).toBe(acme.subscriptionId);
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('unchanged');
+  });
+
+  it('renewing the tenant’s subscription updates every company that shows it', async () => {
+    await connectWithSubscription(h, 'acme', TENANT_A);
+    await connectWithSubscription(h, 'acme-subsidiary', TENANT_A);
+    h.clock.advance(SUBSCRIPTION_LIFETIME_MINUTES * 60_000 - 10 * HOUR);
+    expect(await ensureSubscription(h.services, 'acme-subsidiary', silentLogger)).toBe('renewed');
+    expect(h.subscriptions.of('renew')).toHaveLength(1);
+    const expected = new Date(h.clock.now().getTime() + SUBSCRIPTION_LIFETIME_MINUTES * 60_000).toISOString();
+    expect((await integration('acme'))?.subscription?.expiresAt).toBe(expected);
+    expect((await integration('acme-subsidiary'))?.subscription?.expiresAt).toBe(expected);
+  });
+
+  it('disconnecting one of two companies keeps the tenant’s subscription; disconnecting the last deletes it', async () => {
+    const acme = await connectWithSubscription(h, 'acme', TENANT_A);
+    await connectWithSubscription(h, 'acme-subsidiary', TENANT_A);
+    await disconnectIntegration(h.services, 'acme', silentLogger);
+    expect(h.subscriptions.of('delete')).toHaveLength(0);
+    expect(h.subscriptionStore.docs.has(acme.subscriptionId)).toBe(true);
+    expect((await integration('acme'))?.subscription).toBeNull();
+    expect((await integration('acme-subsidiary'))?.subscription?.id).toBe(acme.subscriptionId);
+    await disconnectIntegration(h.services, 'acme-subsidiary', silentLogger);
+    expect(h.subscriptions.of('delete')).toEqual([{ op: 'delete', tenantId: TENANT_A, id: acme.subscriptionId }]);
+    expect(h.subscriptionStore.docs.size).toBe(0);
+    expect((await integration('acme-subsidiary'))?.subscription).toBeNull();
+  });
+
+  it('two companies of a tenant that each made one (a race): the next ensure keeps the newest and removes the other', async () => {
+    const acme = await connectWithSubscription(h, 'acme', TENANT_A);
+    h.clock.advance(1000);
+    // What a concurrent creator leaves behind: a second record and subscription for the tenant.
+    const second = await h.services.subscriptions.create(TENANT_A, { resource: '/users', changeType: 'updated,deleted', notificationUrl: 'https://hooks.test.example/api/graph/notifications-2', lifecycleNotificationUrl: 'https://hooks.test.example/api/graph/lifecycle', clientState: 'second', expirationDateTime: new Date(h.clock.now().getTime() + 600 * HOUR).toISOString() });
+    await h.subscriptionStore.put({ subscriptionId: second.id, tenantId: TENANT_A, clientStateHash: clientStateHash('second'), expiresAt: second.expirationDateTime, createdAt: h.clock.now().toISOString(), updatedAt: h.clock.now().toISOString() });
+    expect(await ensureSubscription(h.services, 'acme', silentLogger)).toBe('attached');
+    expect([...h.subscriptionStore.docs.keys()]).toEqual([second.id]);
+    expect(h.subscriptions.of('delete')).toEqual([{ op: 'delete', tenantId: TENANT_A, id: acme.subscriptionId }]);
+    expect((await integration())?.subscription?.id).toBe(second.id);
   });
 
   it('not connected → nothing', async () => {

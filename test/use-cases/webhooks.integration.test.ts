@@ -65,7 +65,7 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
     expect(expiresIn).toBeGreaterThan((SUBSCRIPTION_LIFETIME_MINUTES - 5) * MINUTE);
     expect(expiresIn).toBeLessThanOrEqual(41_760 * MINUTE);
     const rec = await record();
-    expect(rec).toMatchObject({ subscriptionId: sub?.id, companyId: 'acme', tenantId: h.tenantId });
+    expect(rec).toMatchObject({ subscriptionId: sub?.id, tenantId: h.tenantId });
     expect(rec?.clientStateHash).not.toBe(sub?.clientState);
 
     const second = await h.sync('acme');
@@ -142,17 +142,42 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
     expect(await h.services.subscriptionStore.get(id)).toBeNull();
   });
 
-  it('consent revoked in the tenant → Graph’s lifecycle event → reauthorize is refused → consent_revoked and one e-mail', async () => {
+  it('two companies connected to one tenant: one Graph subscription; a directory change reaches both', async () => {
     await h.connectCompany('initech');
+    await h.connectCompany('initech-emea');
     await h.sync('initech');
+    await h.sync('initech-emea');
+    expect(subs()).toHaveLength(1);
+    const [sub] = subs();
+    expect((await integration('initech'))?.subscription?.id).toBe(sub?.id);
+    expect((await integration('initech-emea'))?.subscription?.id).toBe(sub?.id);
+
+    h.webhooks.forward = true;
+    try {
+      const dir = h.sim.directory(h.tenantId);
+      const [someone] = dir.listUsers();
+      dir.updateUser(someone!.id, { jobTitle: 'Shared Notification Officer' });
+      const webhookJobs = () => h.queue.on('sync-jobs').filter((m) => SyncJobSchema.parse(m.body).trigger === 'webhook' && m.sessionId?.startsWith('initech'));
+      await waitFor(() => (new Set(webhookJobs().map((m) => m.sessionId)).size === 2 ? true : undefined), 'a webhook job for each company');
+      await runQueued((t) => t === 'webhook');
+      for (const companyId of ['initech', 'initech-emea']) {
+        const stored = await h.services.directoryUsers.getMany(companyId, [someone!.id]);
+        expect(stored.get(someone!.id)?.value.attributes.jobTitle).toBe('Shared Notification Officer');
+      }
+    } finally {
+      h.webhooks.forward = false;
+    }
+  });
+
+  it('consent revoked in the tenant → Graph’s lifecycle event → reauthorize is refused → every company of the tenant consent_revoked, one e-mail each', async () => {
     expect(subs()).toHaveLength(1);
     h.webhooks.forward = true;
     const before = h.queue.on('notifications').length;
     h.sim.directory(h.tenantId).revokeConsent();
     try {
-      await waitFor(async () => ((await integration('initech'))?.status === 'consent_revoked' ? true : undefined), 'consent_revoked');
+      for (const companyId of ['initech', 'initech-emea']) await waitFor(async () => ((await integration(companyId))?.status === 'consent_revoked' ? true : undefined), `consent_revoked of ${companyId}`);
       const mails = h.queue.on('notifications').slice(before).map((m) => m.body as { kind: string; companyId: string });
-      expect(mails).toEqual([expect.objectContaining({ kind: 'consent-revoked', companyId: 'initech' })]);
+      expect(mails.map((m) => `${m.kind}:${m.companyId}`).sort()).toEqual(['consent-revoked:initech', 'consent-revoked:initech-emea']);
     } finally {
       h.webhooks.forward = false;
       h.sim.directory(h.tenantId).grantConsent();

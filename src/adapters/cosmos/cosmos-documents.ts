@@ -50,6 +50,15 @@ export function parseStoredDocument<S extends z.ZodType>(
   throw new AppError('internal_error', `A document read from container '${containerName}' failed validation: ${describeIssues(parsed.error)}`);
 }
 
+/** For listings that skip a document that does not parse (one bad document must not stop the rest). */
+export function parseOrNull<T>(parse: () => T): T | null {
+  try {
+    return parse();
+  } catch {
+    return null;
+  }
+}
+
 /** Like parseStoredDocument, plus the document's `_etag` (its version for optimistic concurrency). */
 export function parseStoredVersioned<S extends z.ZodType>(
   schema: S,

@@ -60,6 +60,35 @@ export function createEntraCredentialFactory(options: { config: AppConfig['entra
   };
 }
 
+/** How the app authenticates itself at the token endpoint when it redeems a sign-in code. */
+export type ClientAuthentication =
+  | { kind: 'client_secret'; clientSecret: string }
+  | { kind: 'client_assertion'; clientAssertion: string };
+
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The form fields of a client authentication (RFC 6749 §2.3.1 / RFC 7523). */
+export function clientAuthenticationFields(auth: ClientAuthentication): Record<string, string> {
+  return auth.kind === 'client_secret' ? { client_secret: auth.clientSecret } : { client_assertion: auth.clientAssertion, client_assertion_type: JWT_BEARER_ASSERTION_TYPE };
+}
+
+/**
+ * The app's own credential for redeeming authorization codes (the connect flow's sign-in step):
+ * the same credential as the app-only tokens — the client secret, or the managed identity's token
+ * for `api://AzureADTokenExchange` as a federated client assertion (no secret at all).
+ */
+export function createClientAuthentication(options: { config: AppConfig['entra']; secrets: SecretStore }): () => Promise<ClientAuthentication> {
+  const { config, secrets } = options;
+  if (config.credential === 'client-secret') return async () => ({ kind: 'client_secret', clientSecret: await secrets.get('entra-client-secret') });
+  if (config.managedIdentityClientId === undefined) {
+    throw new AppError('configuration_invalid', 'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.', {
+      errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
+    });
+  }
+  const managedIdentity = new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+  return async () => ({ kind: 'client_assertion', clientAssertion: (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token });
+}
+
 function hostnameOf(url: string): string {
   try {
     return new URL(url).hostname.toLowerCase();

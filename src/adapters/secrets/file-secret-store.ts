@@ -10,6 +10,12 @@ export class FileSecretStore implements SecretStore {
   constructor(private readonly file: string) {}
 
   async get(name: SecretName): Promise<string> {
+    const value = await this.find(name);
+    if (value === null) throw new AppError('configuration_invalid', `Secret "${name}" is not set.`);
+    return value;
+  }
+
+  async find(name: SecretName): Promise<string | null> {
     let content: unknown;
     try {
       content = JSON.parse(await readFile(this.file, 'utf8'));
@@ -17,8 +23,7 @@ export class FileSecretStore implements SecretStore {
       throw new AppError('configuration_invalid', 'SECRETS_FILE cannot be read as JSON.');
     }
     const parsed = SecretsFileSchema.safeParse(content);
-    const value = parsed.success ? parsed.data[name] : undefined;
-    if (!value) throw new AppError('configuration_invalid', `Secret "${name}" is not set.`);
-    return value;
+    if (!parsed.success) throw new AppError('configuration_invalid', 'SECRETS_FILE must hold a JSON object of secret name to string value.');
+    return parsed.data[name] || null;
   }
 }

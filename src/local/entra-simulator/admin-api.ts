@@ -1,6 +1,7 @@
 // JSON admin API for the simulated tenants (mountable under any base path). Errors: `{ error }`.
 //
 //   GET    /tenants
+//   POST   /sign-in/faults {idToken: unknown_key|bad_signature|wrong_audience|wrong_issuer|expired|other_nonce}  (next id_token only)
 //   GET    /tenants/{tid}/users?search=&limit=&offset=
 //   GET    /tenants/{tid}/deleted-users
 //   GET    /tenants/{tid}/users/{id}
@@ -16,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BodyTooLargeError, pathBelow, readJson, requestUrl, sendEmpty, sendJson } from './http-util';
 import { SimulatorError, type DirectoryControl, type SimulatedUser, type TenantSummary } from './types';
+import { ID_TOKEN_FAULTS, type IdTokenFault } from './sign-in';
 import { GraphFailure } from './graph-error';
 import { userInputSchema, userPatchSchema } from './user-schema';
 
@@ -25,9 +27,12 @@ export interface AdminBackend {
   directory(tenantId: string): DirectoryControl;
   /** Tenant owning a live subscription. */
   subscriptionTenant(subscriptionId: string): string | undefined;
+  /** Spoils the next id_token the token endpoint issues (tests of the backend's validation). */
+  injectIdTokenFault(fault: IdTokenFault): void;
 }
 
 const throttleSchema = z.object({ count: z.number().int().min(0).max(100_000), retryAfterSeconds: z.number().min(0).max(3600) }).strict();
+const faultSchema = z.object({ idToken: z.enum(ID_TOKEN_FAULTS) }).strict();
 const lifecycleSchema = z.object({ event: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']) }).strict();
 const listQuerySchema = z.object({
   search: z.string().max(256).optional(),
@@ -65,6 +70,11 @@ async function dispatch(backend: AdminBackend, req: IncomingMessage, segs: strin
   const body = async (): Promise<unknown> => (await readJson(req, 256 * 1024)) ?? {};
 
   if (root === 'tenants' && tid === undefined && method === 'GET') return { status: 200, body: backend.tenants() };
+  if (root === 'sign-in' && tid === 'faults' && segs.length === 2 && method === 'POST') {
+    const { idToken } = parse(faultSchema, await body());
+    backend.injectIdTokenFault(idToken);
+    return { status: 202, body: { ok: true, idToken } };
+  }
   if (root === 'subscriptions' && tid !== undefined && section === 'lifecycle' && segs.length === 3 && method === 'POST') {
     const { event } = parse(lifecycleSchema, await body());
     const tenantId = backend.subscriptionTenant(tid);

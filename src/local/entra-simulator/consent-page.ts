@@ -1,4 +1,5 @@
-// Local stand-in for Microsoft's admin-consent page:
+// Local stand-in for Microsoft's login pages, mounted under one base path: the sign-in
+// (`{tenant}/oauth2/v2.0/authorize`, see sign-in.ts) and the admin-consent page:
 //   GET  {base}/{organizations|common|tenant}/v2.0/adminconsent?client_id&scope&redirect_uri&state
 //   POST {base}/{same}/v2.0/adminconsent  (form: client_id, redirect_uri, state, scope, tenant, decision)
 // Accept → consent granted, 302 to redirect_uri?admin_consent=True&tenant=…&scope=…&state=…
@@ -7,10 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimulatorContext } from './context';
 import { BodyTooLargeError, escapeHtml, pathBelow, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
+import { callback, errorPage, firstIssue, page, validate } from './login-page-kit';
+import { handleSignInSafely, loginRoute } from './sign-in';
 import type { TenantDirectory } from './tenant-directory';
 
 const GRANTED_SCOPE = 'https://graph.microsoft.com/.default';
-const MULTI_TENANT_SEGMENTS = new Set(['organizations', 'common']);
 
 const getSchema = z.object({
   client_id: z.string().min(1).max(256),
@@ -24,77 +26,6 @@ const postSchema = getSchema.extend({
   tenant: z.string().min(1).max(256),
   decision: z.enum(['accept', 'cancel']),
 });
-
-const PAGE_STYLE = `
-  body { font-family: "Segoe UI", system-ui, sans-serif; background: #f2f2f2; margin: 0; color: #1b1b1b; }
-  main { max-width: 460px; margin: 48px auto; background: #fff; padding: 32px 40px; box-shadow: 0 2px 6px rgba(0,0,0,.2); }
-  .banner { background: #fff4ce; border: 1px solid #e5c76b; padding: 8px 12px; font-size: 13px; margin-bottom: 20px; }
-  h1 { font-size: 22px; font-weight: 600; margin: 0 0 12px; }
-  .perm { border-top: 1px solid #ddd; border-bottom: 1px solid #ddd; padding: 12px 0; margin: 16px 0; }
-  .perm small { color: #555; display: block; }
-  fieldset { border: 0; padding: 0; margin: 16px 0; }
-  label { display: block; padding: 4px 0; }
-  .buttons { text-align: right; margin-top: 24px; }
-  button { min-width: 100px; padding: 6px 12px; margin-left: 8px; border: 1px solid #8a8a8a; background: #fff; cursor: pointer; }
-  button.primary { background: #0067b8; color: #fff; border-color: #0067b8; }
-  .error { color: #a80000; }
-  code { word-break: break-all; }
-`;
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head>
-<body><main>
-<div class="banner">Local stand-in for Microsoft's admin-consent page (simulated Entra ID). Nothing here talks to Microsoft.</div>
-${body}
-</main></body></html>`;
-}
-
-function errorPage(res: ServerResponse, status: number, code: string, message: string): void {
-  sendHtml(
-    res,
-    status,
-    page('Sign in to your account', `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error"><strong>${escapeHtml(code)}</strong>: ${escapeHtml(message)}</p>`),
-  );
-}
-
-type Validated = { ok: true; tenants: TenantDirectory[] } | { ok: false; status: number; code: string; message: string };
-
-/** Shared checks: tenant segment, client id and redirect URI (never redirect to an unregistered URI). */
-function validate(ctx: SimulatorContext, segment: string, clientId: string, redirectUri: string): Validated {
-  const tenants = MULTI_TENANT_SEGMENTS.has(segment.toLowerCase()) ? [...ctx.tenants.values()] : [ctx.findTenant(segment)].filter((t) => t !== undefined);
-  if (tenants.length === 0) return { ok: false, status: 400, code: 'AADSTS90002', message: `Tenant '${segment}' not found.` };
-  if (clientId !== ctx.clientId) {
-    return {
-      ok: false,
-      status: 400,
-      code: 'AADSTS700016',
-      message: `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant.`,
-    };
-  }
-  if (!ctx.allowedRedirectUris.includes(redirectUri)) {
-    return {
-      ok: false,
-      status: 400,
-      code: 'AADSTS50011',
-      message: `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,
-    };
-  }
-  return { ok: true, tenants };
-}
-
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const field = issue?.path.join('.') ?? '';
-  return `The request is missing or has an invalid value for the parameter '${field || 'unknown'}'.`;
-}
-
-function callback(redirectUri: string, params: Array<[string, string]>): string {
-  const url = new URL(redirectUri);
-  for (const [k, v] of params) url.searchParams.append(k, v);
-  return url.toString();
-}
 
 function consentForm(action: string, p: z.infer<typeof getSchema>, tenants: TenantDirectory[]): string {
   const hidden = (name: string, value: string): string => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
@@ -120,17 +51,21 @@ ${radios}
 </form>`;
 }
 
-/** The consent stand-in, mounted under `basePath` (e.g. `/_local/login`, or '' at the root). */
+/** The login stand-in (sign-in and admin consent), mounted under `basePath` (e.g. `/_local/login`, or '' at the root). */
 export async function handleLogin(ctx: SimulatorContext, req: IncomingMessage, res: ServerResponse, basePath: string): Promise<void> {
   try {
     const url = requestUrl(req);
     const rest = pathBelow(url.pathname, basePath);
-    const match = rest === null ? null : /^\/([^/]+)\/v2\.0\/adminconsent\/?$/.exec(rest);
-    const segment = match?.[1];
-    if (segment === undefined) {
+    const route = rest === null ? null : loginRoute(rest);
+    if (route === null) {
       errorPage(res, 404, 'AADSTS90033', 'The page you are looking for does not exist.');
       return;
     }
+    if (route.kind === 'authorize') {
+      await handleSignInSafely(ctx, req, res, basePath, route.segment);
+      return;
+    }
+    const segment = route.segment;
     const action = `${basePath.replace(/\/+$/, '')}/${encodeURIComponent(segment)}/v2.0/adminconsent`;
     if (req.method === 'GET' || req.method === 'HEAD') {
       const params = singleValuedParams(url.searchParams);

@@ -3,6 +3,7 @@ import type { TokenCodec } from './delta-engine';
 import type { SubscriptionManager } from './subscriptions';
 import type { TenantDirectory } from './tenant-directory';
 import type { AccessTokens } from './token-endpoint';
+import type { SignInService } from './sign-in';
 
 export type LogFn = (event: string, fields: Record<string, unknown>) => void;
 
@@ -19,6 +20,8 @@ export interface SimulatorContext {
   /** By id, primary domain or `*.onmicrosoft.com` domain (case-insensitive). */
   findTenant(idOrDomain: string): TenantDirectory | undefined;
   readonly accessTokens: AccessTokens;
+  /** Sign-in: authorization codes, the id_token key, injected faults. */
+  readonly signIn: SignInService;
   readonly codec: TokenCodec;
   readonly subscriptions: SubscriptionManager;
   /** Grants or revokes the app's consent in a tenant (revoking notifies subscriptions). */

@@ -2,7 +2,8 @@
 //   /v1.0/...                                   Microsoft Graph (users, users/delta, subscriptions)
 //   /{tenant}/oauth2/v2.0/token                 client-credentials token endpoint
 //   /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/discovery/v2.0/keys
-//   /{organizations|common|tenant}/v2.0/adminconsent   consent stand-in (also mountable elsewhere)
+//   /{organizations|common|tenant}/oauth2/v2.0/authorize, …/v2.0/adminconsent
+//                                               sign-in and consent stand-ins (also mountable elsewhere)
 //   /_admin/...                                 JSON admin API (also mountable elsewhere)
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +20,7 @@ import { loadState, StateSaver, type PersistedState } from './state-store';
 import { SubscriptionManager } from './subscriptions';
 import { TenantDirectory, type DirectoryChangeEvent, type TenantHooks } from './tenant-directory';
 import { AccessTokens, handleJwks, handleOpenIdConfiguration, handleTokenRequest } from './token-endpoint';
+import { SignInService } from './sign-in';
 import { SimulatorError, type DirectoryControl, type EntraSimulator, type EntraSimulatorOptions, type SimulatedTenantSpec, type TenantSummary } from './types';
 
 export const DEFAULT_TENANTS: readonly SimulatedTenantSpec[] = [
@@ -97,6 +99,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
   const persisted = options.stateFile ? await loadState(options.stateFile) : null;
   const signingKeyPem = persisted?.signingKeyPem ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const tokenSecret = persisted?.tokenSecret ?? randomBytes(32).toString('base64');
+  const idTokenKeyPem = persisted?.idTokenKeyPem ?? SignInService.newKeyPem();
 
   let saver: StateSaver | null = null;
   const stateChanged = (): void => saver?.markDirty();
@@ -147,6 +150,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
     tenants,
     findTenant,
     accessTokens: new AccessTokens(signingKeyPem),
+    signIn: new SignInService(idTokenKeyPem),
     codec: new TokenCodec(Buffer.from(tokenSecret, 'base64')),
     subscriptions,
     setConsent: (tenantId, granted) => {
@@ -172,6 +176,9 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
     tenants: summaries,
     directory,
     subscriptionTenant: (id) => subscriptions.tenantOf(id),
+    injectIdTokenFault: (fault) => {
+      ctx.signIn.injectFault(fault);
+    },
   };
 
   if (options.stateFile) {
@@ -180,13 +187,14 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
       savedAt: new Date().toISOString(),
       ...(origin ? { port: Number(new URL(origin).port) } : {}),
       signingKeyPem,
+      idTokenKeyPem,
       tokenSecret,
       tenants: [...tenants.values()].map((t) => t.toPersisted()),
       subscriptions: subscriptions.toPersisted(),
     });
     saver = new StateSaver(options.stateFile, snapshot, log);
     const seededNow = [...tenants.keys()].some((id) => !persisted?.tenants.some((t) => t.id === id));
-    if (seededNow) saver.markDirty();
+    if (seededNow || persisted?.idTokenKeyPem === undefined) saver.markDirty();
   }
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -215,7 +223,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
         handleJwks(ctx, res);
         return;
       }
-      if (segs.length === 3 && a === 'v2.0' && b === 'adminconsent') {
+      if ((segs.length === 3 && a === 'v2.0' && b === 'adminconsent') || (segs.length === 4 && a === 'oauth2' && b === 'v2.0' && c === 'authorize')) {
         await handleLogin(ctx, req, res, '');
         return;
       }

@@ -14,6 +14,8 @@ export const persistedStateSchema = z.object({
   /** The port last listened on: reused when a random port is asked for, so stored links keep working. */
   port: z.number().int().min(1).max(65535).optional(),
   signingKeyPem: z.string(),
+  /** RSA key of the sign-in's id_tokens (absent in files of older versions: made anew). */
+  idTokenKeyPem: z.string().optional(),
   tokenSecret: z.string(),
   tenants: z.array(persistedTenantDirectorySchema),
   subscriptions: z.array(persistedSubscriptionSchema),

@@ -220,6 +220,16 @@ export class TenantDirectory {
     return out;
   }
 
+  /** The first `limit` live users (in directory order) that `accept` takes, without copying the rest. */
+  findUsers(accept: (user: Readonly<SimulatedUser>) => boolean, limit: number): SimulatedUser[] {
+    const out: SimulatedUser[] = [];
+    for (let index = 0; index < this.order.length && out.length < limit; index++) {
+      const rec = this.records.get(this.order[index] ?? '');
+      if (rec?.state === 'live' && rec.orderIndex === index && accept(rec.user)) out.push(cloneUser(rec.user));
+    }
+    return out;
+  }
+
   listDeletedUsers(): SimulatedUser[] {
     const out: SimulatedUser[] = [];
     for (const rec of this.records.values()) if (rec.state === 'softDeleted') out.push(cloneUser(rec.user));

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimulatorContext } from './context';
 import { readBody, sendJson } from './http-util';
+import { s256 } from './sign-in';
 import { deterministicGuid } from './prng';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -131,6 +132,9 @@ function sendAadError(ctx: SimulatorContext, res: ServerResponse, status: number
 
 const tokenFormSchema = z.object({
   grant_type: z.string().optional(),
+  code: z.string().max(256).optional(),
+  redirect_uri: z.string().max(2048).optional(),
+  code_verifier: z.string().max(128).optional(),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
   client_assertion: z.string().optional(),
@@ -141,7 +145,97 @@ const tokenFormSchema = z.object({
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const GRAPH_DEFAULT_SCOPES = new Set([`${GRAPH_RESOURCE}/.default`, `${GRAPH_RESOURCE}//.default`, `${GRAPH_APP_ID}/.default`]);
 
-/** `POST /{tenant}/oauth2/v2.0/token` (client credentials only). */
+
+type TokenForm = z.infer<typeof tokenFormSchema>;
+
+/** The app's client id is known; false once an error was sent. */
+function clientKnown(ctx: SimulatorContext, res: ServerResponse, f: TokenForm, directoryName: string, tenantIdForLog: string | null): f is TokenForm & { client_id: string } {
+  if (!f.client_id) {
+    sendAadError(ctx, res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+    return false;
+  }
+  if (f.client_id !== ctx.clientId) {
+    ctx.log('token.denied', { tenantId: tenantIdForLog, reason: 'unknown_client' });
+    sendAadError(
+      ctx,
+      res,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${f.client_id}' was not found in the directory '${directoryName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    );
+    return false;
+  }
+  return true;
+}
+
+/** The app proves itself with a secret or a client assertion; false once an error was sent. */
+function clientProven(ctx: SimulatorContext, res: ServerResponse, f: TokenForm & { client_id: string }, tenantIdForLog: string | null): boolean {
+  if (f.client_assertion !== undefined) {
+    if (f.client_assertion_type !== JWT_BEARER || f.client_assertion.split('.').length !== 3) {
+      sendAadError(ctx, res, 400, 'invalid_client', 50027, 'JWT token is invalid or malformed.');
+      return false;
+    }
+    const assertion = z.object({ sub: z.string().optional() }).safeParse(parseJson(f.client_assertion.split('.')[1] ?? ''));
+    if (assertion.success && assertion.data.sub !== undefined && assertion.data.sub !== f.client_id) {
+      sendAadError(ctx, res, 401, 'invalid_client', 700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
+      return false;
+    }
+    return true;
+  }
+  if (f.client_secret === undefined) {
+    sendAadError(ctx, res, 401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+    return false;
+  }
+  if (ctx.clientSecret !== undefined && f.client_secret !== ctx.clientSecret) {
+    ctx.log('token.denied', { tenantId: tenantIdForLog, reason: 'bad_secret' });
+    sendAadError(ctx, res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${f.client_id}'.`);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * `grant_type=authorization_code`: a code from the sign-in stand-in, redeemed once, by the client
+ * it was issued to, with the same redirect URI and the PKCE verifier of its challenge. Answers an
+ * id_token (RS256, published in the JWKS) and an opaque access token.
+ */
+function handleCodeGrant(ctx: SimulatorContext, res: ServerResponse, f: TokenForm, tenantSegment: string): void {
+  if (!clientKnown(ctx, res, f, 'organizations', null) || !clientProven(ctx, res, f, null)) return;
+  if (!f.code || !f.redirect_uri || !f.code_verifier) {
+    sendAadError(ctx, res, 400, 'invalid_request', 900144, "The request body must contain the following parameters: 'code', 'redirect_uri' and 'code_verifier'.");
+    return;
+  }
+  const now = ctx.now();
+  const code = ctx.signIn.takeCode(f.code, now.getTime());
+  const segment = tenantSegment.toLowerCase();
+  const tenantMatches = code !== null && (segment === 'organizations' || segment === 'common' || ctx.findTenant(tenantSegment)?.id === code.tenantId);
+  if (code === null || !tenantMatches || code.clientId !== f.client_id) {
+    ctx.log('token.denied', { reason: 'bad_code' });
+    sendAadError(ctx, res, 400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity, or was already redeemed.');
+    return;
+  }
+  if (code.redirectUri !== f.redirect_uri) {
+    sendAadError(ctx, res, 400, 'invalid_grant', 50148, 'The redirect_uri does not match the one the authorization code was issued for.');
+    return;
+  }
+  if (s256(f.code_verifier) !== code.codeChallenge) {
+    sendAadError(ctx, res, 400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+    return;
+  }
+  const directory = ctx.tenants.get(code.tenantId);
+  const user = directory?.liveRecord(code.userId)?.user;
+  if (!directory || !user) {
+    sendAadError(ctx, res, 400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
+    return;
+  }
+  const otherTenantId = [...ctx.tenants.keys()].find((id) => id !== code.tenantId) ?? randomUUID();
+  const idToken = ctx.signIn.idToken({ code, user, origin: ctx.origin(), now, otherTenantId });
+  ctx.log('token.issued', { tenantId: code.tenantId, grant: 'authorization_code' });
+  sendJson(res, 200, { token_type: 'Bearer', scope: 'openid profile', expires_in: 3599, ext_expires_in: 3599, access_token: randomUUID(), id_token: idToken }, { Pragma: 'no-cache' });
+}
+
+/** `POST /{tenant}/oauth2/v2.0/token`: client credentials (app tokens for Graph) and authorization codes (sign-in). */
 export async function handleTokenRequest(ctx: SimulatorContext, req: IncomingMessage, res: ServerResponse, tenantSegment: string): Promise<void> {
   if (req.method !== 'POST') {
     sendAadError(ctx, res, 405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
@@ -154,6 +248,10 @@ export async function handleTokenRequest(ctx: SimulatorContext, req: IncomingMes
     return;
   }
   const f = form.data;
+  if (f.grant_type === 'authorization_code') {
+    handleCodeGrant(ctx, res, f, tenantSegment);
+    return;
+  }
   const tenant = ctx.findTenant(tenantSegment);
   if (!tenant) {
     ctx.log('token.denied', { reason: 'unknown_tenant' });
@@ -165,48 +263,16 @@ export async function handleTokenRequest(ctx: SimulatorContext, req: IncomingMes
     return;
   }
   if (f.grant_type !== 'client_credentials') {
-    sendAadError(ctx, res, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${f.grant_type}'. The simulator only implements client_credentials.`);
+    sendAadError(ctx, res, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${f.grant_type}'. The simulator implements client_credentials and authorization_code.`);
     return;
   }
-  if (!f.client_id) {
-    sendAadError(ctx, res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
-    return;
-  }
-  if (f.client_id !== ctx.clientId) {
-    ctx.log('token.denied', { tenantId: tenant.id, reason: 'unknown_client' });
-    sendAadError(
-      ctx,
-      res,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${f.client_id}' was not found in the directory '${tenant.name}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
-    return;
-  }
+  if (!clientKnown(ctx, res, f, tenant.name, tenant.id)) return;
   if (!tenant.consentGranted) {
     ctx.log('token.denied', { tenantId: tenant.id, reason: 'no_consent' });
     sendAadError(ctx, res, 400, 'invalid_client', 7000229, `The client application ${f.client_id} is missing service principal in the tenant ${tenant.id}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`);
     return;
   }
-  if (f.client_assertion !== undefined) {
-    if (f.client_assertion_type !== JWT_BEARER || f.client_assertion.split('.').length !== 3) {
-      sendAadError(ctx, res, 400, 'invalid_client', 50027, 'JWT token is invalid or malformed.');
-      return;
-    }
-    const assertion = z.object({ sub: z.string().optional() }).safeParse(parseJson(f.client_assertion.split('.')[1] ?? ''));
-    if (assertion.success && assertion.data.sub !== undefined && assertion.data.sub !== f.client_id) {
-      sendAadError(ctx, res, 401, 'invalid_client', 700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
-      return;
-    }
-  } else if (f.client_secret === undefined) {
-    sendAadError(ctx, res, 401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
-    return;
-  } else if (ctx.clientSecret !== undefined && f.client_secret !== ctx.clientSecret) {
-    ctx.log('token.denied', { tenantId: tenant.id, reason: 'bad_secret' });
-    sendAadError(ctx, res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${f.client_id}'.`);
-    return;
-  }
+  if (!clientProven(ctx, res, f, tenant.id)) return;
   const scopes = (f.scope ?? '').split(' ').filter(Boolean);
   if (scopes.length !== 1 || !GRAPH_DEFAULT_SCOPES.has(scopes[0] ?? '')) {
     sendAadError(ctx, res, 400, 'invalid_scope', 1002012, `The provided value for scope ${f.scope ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
@@ -235,7 +301,7 @@ export function handleOpenIdConfiguration(ctx: SimulatorContext, res: ServerResp
     jwks_uri: `${origin}/${seg}/discovery/v2.0/keys`,
     response_modes_supported: ['query', 'fragment', 'form_post'],
     subject_types_supported: ['pairwise'],
-    id_token_signing_alg_values_supported: ['ES256'],
+    id_token_signing_alg_values_supported: ['RS256'],
     response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     issuer: `${origin}/${issuerTenant}/v2.0`,
@@ -246,7 +312,7 @@ export function handleOpenIdConfiguration(ctx: SimulatorContext, res: ServerResp
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${origin}/${seg}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'oid', 'roles', 'appid'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'tid', 'oid', 'nonce', 'preferred_username', 'wids', 'roles', 'appid'],
     kerberos_endpoint: `${origin}/${seg}/kerberos`,
     tenant_region_scope: 'WW',
     cloud_instance_name: 'microsoftonline.com',
@@ -257,5 +323,5 @@ export function handleOpenIdConfiguration(ctx: SimulatorContext, res: ServerResp
 }
 
 export function handleJwks(ctx: SimulatorContext, res: ServerResponse): void {
-  sendJson(res, 200, ctx.accessTokens.jwks());
+  sendJson(res, 200, { keys: [...ctx.accessTokens.jwks().keys, ctx.signIn.jwk()] });
 }

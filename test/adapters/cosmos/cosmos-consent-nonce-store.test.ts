@@ -23,9 +23,14 @@ function nonce(overrides: Partial<ConsentNonce> = {}): ConsentNonce {
   return {
     nonce: `nonce-${String(counter).padStart(4, '0')}-abcdefghijkl`,
     companyId: COMPANY,
+    step: 'signin',
     requestedBy: { subject: 'admin-1', email: 'admin@acme.example' },
     issuedAt: NOW.toISOString(),
     expiresAt: new Date(NOW.getTime() + 900_000).toISOString(),
+    browserHash: 'AbCdEfGhIjKlMnOpQrStUv',
+    oidcNonce: 'oidc-nonce-abcdefghijklmnop',
+    pkceVerifier: 'v'.repeat(64),
+    proven: null,
     ...overrides,
   };
 }

@@ -36,6 +36,10 @@ export class CountingSecrets implements SecretStore {
     this.reads += 1;
     return value instanceof Error ? Promise.reject(value) : Promise.resolve(value ?? '');
   }
+
+  find(name: SecretName): Promise<string | null> {
+    return name === 'entra-client-secret' ? this.get(name) : Promise.resolve(null);
+  }
 }
 
 /** A credential that hands out a fixed token (for servers that do not check it). */
