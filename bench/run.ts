@@ -19,6 +19,7 @@ import { DEFAULT_SETTINGS } from '../src/domain/integration-settings';
 import { startLocalCosmos } from '../src/local/cosmos/local-cosmos-server';
 import { generateDirectory, startEntraSimulator } from '../src/local/entra-simulator';
 import { benchApprove } from './approve';
+import { benchWebhookColdStart } from './webhook-cold-start';
 import { benchWebhooks } from './webhooks';
 
 const CLIENT_ID = 'b0b0b0b0-1111-4222-8333-444455556666';
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
 
   // Graph notifications at the webhook: one per POST (the worst case), 32 in flight, 60 s window.
   const notifications = Number(values.webhooks);
+  await benchWebhookColdStart(5);
   if (notifications > 0) await benchWebhooks({ notifications, companies: Number(values['webhook-companies']), companiesPerTenant: 2, batch: 1, concurrency: 32, windowSeconds: 60, flood: 2000 });
 }
 
