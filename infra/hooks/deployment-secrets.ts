@@ -57,7 +57,8 @@ export async function ensureDeploymentSecrets(vault: VaultSecrets, input: Deploy
     if (value === undefined || value === '') {
       if (current === undefined) {
         outcomes.push({ name, outcome: 'missing' });
-        problems.push(`${name} is not in Key Vault and ${variable} is not set: ${howToGet}, then \`azd env set-secret ${variable}\` (or \`azd env set ${variable} …\`) and \`azd hooks run postprovision\`.`);
+        const setIt = variable.endsWith('_FILE') ? `\`azd env set ${variable} <path>\`` : `\`azd env set-secret ${variable}\` (or \`azd env set ${variable} …\`)`;
+        problems.push(`${name} is not in Key Vault and ${variable} is not set: ${howToGet}, then ${setIt} and \`azd hooks run postprovision\`.`);
       } else {
         outcomes.push({ name, outcome: 'kept' });
       }
