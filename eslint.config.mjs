@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.local/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', '.local/', 'node_modules/', '.deploy/'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,14 +1,15 @@
 // Entra ID user sync for Symbol: production infrastructure.
 //
 // Deploys into a new resource group: one user-assigned managed identity; a Flex Consumption
-// Function App (Node.js, Linux) with its storage account, Log Analytics and Application Insights;
-// Cosmos DB for NoSQL (serverless); a Service Bus namespace with the `sync-jobs` and
-// `notifications` queues; and a Key Vault. Every connection is identity-based: Cosmos DB, Service
-// Bus, storage and Application Insights have local (key) auth disabled.
+// Function App (Node.js 22, Linux) with its storage account, Log Analytics and Application
+// Insights; Cosmos DB for NoSQL (serverless); a Service Bus namespace with the `sync-jobs` and
+// `notifications` queues; a Key Vault; alerts and a workbook; and, unless an existing app is
+// named, the multi-tenant Entra app registration (Microsoft Graph Bicep extension) with the
+// managed identity as its federated credential. Every connection is identity-based: Cosmos DB,
+// Service Bus, storage and Application Insights have local (key) auth disabled.
 //
-// Deploy with `azd up`, or:
-//   az deployment sub create -l <region> -f infra/main.bicep -p environmentName=<name> location=<region> ...
-// See infra/README.md for parameters, post-deployment steps and the role table.
+// Deploy with `azd up` (azure.yaml at the repository root). See infra/README.md for parameters,
+// hooks, secrets, roles and what was and was not verified.
 
 targetScope = 'subscription'
 
@@ -26,32 +27,45 @@ param environmentName string
 })
 param location string
 
+@minLength(1)
 @description('Origin (and optional path) of the Symbol admin UI; the consent flow redirects only here. E.g. https://admin.symbol.example')
 param adminUiUrl string
 
-@description('Application (client) id of the multi-tenant Entra app registration that customers consent to.')
-param entraClientId string
+@description('Application (client) id of an existing multi-tenant Entra app registration. Empty: this deployment creates and maintains the app registration itself.')
+param entraClientId string = ''
 
-@description('How the app gets tokens for customer tenants: a client secret from Key Vault, or the managed identity as a federated credential of the Entra app (no secret).')
+@description('Display name of the app registration this deployment creates (ignored when entraClientId is given). Customers see it on the consent page.')
+param entraAppDisplayName string = 'Symbol Security user sync'
+
+@description('How the app authenticates to Entra ID. Empty: managed-identity-federation for an app this deployment creates (no secret at all), client-secret for an existing app.')
 @allowed([
+  ''
   'client-secret'
+  'client-certificate'
   'managed-identity-federation'
 ])
-param entraCredential string = 'client-secret'
+param entraCredential string = ''
 
+@minLength(1)
 @description('Expected `iss` of the admin UI\'s bearer tokens.')
 param authIssuer string
 
+@minLength(1)
 @description('Expected `aud` of the admin UI\'s bearer tokens.')
 param authAudience string
 
+@minLength(1)
 @description('JWKS URL that publishes the keys signing the admin UI\'s bearer tokens.')
 param authJwksUrl string
 
+@minLength(3)
 @description('Sender address of the e-mails (must be a verified sender in SendGrid).')
 param mailFrom string
 
-@description('Object id of the user or service principal deploying; gets Key Vault Secrets Officer so it can set the secrets. Empty: no assignment.')
+@description('Where alerts are e-mailed. Empty: alerts fire (visible in the portal) but nobody is e-mailed.')
+param alertEmail string = ''
+
+@description('Object id of the user or service principal deploying; gets Key Vault Secrets Officer so the azd hooks can set the secrets. Empty: no assignment.')
 param principalId string = ''
 
 @description('Also give principalId the app\'s data roles on Cosmos DB and Service Bus (for running the Functions host on a laptop against these resources). Keep false in production.')
@@ -59,7 +73,6 @@ param grantDeveloperDataAccess bool = false
 
 @description('Node.js major version of the Functions worker.')
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'
@@ -75,6 +88,11 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Always-ready instances for the HTTP functions (webhooks must answer Graph within 3 s, handshakes within 10 s). 0 turns them off (and their cost).')
+@minValue(0)
+@maxValue(10)
+param httpAlwaysReadyInstances int = 1
+
 @description('Key Vault purge protection. Cannot be turned off once on; pass false only for throw-away environments.')
 param keyVaultPurgeProtection bool = true
 
@@ -88,12 +106,14 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = {
   'azd-env-name': environmentName
 }
-var functionAppName = 'func-${resourceToken}'
-var deploymentContainerName = 'app-package'
 // https://admin.example.com/some/path -> https://admin.example.com (CORS wants the bare origin)
 var adminUiOrigin = join(take(split(adminUiUrl, '/'), 3), '/')
+var createEntraApp = empty(entraClientId)
+var effectiveEntraCredential = !empty(entraCredential)
+  ? entraCredential
+  : (createEntraApp ? 'managed-identity-federation' : 'client-secret')
 
-resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: 'rg-${environmentName}'
   location: location
   tags: tags
@@ -127,7 +147,7 @@ module storage 'app/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerName: 'app-package'
   }
 }
 
@@ -178,32 +198,6 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
-// The settings the app's config loader reads (src/config/config.ts). PUBLIC_BASE_URL,
-// NOTIFICATION_URL_BASE and the host's own settings are added inside the module, which knows the
-// app's host name.
-var appSettings = {
-  ENTRA_CLIENT_ID: entraClientId
-  ENTRA_CREDENTIAL: entraCredential
-  AZURE_CLIENT_ID: identity.outputs.clientId
-  ADMIN_UI_URL: adminUiUrl
-  AUTH_ISSUER: authIssuer
-  AUTH_AUDIENCE: authAudience
-  AUTH_JWKS_URL: authJwksUrl
-  COSMOS_ENDPOINT: cosmos.outputs.endpoint
-  COSMOS_DATABASE: cosmos.outputs.databaseName
-  QUEUE_BACKEND: 'servicebus'
-  ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
-  ServiceBusConnection__credential: 'managedidentity'
-  ServiceBusConnection__clientId: identity.outputs.clientId
-  SECRETS_BACKEND: 'keyvault'
-  KEY_VAULT_URL: keyVault.outputs.uri
-  MAIL_BACKEND: 'sendgrid'
-  MAIL_FROM: mailFrom
-  // The sync-reconcile timer's schedule (`%SYNC_RECONCILE_SCHEDULE%`): the host will not index the
-  // function without it. The app validates it too.
-  SYNC_RECONCILE_SCHEDULE: syncReconcileSchedule
-}
-
 module functionApp 'app/function-app.bicep' = {
   name: 'function-app'
   scope: rg
@@ -212,61 +206,110 @@ module functionApp 'app/function-app.bicep' = {
     rbac
   ]
   params: {
-    name: functionAppName
+    name: 'func-${resourceToken}'
     planName: 'plan-${resourceToken}'
     location: location
     tags: tags
     storageAccountName: storage.outputs.name
     deploymentContainerName: storage.outputs.deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
     identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
     nodeVersion: nodeVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    httpAlwaysReadyInstances: httpAlwaysReadyInstances
     allowedOrigins: [
       adminUiOrigin
     ]
-    appSettings: appSettings
+  }
+}
+
+var redirectUri = '${functionApp.outputs.publicBaseUrl}/api/entra/consent/callback'
+
+// The multi-tenant app registration, created and kept in step by this deployment unless an
+// existing one is named (then register the redirect URI and settings yourself: infra/README.md).
+module entraApp 'app/entra-app.bicep' = if (createEntraApp) {
+  name: 'entra-app'
+  scope: rg
+  params: {
+    uniqueName: 'symbol-entra-sync-${resourceToken}'
+    displayName: entraAppDisplayName
+    redirectUris: [
+      redirectUri
+    ]
+    managedIdentityPrincipalId: identity.outputs.principalId
+    federatedCredentialName: 'function-app-${resourceToken}'
+  }
+}
+
+var effectiveEntraClientId = createEntraApp ? entraApp!.outputs.appId : entraClientId
+
+module appSettings 'app/app-settings.bicep' = {
+  name: 'app-settings'
+  scope: rg
+  params: {
+    functionAppName: functionApp.outputs.name
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityClientId: identity.outputs.clientId
+    entraClientId: effectiveEntraClientId
+    entraCredential: effectiveEntraCredential
+    publicBaseUrl: functionApp.outputs.publicBaseUrl
+    adminUiUrl: adminUiUrl
+    authIssuer: authIssuer
+    authAudience: authAudience
+    authJwksUrl: authJwksUrl
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    keyVaultUri: keyVault.outputs.uri
+    mailFrom: mailFrom
+    syncReconcileSchedule: syncReconcileSchedule
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    alertEmail: alertEmail
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    serviceBusNamespaceName: serviceBus.outputs.name
   }
 }
 
 // --- Outputs -------------------------------------------------------------------------------------
-// azd stores these in the environment (.azure/<env>/.env). The app-setting outputs carry exactly
-// the settings' names, so a local.settings.json can be filled from them.
+// azd stores these in the environment (.azure/<env>/.env); the hooks read them. None is named
+// after a parameter's azd variable unless it carries the same value, so a second `azd provision`
+// sees the same inputs as the first (ENTRA_CLIENT_ID stays the operator's choice; the app this
+// deployment creates is ENTRA_APP_CLIENT_ID). No output is called AZURE_CLIENT_ID: Azure SDK
+// credentials on a developer's machine would take it for their own identity.
 
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
-output SERVICE_API_NAME string = functionApp.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_COSMOS_ACCOUNT_NAME string = cosmos.outputs.accountName
 output AZURE_SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
-@description('Principal (object) id of the managed identity: the `subject` of the optional federated credential on the Entra app.')
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+@description('Principal (object) id of the managed identity: the `subject` of the federated credential on the Entra app.')
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
-@description('Register this as the Entra app\'s web redirect URI.')
-output ENTRA_REDIRECT_URI string = '${functionApp.outputs.publicBaseUrl}/api/entra/consent/callback'
-
-output ENTRA_CLIENT_ID string = entraClientId
-output ENTRA_CREDENTIAL string = entraCredential
-output AZURE_CLIENT_ID string = identity.outputs.clientId
+output AZURE_APPLICATION_INSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output SERVICE_API_NAME string = functionApp.outputs.name
+@description('The Entra app the Function App uses (created here, or the one named in ENTRA_CLIENT_ID).')
+output ENTRA_APP_CLIENT_ID string = effectiveEntraClientId
+output ENTRA_APP_CREATED bool = createEntraApp
+output ENTRA_CREDENTIAL_IN_USE string = effectiveEntraCredential
+@description('The web redirect URI the Entra app needs (registered automatically when this deployment created the app).')
+output ENTRA_REDIRECT_URI string = redirectUri
 output PUBLIC_BASE_URL string = functionApp.outputs.publicBaseUrl
-output ADMIN_UI_URL string = adminUiUrl
-output NOTIFICATION_URL_BASE string = functionApp.outputs.publicBaseUrl
-output AUTH_ISSUER string = authIssuer
-output AUTH_AUDIENCE string = authAudience
-output AUTH_JWKS_URL string = authJwksUrl
+output KEY_VAULT_URL string = keyVault.outputs.uri
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
-output QUEUE_BACKEND string = appSettings.QUEUE_BACKEND
 output ServiceBusConnection__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
-output ServiceBusConnection__credential string = appSettings.ServiceBusConnection__credential
-output ServiceBusConnection__clientId string = identity.outputs.clientId
-output SECRETS_BACKEND string = appSettings.SECRETS_BACKEND
-output KEY_VAULT_URL string = keyVault.outputs.uri
-output MAIL_BACKEND string = appSettings.MAIL_BACKEND
-output MAIL_FROM string = mailFrom
-output SYNC_RECONCILE_SCHEDULE string = syncReconcileSchedule
+output ALERTS_ACTION_GROUP string = alerts.outputs.actionGroupName

@@ -7,68 +7,142 @@ param location string
 param tags object = {}
 param databaseName string
 
-// Partition key version 2 (large keys), as the app's own schema declares. `ttlPerItem` sets the
-// container default TTL to -1: TTL is on, nothing expires unless an item carries its own `ttl`
-// (consent nonces and sync runs do). Without a container default, per-item `ttl` is ignored.
-// `extra` holds the rest of a container's definition. All of this must match COSMOS_CONTAINERS in
-// src/adapters/cosmos/cosmos-schema.ts.
+// The database and every container, written as the Cosmos container resource definitions
+// themselves: each entry is passed to ARM as is. They must match COSMOS_CONTAINERS in
+// src/adapters/cosmos/cosmos-schema.ts, and `npm test` holds them to it
+// (test/infra/cosmos-drift.test.ts): names, partition keys (version 2), default TTL, unique keys
+// and indexing policies. `defaultTtl: -1` switches TTL on without expiring anything by default:
+// only items with their own `ttl` expire (consent nonces, sync runs, the notification log).
 //
-// symbol-users: a unique key on `/emailKey` (one user per lower-cased e-mail address per company;
-// unique keys are enforced per logical partition and can only be set when a container is
-// created), and a composite index (createdAt ASC, id ASC) for the list's two-property ORDER BY.
-// An indexing policy replaces the default one, so the default's parts are spelled out around it.
-var symbolUsersExtra = {
-  uniqueKeyPolicy: {
-    uniqueKeys: [
-      {
-        paths: [
-          '/emailKey'
-        ]
-      }
-    ]
+// Unique keys can only be set when a container is created; an indexing policy, unlike a unique
+// key or a partition key, can be changed on an existing container (Cosmos re-indexes online).
+var containers = [
+  {
+    id: 'integrations'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
   }
-  indexingPolicy: {
-    indexingMode: 'consistent'
-    automatic: true
-    includedPaths: [
-      {
-        path: '/*'
-      }
-    ]
-    excludedPaths: [
-      {
-        path: '/"_etag"/?'
-      }
-    ]
-    compositeIndexes: [
-      [
+  {
+    id: 'consent-nonces'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    defaultTtl: -1
+  }
+  {
+    id: 'sync-runs'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    defaultTtl: -1
+  }
+  {
+    id: 'directory-users'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+  }
+  // One Symbol user per lower-cased e-mail address per company (unique keys are enforced per
+  // logical partition), and a composite index for the list's two-property ORDER BY. An indexing
+  // policy replaces the default one, so the default's parts are spelled out around it.
+  {
+    id: 'symbol-users'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    uniqueKeyPolicy: {
+      uniqueKeys: [
         {
-          path: '/createdAt'
-          order: 'ascending'
-        }
-        {
-          path: '/id'
-          order: 'ascending'
+          paths: [
+            '/emailKey'
+          ]
         }
       ]
-    ]
+    }
+    indexingPolicy: {
+      indexingMode: 'consistent'
+      automatic: true
+      includedPaths: [
+        {
+          path: '/*'
+        }
+      ]
+      excludedPaths: [
+        {
+          path: '/"_etag"/?'
+        }
+      ]
+      compositeIndexes: [
+        [
+          {
+            path: '/createdAt'
+            order: 'ascending'
+          }
+          {
+            path: '/id'
+            order: 'ascending'
+          }
+        ]
+      ]
+    }
   }
-}
-
-var containers = [
-  { name: 'integrations', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
-  { name: 'consent-nonces', partitionKeyPath: '/companyId', ttlPerItem: true, extra: {} }
-  { name: 'sync-runs', partitionKeyPath: '/companyId', ttlPerItem: true, extra: {} }
-  { name: 'directory-users', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
-  { name: 'symbol-users', partitionKeyPath: '/companyId', ttlPerItem: false, extra: symbolUsersExtra }
   // One document per company: the delta cursor and the sync round in progress.
-  { name: 'sync-state', partitionKeyPath: '/companyId', ttlPerItem: false, extra: {} }
-  { name: 'notification-log', partitionKeyPath: '/companyId', ttlPerItem: true, extra: {} }
+  {
+    id: 'sync-state'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+  }
+  {
+    id: 'notification-log'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    defaultTtl: -1
+  }
   // Looked up by Graph subscription id when a change notification arrives (no company known yet).
-  { name: 'graph-subscriptions', partitionKeyPath: '/id', ttlPerItem: false, extra: {} }
+  {
+    id: 'graph-subscriptions'
+    partitionKey: {
+      paths: [
+        '/id'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+  }
 ]
 
-resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: accountName
   location: location
   tags: tags
@@ -104,7 +178,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   }
 }
 
-resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
   parent: account
   name: databaseName
   properties: {
@@ -114,25 +188,12 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15
   }
 }
 
-resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
   for container in containers: {
     parent: database
-    name: container.name
+    name: container.id
     properties: {
-      resource: union(
-        {
-          id: container.name
-          partitionKey: {
-            paths: [
-              container.partitionKeyPath
-            ]
-            kind: 'Hash'
-            version: 2
-          }
-        },
-        container.ttlPerItem ? { defaultTtl: -1 } : {},
-        container.extra
-      )
+      resource: container
     }
   }
 ]

@@ -1,13 +1,11 @@
-// The Function App on the Flex Consumption plan (Linux): Node.js, code package in a blob container
-// read with the user-assigned identity, host storage reached with that identity too (no keys).
+// The Function App on the Flex Consumption plan (Linux): Node.js 22, code package in a blob
+// container read with the user-assigned identity. App settings live in app-settings.bicep: they
+// need the app's own host name and the Entra app's client id, which exist only once the site
+// (and the app registration, which needs the site's host name for its redirect URI) do.
 //
-// App settings live in a separate `config/appsettings` resource because PUBLIC_BASE_URL needs the
-// app's own default host name, which exists only once the site does (Flex apps may get a
-// randomised host name, so it cannot be predicted from the app name).
-//
-// Flex Consumption rejects some classic settings: do not add FUNCTIONS_WORKER_RUNTIME,
-// FUNCTIONS_EXTENSION_VERSION, WEBSITE_NODE_DEFAULT_VERSION, WEBSITE_RUN_FROM_PACKAGE or
-// WEBSITE_CONTENT* here; runtime and version come from functionAppConfig.runtime.
+// Flex Consumption rejects some classic settings: FUNCTIONS_WORKER_RUNTIME,
+// FUNCTIONS_EXTENSION_VERSION, WEBSITE_NODE_DEFAULT_VERSION, WEBSITE_RUN_FROM_PACKAGE and
+// WEBSITE_CONTENT* are never set; runtime and version come from functionAppConfig.runtime.
 
 param name string
 param planName string
@@ -19,12 +17,9 @@ param serviceName string = 'api'
 
 param storageAccountName string
 param deploymentContainerName string
-param applicationInsightsName string
 param identityId string
-param identityClientId string
 
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'
@@ -40,21 +35,18 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Always-ready instances of the `http` per-function scale group (every HTTP-triggered function). 0: none.')
+@minValue(0)
+param httpAlwaysReadyInstances int = 1
+
 @description('Browser origins allowed to call the API (the admin UI).')
 param allowedOrigins array = []
-
-@description('Application settings that come from the other modules; merged with the host settings below.')
-param appSettings object
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
 
-resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: applicationInsightsName
-}
-
-resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
   tags: tags
@@ -68,7 +60,7 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   }
 }
 
-resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
+resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })
@@ -84,6 +76,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
       cors: {
         allowedOrigins: allowedOrigins
         supportCredentials: false
@@ -103,6 +96,17 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // Graph's webhook deadlines (10 s for the validation handshake, 3 s for a notification)
+        // leave no room for a cold start: keep the HTTP scale group warm. Queue and timer
+        // functions scale on their own (per-function scaling) and may start cold.
+        alwaysReady: httpAlwaysReadyInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: httpAlwaysReadyInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'
@@ -114,7 +118,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
 
 // Deployments (azd, `az functionapp deployment`, GitHub Actions with OIDC) authenticate with Entra
 // ID; publishing user names and passwords are switched off.
-resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
   parent: functionApp
   name: 'ftp'
   properties: {
@@ -122,7 +126,7 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   }
 }
 
-resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
   parent: functionApp
   name: 'scm'
   properties: {
@@ -130,27 +134,6 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   }
 }
 
-var publicBaseUrl = 'https://${functionApp.properties.defaultHostName}'
-
-var hostSettings = {
-  // Host storage through the identity: the host builds the blob/queue/table URIs from the name.
-  AzureWebJobsStorage__accountName: storage.name
-  AzureWebJobsStorage__credential: 'managedidentity'
-  AzureWebJobsStorage__clientId: identityClientId
-  // Application Insights with local auth disabled: the host sends telemetry with an Entra token.
-  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-  // The app's own address: where the consent callback and the Graph webhooks are served.
-  PUBLIC_BASE_URL: publicBaseUrl
-  NOTIFICATION_URL_BASE: publicBaseUrl
-}
-
-resource settings 'Microsoft.Web/sites/config@2023-12-01' = {
-  parent: functionApp
-  name: 'appsettings'
-  properties: union(appSettings, hostSettings)
-}
-
 output name string = functionApp.name
 output defaultHostName string = functionApp.properties.defaultHostName
-output publicBaseUrl string = publicBaseUrl
+output publicBaseUrl string = 'https://${functionApp.properties.defaultHostName}'

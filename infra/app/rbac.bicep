@@ -40,7 +40,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' existing = {
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
   name: cosmosAccountName
 }
 
@@ -112,7 +112,7 @@ resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04
 
 // Read and write items in every container of the account (data plane only: it cannot create or
 // delete databases and containers, nor read account keys).
-resource appCosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
+resource appCosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = {
   parent: cosmos
   name: guid(cosmos.id, appPrincipalId, cosmosDataContributor)
   properties: {
@@ -135,7 +135,7 @@ resource deployerKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments
   }
 }
 
-resource developerCosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = if (developer && grantDeveloperDataAccess) {
+resource developerCosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = if (developer && grantDeveloperDataAccess) {
   parent: cosmos
   name: guid(cosmos.id, principalId, cosmosDataContributor)
   properties: {

@@ -69,7 +69,7 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     signIn: new OidcEntraSignIn({
       authorityHost: config.entra.authorityHost,
       clientId: config.entra.clientId,
-      clientAuthentication: createClientAuthentication({ config: config.entra, secrets }),
+      clientAuthentication: createClientAuthentication({ config: config.entra, secrets, now: () => clock.now() }),
       clock,
     }),
     syncRuns: new CosmosSyncRunStore(database),

@@ -50,7 +50,12 @@ export const AppConfigSchema = z.object({
     /** The authority that issues app tokens for customer tenants. */
     authorityHost: url,
     graphBaseUrl: url,
-    credential: z.enum(['client-secret', 'managed-identity-federation']),
+    /**
+     * The app's own credential: a client secret (Key Vault `entra-client-secret`), a certificate
+     * with its private key (Key Vault `entra-client-certificate`, PEM), or — secretless — the
+     * user-assigned managed identity as a federated identity credential of the app.
+     */
+    credential: z.enum(['client-secret', 'client-certificate', 'managed-identity-federation']),
     managedIdentityClientId: nonEmpty.optional(),
   }),
   publicBaseUrl: url,

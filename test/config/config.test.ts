@@ -48,6 +48,14 @@ describe('configuration', () => {
     expect(problemsOf({ ...PROD_ENV, [name]: value })).toContain(name);
   });
 
+  it.each(['client-secret', 'client-certificate', 'managed-identity-federation'] as const)('accepts ENTRA_CREDENTIAL=%s', (credential) => {
+    expect(loadConfig({ ...PROD_ENV, ENTRA_CREDENTIAL: credential }).entra.credential).toBe(credential);
+  });
+
+  it('names ENTRA_CREDENTIAL when it is not one of the three', () => {
+    expect(problemsOf({ ...PROD_ENV, ENTRA_CREDENTIAL: 'certificate' })).toEqual(['ENTRA_CREDENTIAL']);
+  });
+
   it('treats blank values as missing', () => {
     expect(problemsOf({ ...PROD_ENV, ENTRA_CLIENT_ID: '  ' })).toEqual(['ENTRA_CLIENT_ID']);
   });

@@ -52,7 +52,8 @@ function rejected(reason: IdTokenRejection, message: string): AppError {
 export interface OidcEntraSignInOptions {
   authorityHost: string;
   clientId: string;
-  clientAuthentication: () => Promise<ClientAuthentication>;
+  /** The app's own credential, for this token endpoint (a certificate assertion names it as its audience). */
+  clientAuthentication: (tokenEndpoint: string) => Promise<ClientAuthentication>;
   clock: Clock;
   /** For tests: the key set to verify with (default: the discovered JWKS, fetched and cached). */
   keys?: (jwksUri: string) => JWTVerifyGetKey;
@@ -90,7 +91,7 @@ export class OidcEntraSignIn implements EntraSignIn {
       redirect_uri: input.redirectUri,
       code_verifier: input.codeVerifier,
       scope: SIGN_IN_SCOPE,
-      ...clientAuthenticationFields(await this.options.clientAuthentication()),
+      ...clientAuthenticationFields(await this.options.clientAuthentication(discovery.token_endpoint)),
     });
     const response = await fetchJson(discovery.token_endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, 'token endpoint');
     if (response.status >= 500 || response.status === 429) throw new AppError('dependency_unavailable', `The token endpoint answered ${response.status}.`);
