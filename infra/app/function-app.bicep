@@ -79,7 +79,8 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       ftpsState: 'Disabled'
       cors: {
         allowedOrigins: allowedOrigins
-        supportCredentials: false
+        // The connect call sets the flow's browser-binding cookie: the admin UI sends it with credentials.
+        supportCredentials: true
       }
     }
     functionAppConfig: {
