@@ -12,6 +12,9 @@
 //   POST   /tenants/{tid}/throttle {count, retryAfterSeconds}
 //   POST   /tenants/{tid}/{reset-delta|expire-delta|revoke-consent|grant-consent}
 //   GET    /tenants/{tid}/subscriptions
+//   GET    /tenants/{tid}/groups?search=   POST /tenants/{tid}/groups {displayName, memberIds?}   DELETE /tenants/{tid}/groups/{gid}
+//   POST   /tenants/{tid}/groups/{gid}/members {id}   DELETE /tenants/{tid}/groups/{gid}/members/{memberId}
+//   POST   /tenants/{tid}/{grant-group-permission|revoke-group-permission}   (GroupMember.Read.All in the tenant's consent)
 //   POST   /subscriptions/{id}/lifecycle {event}
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -32,6 +35,8 @@ export interface AdminBackend {
 }
 
 const throttleSchema = z.object({ count: z.number().int().min(0).max(100_000), retryAfterSeconds: z.number().min(0).max(3600) }).strict();
+const groupInputSchema = z.object({ displayName: z.string().min(1).max(256), description: z.string().max(1024).nullable().optional(), memberIds: z.array(z.string().max(64)).max(10_000).optional() }).strict();
+const memberSchema = z.object({ id: z.string().min(1).max(64) }).strict();
 const faultSchema = z.object({ idToken: z.enum(ID_TOKEN_FAULTS) }).strict();
 const lifecycleSchema = z.object({ event: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']) }).strict();
 const listQuerySchema = z.object({
@@ -152,6 +157,21 @@ async function dispatch(backend: AdminBackend, req: IncomingMessage, segs: strin
     }
   }
   if (section === 'subscriptions' && id === undefined && method === 'GET') return { status: 200, body: dir.subscriptions() };
+  if (section === 'groups') {
+    if (id === undefined && method === 'GET') return { status: 200, body: dir.listGroups(query.get('search') ?? undefined) };
+    if (id === undefined && method === 'POST') return { status: 201, body: dir.addGroup(parse(groupInputSchema, await body())) };
+    if (id !== undefined && action === undefined && method === 'DELETE') {
+      dir.deleteGroup(id);
+      return { status: 204 };
+    }
+    if (id !== undefined && action === 'members' && segs.length === 5 && method === 'POST') return { status: 200, body: dir.addGroupMember(id, parse(memberSchema, await body()).id) };
+    const memberId = segs[5];
+    if (id !== undefined && action === 'members' && memberId !== undefined && segs.length === 6 && method === 'DELETE') return { status: 200, body: dir.removeGroupMember(id, memberId) };
+  }
+  if (id === undefined && method === 'POST' && (section === 'grant-group-permission' || section === 'revoke-group-permission')) {
+    dir.setGroupPermission(section === 'grant-group-permission');
+    return { status: 200, body: { ok: true } };
+  }
   throw new AdminError(404, 'Not found');
 }
 

@@ -38,6 +38,7 @@ function consentForm(action: string, p: z.infer<typeof getSchema>, tenants: Tena
   return `<h1>Permissions requested</h1>
 <p><strong>${escapeHtml(p.client_id)}</strong> (Symbol Entra Sync, local) wants to:</p>
 <div class="perm">Microsoft Graph — <strong>User.Read.All</strong> (Application)<small>Read all users' full profiles</small></div>
+<div class="perm">Microsoft Graph — <strong>GroupMember.Read.All</strong> (Application)<small>Read all group memberships (only used when a company limits the sync to groups)</small></div>
 <p>Accepting grants this permission for the whole organisation you choose below. Requested scope: <code>${escapeHtml(p.scope)}</code></p>
 <form method="post" action="${escapeHtml(action)}">
 ${hidden('client_id', p.client_id)}
@@ -119,6 +120,8 @@ export async function handleLogin(ctx: SimulatorContext, req: IncomingMessage, r
     const state: Array<[string, string]> = form.state !== undefined ? [['state', form.state]] : [];
     if (form.decision === 'accept') {
       ctx.setConsent(tenant.id, true);
+      // Admin consent with `.default` grants every permission the app registration lists.
+      tenant.setGroupPermission(true);
       ctx.log('consent.page_accepted', { tenantId: tenant.id });
       sendRedirect(res, callback(form.redirect_uri, [['admin_consent', 'True'], ['tenant', tenant.id], ['scope', GRANTED_SCOPE], ...state]));
     } else {

@@ -46,6 +46,17 @@ export class TokenCodec {
     return `${body}.${this.sign(body)}`;
   }
 
+  /** Any other token shape (groups' delta): signed the same way, parsed with its own schema. */
+  encodeWith(payload: object): string {
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${this.sign(body)}`;
+  }
+
+  decodeWith<T>(token: string, schema: z.ZodType<T>): T | null {
+    const parsed = schema.safeParse(this.verify(token));
+    return parsed.success ? parsed.data : null;
+  }
+
   decodeRound(token: string): RoundToken | null {
     const data = this.verify(token);
     const parsed = roundTokenSchema.safeParse(data);

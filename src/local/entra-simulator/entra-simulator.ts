@@ -82,6 +82,16 @@ function directoryControl(ctx: SimulatorContext, dir: TenantDirectory): Director
       ctx.setConsent(dir.id, true);
     },
     subscriptions: () => ctx.subscriptions.list(dir.id),
+    listGroups: (prefix) => dir.groups.list(prefix),
+    addGroup: (input) => dir.groups.addGroup(input),
+    addGroupMember: (groupId, memberId) => dir.groups.addMember(groupId, memberId),
+    removeGroupMember: (groupId, memberId) => dir.groups.removeMember(groupId, memberId),
+    deleteGroup: (groupId) => {
+      dir.groups.deleteGroup(groupId);
+    },
+    setGroupPermission: (granted) => {
+      dir.setGroupPermission(granted);
+    },
     sendLifecycleEvent: (subscriptionId, event) => {
       if (ctx.subscriptions.get(dir.id, subscriptionId) === undefined) throw new SimulatorError(404, `No subscription ${subscriptionId} in tenant ${dir.id}`);
       ctx.subscriptions.sendLifecycle(dir.id, subscriptionId, event);

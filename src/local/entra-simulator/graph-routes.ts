@@ -1,4 +1,5 @@
-// Microsoft Graph v1.0 routes: users, users/delta, organization, subscriptions.
+// Microsoft Graph v1.0 routes: users, users/delta, groups and groups/delta (graph-group-routes.ts),
+// organization, subscriptions.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatorContext } from './context';
 import { checkRoundToken, deltaPage, listPage, parseSelect, projectUser, selectionOf, type RoundToken } from './delta-engine';
@@ -6,6 +7,7 @@ import { GraphFailure, requestIds, sendGraphError, sendGraphJson, type RequestId
 import { BodyTooLargeError, readJson, sendEmpty } from './http-util';
 import type { TenantDirectory } from './tenant-directory';
 import { graphHeaders } from './graph-error';
+import { getGroup, groupsDelta, listGroups } from './graph-group-routes';
 
 function safeDecode(segment: string): string {
   try {
@@ -241,6 +243,7 @@ async function subscriptions(ctx: SimulatorContext, req: IncomingMessage, tenant
 function routeLabel(segs: string[]): string {
   const [a, b, c] = segs;
   if (a === 'users') return b === undefined ? '/users' : b.startsWith('delta') ? '/users/delta' : c === undefined ? '/users/{id}' : `/users/{id}/${c}`;
+  if (a === 'groups') return b === undefined ? '/groups' : b.startsWith('delta') ? '/groups/delta' : '/groups/{id}';
   if (a === 'subscriptions') return b === undefined ? '/subscriptions' : c === undefined ? '/subscriptions/{id}' : `/subscriptions/{id}/${c}`;
   return a === undefined ? '/' : `/${a}`;
 }
@@ -280,6 +283,12 @@ export async function handleGraph(ctx: SimulatorContext, req: IncomingMessage, r
       } else {
         throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${third ?? ''}'.`);
       }
+    } else if (first === 'groups') {
+      if (method !== 'GET') throw methodNotAllowed();
+      if (second === undefined) reply = listGroups(tenant, opts, base);
+      else if ((second === 'delta' || second === 'delta()') && third === undefined) reply = groupsDelta(ctx, tenant, opts, base);
+      else if (third === undefined) reply = getGroup(tenant, second, opts, base);
+      else throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${third}'.`);
     } else if (first === 'organization' && segs.length === 1) {
       if (method !== 'GET') throw methodNotAllowed();
       reply = organization(tenant, base);

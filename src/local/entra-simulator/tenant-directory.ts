@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AddressBook, generateDirectory, localPartOf, onMicrosoftDomainFor, SKUS, type SeedSpec } from './directory-seed';
 import { GRAPH_USER_PROPERTIES, storedUserSchema, userInputSchema, userPatchSchema, type GraphUserProperty } from './user-schema';
+import { persistedGroupsSchema, TenantGroups } from './groups';
 import { SimulatorError, type SimulatedUser, type SimulatedUserInput, type SimulatedUserKind, type SimulatedUserPatch } from './types';
 
 export type UserState = 'live' | 'softDeleted' | 'hardDeleted';
@@ -74,6 +75,9 @@ export const persistedTenantDirectorySchema = z.object({
   log: z.array(z.string()),
   order: z.array(z.string()),
   records: z.array(persistedRecordSchema),
+  /** Absent in state files of older versions: the groups are seeded then. */
+  groups: persistedGroupsSchema.optional(),
+  groupPermissionGranted: z.boolean().optional(),
 });
 export type PersistedTenantDirectory = z.infer<typeof persistedTenantDirectorySchema>;
 
@@ -110,6 +114,13 @@ export class TenantDirectory {
   readonly domain: string;
   readonly onMicrosoftDomain: string;
   consentGranted = false;
+  /**
+   * Whether the tenant's consent covers GroupMember.Read.All (read group memberships) besides
+   * User.Read.All. Admin consent grants both; a tenant that consented before the permission was
+   * added to the app registration has only User.Read.All — the admin API can simulate that.
+   */
+  groupPermissionGranted = true;
+  groups: TenantGroups;
   resetEpoch = 0;
   expiryEpoch = 0;
   throttleRemaining = 0;
@@ -132,6 +143,15 @@ export class TenantDirectory {
     this.name = info.name;
     this.domain = info.domain.toLowerCase();
     this.onMicrosoftDomain = info.onMicrosoftDomain;
+    this.groups = new TenantGroups(this.id, (id) => this.records.get(id)?.state === 'live', () => {
+      this.hooks.stateChanged();
+    });
+  }
+
+  private seedGroups(): void {
+    this.groups = TenantGroups.seeded(this.id, this.domain, this.listUsers(), (id) => this.records.get(id)?.state === 'live', () => {
+      this.hooks.stateChanged();
+    });
   }
 
   static seeded(id: string, spec: SeedSpec, hooks: TenantHooks, now: () => Date): TenantDirectory {
@@ -142,6 +162,7 @@ export class TenantDirectory {
       dir.upnIndex.set(user.userPrincipalName.toLowerCase(), user.id);
       dir.live += 1;
     }
+    dir.seedGroups();
     return dir;
   }
 
@@ -173,6 +194,12 @@ export class TenantDirectory {
       const rec = dir.records.get(id);
       if (rec?.state === 'live') rec.orderIndex = index;
     });
+    dir.groupPermissionGranted = data.groupPermissionGranted ?? true;
+    if (data.groups) {
+      dir.groups = TenantGroups.restored(dir.id, data.groups, (id) => dir.records.get(id)?.state === 'live', () => {
+        hooks.stateChanged();
+      });
+    } else dir.seedGroups();
     return dir;
   }
 
@@ -192,6 +219,8 @@ export class TenantDirectory {
       log: this.log,
       order: this.order,
       records,
+      groups: this.groups.toPersisted(),
+      groupPermissionGranted: this.groupPermissionGranted,
     };
   }
 
@@ -363,6 +392,7 @@ export class TenantDirectory {
     this.upnIndex.delete(rec.user.userPrincipalName.toLowerCase());
     this.live -= 1;
     this.record(rec, [], 'softDeleted');
+    this.groups.userRemoved(rec.user.id);
   }
 
   restoreUser(id: string): SimulatedUser {
@@ -389,6 +419,7 @@ export class TenantDirectory {
     rec.orderIndex = -1;
     this.releaseAddresses(rec.user);
     this.record(rec, [], 'hardDeleted');
+    this.groups.userRemoved(rec.user.id);
     // Permanently deleting a manager clears the manager of their direct reports.
     for (const other of this.records.values()) {
       if (other.state !== 'hardDeleted' && other.user.managerId === rec.user.id) {
@@ -420,6 +451,12 @@ export class TenantDirectory {
 
   expireDeltaTokens(): void {
     this.expiryEpoch += 1;
+    this.hooks.stateChanged();
+  }
+
+  setGroupPermission(granted: boolean): void {
+    if (this.groupPermissionGranted === granted) return;
+    this.groupPermissionGranted = granted;
     this.hooks.stateChanged();
   }
 

@@ -126,6 +126,8 @@ export interface TenantSummary {
   consentGranted: boolean;
 }
 
+import type { SimulatedGroup } from './groups';
+
 export interface DirectoryControl {
   readonly tenantId: string;
   /** Live (not deleted) users in directory order. Returns copies. */
@@ -155,6 +157,15 @@ export interface DirectoryControl {
   subscriptions(): SimulatedSubscription[];
   /** Sends a lifecycle notification (in the background) to the subscription's lifecycleNotificationUrl. */
   sendLifecycleEvent(subscriptionId: string, event: LifecycleEvent): void;
+  /** Live groups in display-name order (optionally those whose name starts with `prefix`). */
+  listGroups(prefix?: string): SimulatedGroup[];
+  addGroup(input: { displayName: string; description?: string | null; memberIds?: string[] }): SimulatedGroup;
+  /** Adds a user or a group (nesting) as a direct member. */
+  addGroupMember(groupId: string, memberId: string): SimulatedGroup;
+  removeGroupMember(groupId: string, memberId: string): SimulatedGroup;
+  deleteGroup(groupId: string): void;
+  /** Whether the tenant's consent covers GroupMember.Read.All (a tenant that consented earlier may lack it). */
+  setGroupPermission(granted: boolean): void;
 }
 
 export interface EntraSimulator {
