@@ -17,6 +17,7 @@ import { NotificationLog } from '../ports/notification-log.port';
 import { SubscriptionClient } from '../ports/subscription-client.port';
 import { SubscriptionStore } from '../ports/subscription-store.port';
 import { IntegrationLister } from '../ports/integration-lister.port';
+import { CompanyCatalog } from '../ports/company-catalog.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   subscriptionStore: SubscriptionStore;
   /** Connected integrations, page by page (the timers). */
   integrationLister: IntegrationLister;
+  /** Every company with an integration document, page by page (the operator's overview). */
+  companies: CompanyCatalog;
 }
 
 let installed: Services | undefined;
