@@ -80,7 +80,8 @@ export function App() {
         onSignedIn={(fresh) => {
           saveSession(window.sessionStorage, fresh);
           setSession(fresh);
-          navigate(safeNext(next) ?? homePath(fresh), { replace: true });
+          const target = safeNext(next);
+          navigate(target !== null && target !== '/' ? target : homePath(fresh), { replace: true });
         }}
       />
     );

@@ -21,7 +21,8 @@ const useStyles = makeStyles({
   bulk: { display: 'flex', gap: '8px', alignItems: 'center', padding: '10px 12px', backgroundColor: tokens.colorBrandBackground2, borderRadius: tokens.borderRadiusMedium, marginBottom: '12px' },
   name: { fontWeight: tokens.fontWeightSemibold },
   reasons: { margin: '6px 0 0', paddingLeft: '0', listStyle: 'none', display: 'flex', flexDirection: 'column', gap: '4px' },
-  reason: { display: 'flex', gap: '8px', alignItems: 'flex-start', fontSize: tokens.fontSizeBase200, color: tokens.colorNeutralForeground2 },
+  reason: { display: 'flex', gap: '8px', alignItems: 'baseline', fontSize: tokens.fontSizeBase200, color: tokens.colorNeutralForeground2 },
+  badge: { flexShrink: 0, whiteSpace: 'nowrap' },
   match: { fontSize: tokens.fontSizeBase200 },
   checkboxCell: { width: '44px' },
 });
@@ -36,7 +37,7 @@ function Reasons(props: { user: PendingUser }) {
     <ul className={s.reasons} aria-label={`Flags of ${props.user.displayName}`}>
       {props.user.flags.map((flag) => (
         <li key={flag} className={s.reason}>
-          <Badge appearance="tint" color={flag === 'resource_mailbox' || flag === 'role_address' ? 'warning' : 'informative'} shape="rounded" size="small">
+          <Badge className={s.badge} appearance="tint" color={flag === 'resource_mailbox' || flag === 'role_address' ? 'warning' : 'informative'} shape="rounded" size="small">
             {flagLabel(flag)}
           </Badge>
           <span>{texts.get(flag) ?? FLAG_MEANINGS[flag] ?? ''}</span>
@@ -144,9 +145,10 @@ export function PendingPage(props: { companyId: string }) {
   const ids = items.map((u) => u.id);
   const names = new Map(items.map((u) => [u.id, u.displayName]));
 
+  // The selection survives searches, filters and pages (select across them, then decide once);
+  // it is cleared by a decision or by switching between pending and denied.
   const resetPaging = () => {
     setPaging(FIRST_PAGE);
-    setSelection(new Set());
   };
   const submitSearch = (event: SyntheticEvent) => {
     event.preventDefault();
@@ -208,6 +210,7 @@ export function PendingPage(props: { companyId: string }) {
           onTabSelect={(_e, d) => {
             setStatus(d.value === 'denied' ? 'denied' : 'pending');
             resetPaging();
+            setSelection(new Set());
             setOutcome(null);
           }}
           aria-label="Which users"
@@ -220,7 +223,7 @@ export function PendingPage(props: { companyId: string }) {
             <Input value={searchText} onChange={(_e, d) => { setSearchText(d.value); }} placeholder="Starts with…" type="search" />
           </Field>
           <Button type="submit">Search</Button>
-          <Field label="Flag">
+          <Field label="Flag" hint={flag ? FLAG_MEANINGS[flag] : undefined}>
             <Select
               value={flag}
               onChange={(_e, d) => {
@@ -231,7 +234,7 @@ export function PendingPage(props: { companyId: string }) {
               <option value="">Any</option>
               {Object.entries(FLAG_LABELS).map(([code, label]) => (
                 <option key={code} value={code}>
-                  {label} — {FLAG_MEANINGS[code]}
+                  {label}
                 </option>
               ))}
             </Select>
@@ -255,6 +258,7 @@ export function PendingPage(props: { companyId: string }) {
         {selection.size > 0 ? (
           <div className={s.bulk} role="toolbar" aria-label="Selected users">
             <Text weight="semibold">{plural(selection.size, 'user')} selected</Text>
+            {[...selection].some((id) => !ids.includes(id)) ? <Text size={200}>(some on other pages or searches)</Text> : null}
             {status === 'pending' ? (
               <>
                 <Button appearance="primary" disabled={busy} onClick={() => void decide('approve')}>

@@ -33,7 +33,7 @@ const useStyles = makeStyles({
   },
   avatar: { width: '36px', height: '36px', borderRadius: '50%', backgroundColor: tokens.colorBrandBackground2, color: tokens.colorBrandForeground1, display: 'flex', alignItems: 'center', justifyContent: 'center', fontWeight: tokens.fontWeightSemibold, flexShrink: 0 },
   who: { display: 'flex', flexDirection: 'column', gap: '2px' },
-  muted: { color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200 },
+  muted: { color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200, fontWeight: tokens.fontWeightRegular },
   paste: { marginTop: '28px', borderTop: `1px solid ${tokens.colorNeutralStroke2}`, paddingTop: '20px', display: 'flex', flexDirection: 'column', gap: '10px' },
 });
 
@@ -90,7 +90,9 @@ export function SignInPage(props: { onSignedIn: (session: Session) => void }) {
       <div className={s.panel}>
         <Text className={s.brand}>Symbol Security</Text>
         <h1 className={s.title}>Sign in to Entra ID sync</h1>
-        <Text className={s.muted}>Connect companies to Microsoft Entra ID, review who joins, and keep user lists in step.</Text>
+        <Text as="p" className={s.muted} style={{ margin: 0 }}>
+          Connect companies to Microsoft Entra ID, review who joins, and keep user lists in step.
+        </Text>
         {error ? <div style={{ marginTop: 16 }}><Note intent="error">{error}</Note></div> : null}
         {identities === 'loading' ? <div style={{ marginTop: 24 }}><Spinner size="small" label="Looking for the local sign-in…" /></div> : null}
         {Array.isArray(identities) ? (
@@ -101,7 +103,7 @@ export function SignInPage(props: { onSignedIn: (session: Session) => void }) {
             <ul className={s.list} aria-label="People to sign in as">
               {identities.map((identity) => (
                 <li key={identity.id}>
-                  <Button className={s.person} appearance="outline" disabled={busy !== null} onClick={() => void pick(identity)} aria-label={`Sign in as ${identity.name}, ${identity.role}`}>
+                  <Button className={s.person} appearance="outline" disabled={busy !== null} onClick={() => void pick(identity)}>
                     <span className={s.avatar} aria-hidden="true">{initials(identity.name)}</span>
                     <span className={s.who}>
                       <Text weight="semibold">

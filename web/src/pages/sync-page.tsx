@@ -27,11 +27,12 @@ export function SyncPage(props: { companyId: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
-  // A run already underway when the page opens (a webhook, the timer, another admin) is followed too.
-  const underway = status.data?.lastSync && (status.data.lastSync.status === 'queued' || status.data.lastSync.status === 'running') ? status.data.lastSync.runId : null;
+  // The latest run is shown when the page opens, and followed live if it is still underway
+  // (started by a webhook, the timer, the first import or another admin).
+  const latest = status.data?.lastSync?.runId ?? null;
   useEffect(() => {
-    if (underway && following === null) setFollowing(underway);
-  }, [underway, following]);
+    if (latest !== null && following === null) setFollowing(latest);
+  }, [latest, following]);
 
   const syncNow = async (full: boolean) => {
     setBusy(true);
