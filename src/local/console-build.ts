@@ -27,7 +27,7 @@ function newestMtime(path: string): number {
 export function consoleBuildIsStale(root = REPO_ROOT): boolean {
   const built = join(root, 'web', 'dist', 'index.html');
   if (!existsSync(built)) return true;
-  const inputs = [join(root, 'web', 'src'), join(root, 'web', 'index.html'), join(root, 'web', 'vite.config.ts'), join(root, 'package-lock.json')].filter((p) => existsSync(p));
+  const inputs = [join(root, 'web', 'src'), join(root, 'web', 'index.html'), join(root, 'web', 'vite.config.mts'), join(root, 'package-lock.json')].filter((p) => existsSync(p));
   const newestInput = Math.max(...inputs.map(newestMtime));
   return newestInput > statSync(built).mtimeMs;
 }
@@ -36,7 +36,7 @@ export async function buildConsole(root = REPO_ROOT): Promise<void> {
   const staging = join(root, 'web', `.dist-${String(process.pid)}`);
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   try {
-    await run(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.ts'), '--outDir', staging, '--logLevel', 'warn'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    await run(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.mts'), '--outDir', staging, '--logLevel', 'warn'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     rmSync(join(root, 'web', 'dist'), { recursive: true, force: true });
     renameSync(staging, join(root, 'web', 'dist'));
   } finally {

@@ -72,7 +72,7 @@ describe('the admin console in a browser', () => {
     // A company admin lands on their company's Entra ID page, not connected yet.
     await heading('Entra ID').waitFor();
     expect(new URL(page.url()).pathname).toBe('/console/companies/acme/settings/entra');
-    await page.getByText('Not connected', { exact: true }).first().waitFor();
+    await page.getByRole('region', { name: 'Connection' }).getByText('Not connected', { exact: true }).waitFor();
     await screenshot(page, '02-entra-not-connected');
     await expectAccessible('entra');
 
@@ -83,6 +83,7 @@ describe('the admin console in a browser', () => {
     await passMicrosoftPages(page, 'Contoso');
     await page.waitForURL(/\/console\/companies\/acme\/settings\/entra\?status=connected/);
     await page.getByRole('status').getByText('Entra ID is connected').waitFor();
+    await page.getByRole('region', { name: 'Connection' }).getByText('Connected', { exact: true }).waitFor();
     await screenshot(page, '04-connected-banner');
     await expectAccessible('entra connected');
 

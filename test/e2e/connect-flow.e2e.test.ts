@@ -95,10 +95,12 @@ describe('e2e: connecting a company through the local stack', () => {
     const { callbackUrl, tenant } = await decide(await connectUrl('acme'), 'accept');
     acceptedCallbackUrl = callbackUrl;
     const landing = await arrive(callbackUrl);
-    expect(landing.pathname).toBe('/_local/admin-ui/companies/acme/settings/entra');
+    expect(landing.pathname).toBe('/console/companies/acme/settings/entra');
     expect(landing.searchParams.get('status')).toBe('connected');
+    // The admin console (the local stand-in for Symbol's admin UI) serves the page the banner is on.
     const landingPage = await fetch(landing);
-    expect(await landingPage.text()).toContain('Entra ID connected');
+    expect(landingPage.status).toBe(200);
+    expect(await landingPage.text()).toContain('<div id="root">');
 
     const current = await status('acme');
     expect(current).toMatchObject({ companyId: 'acme', status: 'connected', tenantId: tenant });
@@ -136,7 +138,7 @@ describe('e2e: connecting a company through the local stack', () => {
     const { callbackUrl } = await decide(await connectUrl('globex'), 'cancel');
     expect(new URL(callbackUrl).searchParams.get('error')).toBe('access_denied');
     const landing = await arrive(callbackUrl);
-    expect(landing.pathname).toBe('/_local/admin-ui/companies/globex/settings/entra');
+    expect(landing.pathname).toBe('/console/companies/globex/settings/entra');
     expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'consent_declined' });
     expect(await status('globex')).toMatchObject({ status: 'not_connected', tenantId: null, lastSync: null });
   });
@@ -149,7 +151,7 @@ describe('e2e: connecting a company through the local stack', () => {
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
     url.searchParams.set('state', `${Buffer.from(JSON.stringify({ ...payload, c: 'umbrella' })).toString('base64url')}.${signature}`);
     const landing = await arrive(url.toString());
-    expect(landing.pathname).toBe('/_local/admin-ui/settings/entra');
+    expect(landing.pathname).toBe('/console/settings/entra');
     expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'invalid_state' });
     expect((await status('umbrella')).status).toBe('not_connected');
     expect((await status('initech')).status).toBe('not_connected');

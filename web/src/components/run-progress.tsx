@@ -4,7 +4,7 @@ import { type ApiError, companyPath } from '../api/client';
 import { type SyncRun, SyncRunSchema } from '../api/schemas';
 import { isFinished, pollDelay, runSummary } from '../logic/runs';
 import { formatDuration } from '../logic/time';
-import { RUN_COUNTS, runErrorText, triggerLabel } from '../logic/words';
+import { plural, RUN_COUNTS, runErrorText, triggerLabel } from '../logic/words';
 import { Link } from './router';
 import { useSession } from './session-context';
 import { Card, ErrorBar, RunStatusBadge, Tile, useUiStyles } from './ui';
@@ -15,7 +15,7 @@ import { asApiError } from './use-load';
  * A run followed live: asked about every second or so while it is queued or running (counts,
  * pages, scanned so far), until it finishes; then `onFinished` once.
  */
-export function RunProgress(props: { companyId: string; runId: string; onFinished: (run: SyncRun) => void }) {
+export function RunProgress(props: { companyId: string; runId: string; onFinished: (run: SyncRun) => void; title?: string }) {
   const { api } = useSession();
   const ui = useUiStyles();
   const [run, setRun] = useState<SyncRun | null>(null);
@@ -52,7 +52,7 @@ export function RunProgress(props: { companyId: string; runId: string; onFinishe
 
   const done = run !== null && isFinished(run.status);
   return (
-    <Card title={done ? 'Last run' : 'Sync in progress'} aria-label="Sync progress">
+    <Card title={done ? 'Last run' : (props.title ?? 'Sync in progress')} aria-label="Sync progress">
       <ErrorBar error={error} title="Progress could not be read" />
       {run ? (
         <div className={ui.stack} role="status" aria-live="polite" aria-busy={!done}>
@@ -62,7 +62,7 @@ export function RunProgress(props: { companyId: string; runId: string; onFinishe
               {triggerLabel(run.trigger)} · {run.mode === 'full' ? 'full read' : 'changes only'}
             </Text>
             <Text className={ui.small}>
-              {run.pages.toLocaleString('en-US')} pages · {formatDuration(run.durationMs ?? (run.startedAt ? Date.now() - Date.parse(run.startedAt) : null))}
+              {plural(run.pages, 'page')} · {formatDuration(run.durationMs ?? (run.startedAt ? Date.now() - Date.parse(run.startedAt) : null))}
             </Text>
             <Link to={paths.run(props.companyId, run.runId)}>Details</Link>
           </div>

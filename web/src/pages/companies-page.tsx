@@ -29,13 +29,15 @@ export function CompaniesPage() {
       <ErrorBar error={list.error} title="The companies could not be loaded" />
       {list.data ? (
         <>
-          <div className={s.tiles} style={{ marginBottom: 16 }}>
+          <Card title="Overview" aria-label="Overview">
+          <div className={s.tiles}>
             <Tile label="Companies on this page" value={items.length} />
             <Tile label="Connected" value={items.filter((c) => c.status === 'connected').length} />
             <Tile label="Waiting for approval" value={total('pending').toLocaleString('en-US')} />
             <Tile label="Held deactivations" value={total('held').toLocaleString('en-US')} />
             <Tile label="Active (billable) users" value={total('activeUsers').toLocaleString('en-US')} />
           </div>
+          </Card>
           <Card title="Companies">
             {items.length === 0 ? (
               <Empty>No companies yet.</Empty>

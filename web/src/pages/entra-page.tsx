@@ -4,6 +4,7 @@ import { ApiError, companyPath } from '../api/client';
 import { ConnectSchema, IntegrationStatusSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { Link, navigate, useLocation } from '../components/router';
+import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
 import { Card, ConnectionBadge, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
@@ -117,6 +118,17 @@ export function EntraPage(props: { companyId: string }) {
         <Note intent="error" title="Access to the directory was revoked">
           Microsoft no longer lets Symbol read this directory (the consent was revoked or the app removed). Users stay as they are. Reconnect to resume.
         </Note>
+      ) : null}
+      {data?.lastSync && (data.lastSync.status === 'queued' || data.lastSync.status === 'running') ? (
+        <RunProgress
+          companyId={props.companyId}
+          runId={data.lastSync.runId}
+          title={data.lastSync.trigger === 'connect' ? 'First import in progress' : 'Sync in progress'}
+          onFinished={() => {
+            status.reload();
+            companyDataChanged();
+          }}
+        />
       ) : null}
       {data ? (
         <>

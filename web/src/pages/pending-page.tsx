@@ -25,6 +25,9 @@ const useStyles = makeStyles({
   badge: { flexShrink: 0, whiteSpace: 'nowrap' },
   match: { fontSize: tokens.fontSizeBase200 },
   checkboxCell: { width: '44px' },
+  userCell: { width: '46%' },
+  jobCell: { width: '16%' },
+  matchCell: { width: '24%' },
 });
 
 type Status = 'pending' | 'denied';
@@ -289,9 +292,9 @@ export function PendingPage(props: { companyId: string }) {
                   <TableHeaderCell className={s.checkboxCell}>
                     <Checkbox checked={headerState} onChange={() => { setSelection(toggleAll(selection, ids)); }} aria-label="Select all on this page" />
                   </TableHeaderCell>
-                  <TableHeaderCell>User and flags</TableHeaderCell>
-                  <TableHeaderCell>Job</TableHeaderCell>
-                  <TableHeaderCell>On approval</TableHeaderCell>
+                  <TableHeaderCell className={s.userCell}>User and flags</TableHeaderCell>
+                  <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
+                  <TableHeaderCell className={s.matchCell}>On approval</TableHeaderCell>
                   <TableHeaderCell>First seen</TableHeaderCell>
                 </TableRow>
               </TableHeader>
