@@ -1,16 +1,10 @@
-import { z } from 'zod';
 import { defineHttpFunction } from '../app/function-registry';
 import { authenticate } from '../http/authorize';
-import { parseWith, queryObject } from '../http/request';
+import { pageQuerySchema, parseWith, queryObject } from '../http/request';
 import { ok } from '../http/responses';
 import { listCompanies } from '../use-cases/companies-overview';
 
-const ListQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().min(1).max(12_000).optional(),
-  })
-  .strict();
+const ListQuerySchema = pageQuerySchema(200);
 
 /** The MSP overview: every company the token grants (an operator's `*`: all), with status and counts. */
 export const companiesList = defineHttpFunction({

@@ -1,16 +1,10 @@
-import { z } from 'zod';
 import { defineHttpFunction } from '../app/function-registry';
 import { authorizeCompany } from '../http/authorize';
-import { parseWith, queryObject } from '../http/request';
+import { pageQuerySchema, parseWith, queryObject } from '../http/request';
 import { ok } from '../http/responses';
 import { listHeldDeactivations } from '../use-cases/held-deactivations';
 
-const ListQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().min(1).max(12_000).optional(),
-  })
-  .strict();
+const ListQuerySchema = pageQuerySchema();
 
 /** Who the deletion guard holds, and why; `POST …/held-deactivations/release` applies them. */
 export const entraHeldList = defineHttpFunction({

@@ -70,7 +70,7 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
   // Evaluated over the DevTools protocol, so the console's CSP (scripts from its own origin only) stays on.
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: unknown[] }> } }).axe;
     // Fluent UI's focus manager (tabster) adds invisible 1px focus sentinels around focus groups;
     // they are skipped by design and not content, so they are left out of the check.
     const result = await axe.run({ include: [['body']], exclude: [['[data-tabster-dummy]']] }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });

@@ -65,8 +65,10 @@ describe('the admin console in a browser', () => {
     await heading('Sign in to Entra ID sync').waitFor();
     await screenshot(page, '01-sign-in');
     await expectAccessible('sign-in');
-    const alex = page.getByRole('button', { name: /Alex Morgan · Company admin/ });
-    for (let i = 0; i < 10 && !(await alex.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await page.getByRole('button', { name: /Alex Morgan · Company admin/ }).waitFor();
+    const focused = async () => ((await page.locator(':focus').count()) > 0 ? ((await page.locator(':focus').textContent()) ?? '') : '');
+    for (let i = 0; i < 10 && !(await focused()).includes('Alex Morgan'); i++) await page.keyboard.press('Tab');
+    expect(await focused()).toContain('Alex Morgan');
     await page.keyboard.press('Enter');
 
     // A company admin lands on their company's Entra ID page, not connected yet.

@@ -1,6 +1,8 @@
-import { Badge, Button, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, tokens } from '@fluentui/react-components';
+import { Badge, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, tokens } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api/client';
+import { nextPage, pageNumber, type Paging, previousPage } from '../logic/paging';
+import { formatDateTime } from '../logic/time';
 import { type Intent, RUN_STATUS, STATUS_LABELS } from '../logic/words';
 
 export const useUiStyles = makeStyles({
@@ -117,18 +119,65 @@ export function Empty(props: { children: ReactNode }) {
   return <div className={s.empty}>{props.children}</div>;
 }
 
-/** Previous / next over opaque cursors: the stack of cursors that led to each page. */
-export function Pager(props: { page: number; hasNext: boolean; onPrevious: () => void; onNext: () => void; label: string }) {
+/** Previous / next over opaque cursors (the stack of cursors that led to this page). */
+export function Pager(props: { label: string; paging: Paging; nextCursor: string | null; onChange: (paging: Paging) => void }) {
   const s = useUiStyles();
+  const page = pageNumber(props.paging);
   return (
     <nav className={s.pager} aria-label={`${props.label} pages`}>
-      <Text className={s.small}>Page {props.page}</Text>
-      <Button size="small" disabled={props.page <= 1} onClick={props.onPrevious}>
+      <Text className={s.small}>Page {page}</Text>
+      <Button size="small" disabled={page <= 1} onClick={() => { props.onChange(previousPage(props.paging)); }}>
         Previous
       </Button>
-      <Button size="small" disabled={!props.hasNext} onClick={props.onNext}>
+      <Button size="small" disabled={props.nextCursor === null} onClick={() => { props.onChange(nextPage(props.paging, props.nextCursor)); }}>
         Next
       </Button>
     </nav>
   );
+}
+
+/** A button that asks first: a dialog with the consequences, Cancel, and the confirming action. */
+export function ConfirmButton(props: { label: string; title: string; body: ReactNode; confirm: string; onConfirm: () => void; disabled?: boolean; appearance?: 'primary' | 'secondary' }) {
+  return (
+    <Dialog>
+      <DialogTrigger disableButtonEnhancement>
+        <Button appearance={props.appearance ?? 'secondary'} disabled={props.disabled}>
+          {props.label}
+        </Button>
+      </DialogTrigger>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>{props.title}</DialogTitle>
+          <DialogContent>{props.body}</DialogContent>
+          <DialogActions>
+            <DialogTrigger disableButtonEnhancement>
+              <Button appearance="secondary">Cancel</Button>
+            </DialogTrigger>
+            <DialogTrigger disableButtonEnhancement>
+              <Button appearance="primary" onClick={props.onConfirm}>
+                {props.confirm}
+              </Button>
+            </DialogTrigger>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+/** A job title with its department beneath, as every user table shows it. */
+export function JobText(props: { jobTitle: string | null; department: string | null }) {
+  const s = useUiStyles();
+  return (
+    <>
+      <div>{props.jobTitle ?? '—'}</div>
+      <div className={s.small}>{props.department ?? ''}</div>
+    </>
+  );
+}
+
+/** A date in a table cell, small and muted. */
+export function DateText(props: { iso: string | null }) {
+  const s = useUiStyles();
+  return <Text className={s.small}>{formatDateTime(props.iso)}</Text>;
 }

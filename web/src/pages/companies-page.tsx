@@ -5,7 +5,7 @@ import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
 import { Card, ConnectionBadge, Empty, ErrorBar, Loading, PageHeader, Pager, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
 import { useLoad } from '../components/use-load';
-import { currentCursor, FIRST_PAGE, nextPage, pageNumber, previousPage } from '../logic/paging';
+import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
 import { formatAge, isStale } from '../logic/time';
 import { plural } from '../logic/words';
@@ -86,7 +86,7 @@ export function CompaniesPage() {
                 </TableBody>
               </Table>
             )}
-            <Pager label="Companies" page={pageNumber(paging)} hasNext={list.data.nextCursor !== null} onPrevious={() => { setPaging(previousPage(paging)); }} onNext={() => { setPaging(nextPage(paging, list.data?.nextCursor ?? null)); }} />
+            <Pager label="Companies" paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} />
           </Card>
         </>
       ) : list.loading ? (

@@ -1,4 +1,4 @@
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, Text } from '@fluentui/react-components';
+import { Button, Text } from '@fluentui/react-components';
 import { useState } from 'react';
 import { ApiError, companyPath } from '../api/client';
 import { ConnectSchema, IntegrationStatusSchema } from '../api/schemas';
@@ -6,7 +6,7 @@ import { companyDataChanged } from '../components/changes';
 import { Link, navigate, useLocation } from '../components/router';
 import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
-import { Card, ConnectionBadge, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
+import { Card, ConfirmButton, ConnectionBadge, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatAge, formatDateTime } from '../logic/time';
@@ -70,27 +70,14 @@ export function EntraPage(props: { companyId: string }) {
                 <Button onClick={() => void connect()} disabled={busy !== null}>
                   Reconnect
                 </Button>
-                <Dialog>
-                  <DialogTrigger disableButtonEnhancement>
-                    <Button disabled={busy !== null}>Disconnect</Button>
-                  </DialogTrigger>
-                  <DialogSurface>
-                    <DialogBody>
-                      <DialogTitle>Disconnect Entra ID?</DialogTitle>
-                      <DialogContent>The directory is no longer followed. Symbol users stay as they are; pending users stay pending. You can connect again at any time.</DialogContent>
-                      <DialogActions>
-                        <DialogTrigger disableButtonEnhancement>
-                          <Button appearance="secondary">Cancel</Button>
-                        </DialogTrigger>
-                        <DialogTrigger disableButtonEnhancement>
-                          <Button appearance="primary" onClick={() => void disconnect()}>
-                            Disconnect
-                          </Button>
-                        </DialogTrigger>
-                      </DialogActions>
-                    </DialogBody>
-                  </DialogSurface>
-                </Dialog>
+                <ConfirmButton
+                  label="Disconnect"
+                  title="Disconnect Entra ID?"
+                  body="The directory is no longer followed. Symbol users stay as they are; pending users stay pending. You can connect again at any time."
+                  confirm="Disconnect"
+                  disabled={busy !== null}
+                  onConfirm={() => void disconnect()}
+                />
               </>
             ) : (
               <Button appearance="primary" size="large" onClick={() => void connect()} disabled={busy !== null}>

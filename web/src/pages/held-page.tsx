@@ -1,4 +1,4 @@
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { useState } from 'react';
 import { type ApiError, companyPath } from '../api/client';
 import { HeldPageSchema, SyncNowSchema } from '../api/schemas';
@@ -6,9 +6,9 @@ import { companyDataChanged } from '../components/changes';
 import { Link } from '../components/router';
 import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
-import { Card, Empty, ErrorBar, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
+import { Card, ConfirmButton, Empty, ErrorBar, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
-import { currentCursor, FIRST_PAGE, nextPage, pageNumber, previousPage } from '../logic/paging';
+import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
 import { formatDateTime } from '../logic/time';
 import { plural, REMOVAL_LABELS } from '../logic/words';
@@ -46,29 +46,15 @@ export function HeldPage(props: { companyId: string }) {
         subtitle="When one sync would deactivate an unusual share of users, nobody is deactivated until an admin looks (like Entra’s accidental-deletion prevention)."
         actions={
           items.length > 0 ? (
-            <Dialog>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="primary" disabled={busy || releaseRun !== null}>
-                  Release deactivations
-                </Button>
-              </DialogTrigger>
-              <DialogSurface>
-                <DialogBody>
-                  <DialogTitle>Deactivate these users?</DialogTitle>
-                  <DialogContent>The held users are deactivated in Symbol (their history is kept, and they stop being billed). Do this only if the change in Entra ID was intended.</DialogContent>
-                  <DialogActions>
-                    <DialogTrigger disableButtonEnhancement>
-                      <Button appearance="secondary">Cancel</Button>
-                    </DialogTrigger>
-                    <DialogTrigger disableButtonEnhancement>
-                      <Button appearance="primary" onClick={() => void release()}>
-                        Release
-                      </Button>
-                    </DialogTrigger>
-                  </DialogActions>
-                </DialogBody>
-              </DialogSurface>
-            </Dialog>
+            <ConfirmButton
+              label="Release deactivations"
+              appearance="primary"
+              title="Deactivate these users?"
+              body="The held users are deactivated in Symbol (their history is kept, and they stop being billed). Do this only if the change in Entra ID was intended."
+              confirm="Release"
+              disabled={busy || releaseRun !== null}
+              onConfirm={() => void release()}
+            />
           ) : null
         }
       />
@@ -131,7 +117,7 @@ export function HeldPage(props: { companyId: string }) {
         ) : held.loading ? (
           <Loading />
         ) : null}
-        {data ? <Pager label="Held deactivations" page={pageNumber(paging)} hasNext={data.nextCursor !== null} onPrevious={() => { setPaging(previousPage(paging)); }} onNext={() => { setPaging(nextPage(paging, data.nextCursor)); }} /> : null}
+        {data ? <Pager label="Held deactivations" paging={paging} nextCursor={data.nextCursor} onChange={setPaging} /> : null}
       </Card>
     </>
   );

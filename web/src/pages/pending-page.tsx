@@ -5,12 +5,11 @@ import { ApproveResultSchema, AutoApprovePreviewSchema, DenyResultSchema, Integr
 import { companyDataChanged } from '../components/changes';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
-import { Card, Empty, ErrorBar, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
+import { Card, DateText, Empty, ErrorBar, JobText, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
 import { decisionSummary, selectionState, toggle, toggleAll } from '../logic/decisions';
-import { currentCursor, FIRST_PAGE, nextPage, pageNumber, previousPage } from '../logic/paging';
+import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
-import { formatDateTime } from '../logic/time';
 import { AUTO_APPROVE_LABELS, FLAG_LABELS, FLAG_MEANINGS, flagLabel, plural, SOURCE_LABELS } from '../logic/words';
 
 const PAGE_SIZES = [50, 100, 200] as const;
@@ -310,14 +309,13 @@ export function PendingPage(props: { companyId: string }) {
                       <Reasons user={user} />
                     </TableCell>
                     <TableCell>
-                      <div>{user.jobTitle ?? '—'}</div>
-                      <div className={ui.small}>{user.department ?? ''}</div>
+                      <JobText jobTitle={user.jobTitle} department={user.department} />
                     </TableCell>
                     <TableCell>
                       <Match user={user} companyId={props.companyId} />
                     </TableCell>
                     <TableCell>
-                      <Text className={ui.small}>{formatDateTime(user.firstSeenAt)}</Text>
+                      <DateText iso={user.firstSeenAt} />
                     </TableCell>
                   </TableRow>
                 ))}
@@ -328,13 +326,7 @@ export function PendingPage(props: { companyId: string }) {
           <Loading />
         ) : null}
         {list.data ? (
-          <Pager
-            label={status === 'pending' ? 'Pending users' : 'Denied users'}
-            page={pageNumber(paging)}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={() => { setPaging(previousPage(paging)); }}
-            onNext={() => { setPaging(nextPage(paging, list.data?.nextCursor ?? null)); }}
-          />
+          <Pager label={status === 'pending' ? 'Pending users' : 'Denied users'} paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} />
         ) : null}
       </Card>
     </>

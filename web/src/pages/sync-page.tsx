@@ -8,7 +8,7 @@ import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
 import { Card, Empty, ErrorBar, Loading, Note, PageHeader, Pager, RunStatusBadge, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
-import { currentCursor, FIRST_PAGE, nextPage, pageNumber, previousPage } from '../logic/paging';
+import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
 import { runSummary } from '../logic/runs';
 import { formatAge, formatDateTime, formatDuration } from '../logic/time';
@@ -127,7 +127,7 @@ export function SyncPage(props: { companyId: string }) {
         ) : runs.loading ? (
           <Loading />
         ) : null}
-        {runs.data ? <Pager label="Sync runs" page={pageNumber(paging)} hasNext={runs.data.nextCursor !== null} onPrevious={() => { setPaging(previousPage(paging)); }} onNext={() => { setPaging(nextPage(paging, runs.data?.nextCursor ?? null)); }} /> : null}
+        {runs.data ? <Pager label="Sync runs" paging={paging} nextCursor={runs.data.nextCursor} onChange={setPaging} /> : null}
       </Card>
     </>
   );

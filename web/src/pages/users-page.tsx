@@ -4,11 +4,10 @@ import { companyPath } from '../api/client';
 import { UsersPageSchema } from '../api/schemas';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
-import { Card, Empty, ErrorBar, Loading, PageHeader, Pager, useUiStyles } from '../components/ui';
+import { Card, DateText, Empty, ErrorBar, JobText, Loading, PageHeader, Pager, useUiStyles } from '../components/ui';
 import { useLoad } from '../components/use-load';
-import { currentCursor, FIRST_PAGE, nextPage, pageNumber, previousPage } from '../logic/paging';
+import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
-import { formatDateTime } from '../logic/time';
 import { SOURCE_LABELS } from '../logic/words';
 
 /** The Symbol user list: active (billable) or inactive, where each user came from, merges visible. */
@@ -69,11 +68,10 @@ export function UsersPage(props: { companyId: string }) {
                       )}
                     </TableCell>
                     <TableCell>
-                      <div>{u.jobTitle ?? '—'}</div>
-                      <div className={ui.small}>{u.department ?? ''}</div>
+                      <JobText jobTitle={u.jobTitle} department={u.department} />
                     </TableCell>
                     <TableCell>
-                      <Text className={ui.small}>{formatDateTime(u.updatedAt)}</Text>
+                      <DateText iso={u.updatedAt} />
                     </TableCell>
                   </TableRow>
                 ))}
@@ -83,7 +81,7 @@ export function UsersPage(props: { companyId: string }) {
         ) : list.loading ? (
           <Loading />
         ) : null}
-        {list.data ? <Pager label="Users" page={pageNumber(paging)} hasNext={list.data.nextCursor !== null} onPrevious={() => { setPaging(previousPage(paging)); }} onNext={() => { setPaging(nextPage(paging, list.data?.nextCursor ?? null)); }} /> : null}
+        {list.data ? <Pager label="Users" paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} /> : null}
       </Card>
     </>
   );
