@@ -117,8 +117,12 @@ describe('the admin console in a browser', () => {
     const nameOf = async (row: Locator) => ((await row.getByRole('checkbox').getAttribute('aria-label')) ?? '').replace(/^Select /, '');
     const sharedName = await nameOf(sharedRow);
     expect(sharedName).not.toBe('');
-    await sharedRow.getByRole('checkbox').check();
-    await page.getByRole('toolbar', { name: 'Selected users' }).getByRole('button', { name: 'Deny' }).click();
+    // By keyboard: Space selects the row, the bulk bar's Deny takes Enter.
+    await sharedRow.getByRole('checkbox').focus();
+    await page.keyboard.press('Space');
+    await page.getByRole('toolbar', { name: 'Selected users' }).getByText('1 user selected').waitFor();
+    await page.getByRole('toolbar', { name: 'Selected users' }).getByRole('button', { name: 'Deny' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('status').getByText('Denied 1 user.').waitFor();
 
     // Approve some: the hand-added user's match is shown first, then two people without flags.

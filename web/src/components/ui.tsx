@@ -179,5 +179,9 @@ export function JobText(props: { jobTitle: string | null; department: string | n
 /** A date in a table cell, small and muted. */
 export function DateText(props: { iso: string | null }) {
   const s = useUiStyles();
-  return <Text className={s.small}>{formatDateTime(props.iso)}</Text>;
+  return (
+    <Text className={s.small} style={{ whiteSpace: 'nowrap' }}>
+      {formatDateTime(props.iso)}
+    </Text>
+  );
 }

@@ -24,9 +24,10 @@ const useStyles = makeStyles({
   badge: { flexShrink: 0, whiteSpace: 'nowrap' },
   match: { fontSize: tokens.fontSizeBase200 },
   checkboxCell: { width: '44px' },
-  userCell: { width: '46%' },
-  jobCell: { width: '16%' },
+  userCell: { width: '44%' },
+  jobCell: { width: '17%' },
   matchCell: { width: '24%' },
+  dateCell: { width: '15%' },
 });
 
 type Status = 'pending' | 'denied';
@@ -294,7 +295,7 @@ export function PendingPage(props: { companyId: string }) {
                   <TableHeaderCell className={s.userCell}>User and flags</TableHeaderCell>
                   <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
                   <TableHeaderCell className={s.matchCell}>On approval</TableHeaderCell>
-                  <TableHeaderCell>First seen</TableHeaderCell>
+                  <TableHeaderCell className={s.dateCell}>First seen</TableHeaderCell>
                 </TableRow>
               </TableHeader>
               <TableBody>

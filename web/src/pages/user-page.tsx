@@ -58,7 +58,6 @@ export function UserPage(props: { companyId: string; userId: string }) {
               <>
                 <Text as="p">
                   Merged {formatDateTime(u.merge.mergedAt)} by {u.merge.by === 'auto-approval' ? 'the auto-approve rule' : u.merge.by}: this user, added before, kept its id, history and training data, and took the directory’s details.
-                  {u.merge.undoableUntil ? ` It can be undone until ${formatDateTime(u.merge.undoableUntil)}.` : ''}
                 </Text>
                 <Table aria-label="Fields the merge changed" size="small">
                   <TableHeader>
