@@ -172,16 +172,23 @@ describe('the admin console in a browser', () => {
     await screenshot(page, '10-user-merge');
 
     // Sync Now, followed live until it finishes; the run's details.
+    // Microsoft asks the run to wait a few seconds (429 + Retry-After): it is visibly running meanwhile.
     await nav(/^Sync$/).click();
+    await page.getByRole('region', { name: 'Sync progress' }).getByText(/^Finished:/).waitFor();
+    await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/throttle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, retryAfterSeconds: 3 }) });
     await page.getByRole('button', { name: 'Sync now' }).click();
     const progress = page.getByRole('region', { name: 'Sync progress' });
-    await progress.getByText('Sync Now', { exact: false }).waitFor();
+    await progress.getByRole('heading', { name: 'Sync in progress' }).waitFor();
+    await progress.getByRole('progressbar', { name: 'Sync running' }).waitFor();
+    await progress.getByText(/^Read so far: /).waitFor();
+    await screenshot(page, '11-sync-running');
     await progress.getByText(/^Finished:/).waitFor({ timeout: SLOW });
-    await screenshot(page, '11-sync-finished');
+    await progress.getByText('Sync Now', { exact: false }).waitFor();
+    await screenshot(page, '12-sync-finished');
     await expectAccessible('sync');
     await progress.getByRole('link', { name: 'Details' }).click();
     await page.getByRole('table', { name: 'Run counts' }).waitFor();
-    await screenshot(page, '12-run-details');
+    await screenshot(page, '13-run-details');
 
     // A change in the directory arrives by webhook (no Sync Now): a new person is waiting.
     await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ givenName: 'Ada', surname: 'Lovelace', department: 'R&D' }) });
@@ -193,7 +200,7 @@ describe('the admin console in a browser', () => {
     await page.getByRole('searchbox', { name: 'Search by name or e-mail' }).fill('Ada');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByRole('table', { name: 'Pending users' }).getByText('Ada Lovelace').waitFor();
-    await screenshot(page, '13-webhook-new-user');
+    await screenshot(page, '14-webhook-new-user');
     await nav(/^Sync$/).click();
     await page.getByRole('table', { name: 'Sync runs' }).getByText('Directory change').first().waitFor();
 
@@ -207,11 +214,11 @@ describe('the admin console in a browser', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('alert').getByText('Some settings need fixing').waitFor();
     await page.getByText(/"not-an-address": /).waitFor();
-    await screenshot(page, '14-settings-validation-error');
+    await screenshot(page, '15-settings-validation-error');
     await recipients.fill('security-team@acme.example');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').getByText('Settings saved').waitFor();
-    await screenshot(page, '15-settings-saved');
+    await screenshot(page, '16-settings-saved');
 
     // Two of the three approved users leave the directory: the deletion guard holds them.
     const symbolUsers = await api<{ items: Array<{ entraObjectId: string | null }> }>('companies/acme/users?status=active');
@@ -223,12 +230,12 @@ describe('the admin console in a browser', () => {
     const held = page.getByRole('table', { name: 'Held deactivations' });
     await held.getByText('Deleted from Entra ID for good.').first().waitFor();
     expect(await held.getByRole('row').count()).toBe(3);
-    await screenshot(page, '16-held');
+    await screenshot(page, '17-held');
     await expectAccessible('held');
     await page.getByRole('button', { name: 'Release deactivations' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Release' }).click();
     await page.getByText('Nothing is held: every deactivation the directory asked for has been applied.').waitFor({ timeout: SLOW });
-    await screenshot(page, '17-held-released');
+    await screenshot(page, '18-held-released');
     const inactive = await api<{ items: unknown[] }>('companies/acme/users?status=inactive');
     expect(inactive.items).toHaveLength(2);
   }, 300_000);
@@ -260,7 +267,13 @@ describe('the admin console in a browser', () => {
     const globex = companies.getByRole('row').filter({ has: page.getByRole('link', { name: 'globex', exact: true }) });
     expect(Number(await globex.getByRole('cell').nth(3).textContent())).toBeGreaterThan(0);
     await companies.getByRole('row').filter({ hasText: 'initech' }).getByText('Not connected').waitFor();
-    await screenshot(page, '18-msp-companies');
+    await screenshot(page, '19-msp-companies');
     await expectAccessible('companies');
+
+    // A platform operator sees every company with an integration record.
+    await page.goto(`${stack.url}/console/signin`);
+    await page.getByRole('button', { name: /Olivia Chen · Platform operator/ }).click();
+    await heading('All companies').waitFor();
+    for (const company of ['acme', 'globex']) await companies.getByRole('link', { name: company, exact: true }).waitFor();
   }, 180_000);
 });

@@ -42,8 +42,7 @@ export function UsersPage(props: { companyId: string }) {
             <Table aria-label={status === 'active' ? 'Active users' : 'Inactive users'}>
               <TableHeader>
                 <TableRow>
-                  <TableHeaderCell>Name</TableHeaderCell>
-                  <TableHeaderCell>E-mail</TableHeaderCell>
+                  <TableHeaderCell style={{ width: '34%' }}>User</TableHeaderCell>
                   <TableHeaderCell>Source</TableHeaderCell>
                   <TableHeaderCell>Entra ID</TableHeaderCell>
                   <TableHeaderCell>Job</TableHeaderCell>
@@ -55,8 +54,8 @@ export function UsersPage(props: { companyId: string }) {
                   <TableRow key={u.id}>
                     <TableCell>
                       <Link to={paths.user(props.companyId, u.id)}>{u.displayName ?? u.email}</Link>
+                      <div className={ui.small} style={{ overflowWrap: 'anywhere' }}>{u.email}</div>
                     </TableCell>
-                    <TableCell>{u.email}</TableCell>
                     <TableCell>{SOURCE_LABELS[u.source] ?? u.source}</TableCell>
                     <TableCell>
                       {u.entraObjectId ? (
