@@ -7,7 +7,7 @@ import { Card, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, useUiStyles 
 import { useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatDateTime, formatDuration } from '../logic/time';
-import { RUN_COUNTS, runErrorText, triggerLabel } from '../logic/words';
+import { plural, RUN_COUNTS, runErrorText, triggerLabel } from '../logic/words';
 
 /** One run: what started it, how long it took, each count in words, and its error explained. */
 export function RunPage(props: { companyId: string; runId: string }) {
@@ -17,7 +17,7 @@ export function RunPage(props: { companyId: string; runId: string }) {
   const r = run.data;
   return (
     <>
-      <PageHeader title="Sync run" subtitle={<Link to={paths.sync(props.companyId)}>All runs</Link>} />
+      <PageHeader title={r ? `Sync run of ${formatDateTime(r.startedAt ?? r.queuedAt)}` : 'Sync run'} subtitle={<Link to={paths.sync(props.companyId)}>All runs</Link>} />
       <ErrorBar error={run.error} title="The run could not be loaded" />
       {r ? (
         <>
@@ -40,7 +40,7 @@ export function RunPage(props: { companyId: string; runId: string }) {
                 </Text>
               </div>
               <Text className={ui.small}>
-                Queued {formatDateTime(r.queuedAt)} · started {formatDateTime(r.startedAt)} · finished {formatDateTime(r.finishedAt)} · took {formatDuration(r.durationMs ?? null)} · {r.pages} pages in {r.invocations} {r.invocations === 1 ? 'step' : 'steps'}
+                Queued {formatDateTime(r.queuedAt)} · started {formatDateTime(r.startedAt)} · finished {formatDateTime(r.finishedAt)} · took {formatDuration(r.durationMs ?? null)} · {plural(r.pages, 'page')} in {plural(r.invocations, 'step')}
               </Text>
             </div>
           </Card>
