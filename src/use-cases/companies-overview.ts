@@ -1,5 +1,6 @@
 import { Services } from '../app/services';
 import { AppError } from '../domain/app-error';
+import { CompanyIdSchema } from '../domain/company-id';
 import { Integration, newIntegration } from '../domain/integration';
 import { Page } from '../ports/sync-run-store.port';
 import { Principal } from '../ports/token-verifier.port';
@@ -45,7 +46,8 @@ export async function listCompanies(services: Pick<Services, 'integrations' | 'u
     integrations = page.items;
     nextCursor = page.nextCursor;
   } else {
-    const ids = [...new Set(principal.companies)].sort();
+    // A token may name ids no company can have; they are not companies to show.
+    const ids = [...new Set(principal.companies)].filter((id) => CompanyIdSchema.safeParse(id).success).sort();
     const offset = offsetOf(options.cursor, ids.length);
     const slice = ids.slice(offset, offset + options.limit);
     const nowIso = services.clock.now().toISOString();

@@ -183,7 +183,7 @@ describe('console API routes', () => {
     const list = async (as: string, query = '') => companiesList.handle(request({ method: 'GET', path: `companies${query}`, token: as }), context(), h.services);
 
     it('lists an MSP’s companies in id order, never-connected ones included, with status, last sync and counts', async () => {
-      const msp = await h.signer.sign({ companies: ['initech', 'acme', 'globex'] });
+      const msp = await h.signer.sign({ companies: ['initech', 'acme', 'globex', 'Not a company!'] });
       const response = await list(msp);
       expect(response.status).toBe(200);
       const body = json(response) as { items: Array<Record<string, unknown>>; nextCursor: string | null };
