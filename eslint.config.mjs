@@ -1,9 +1,10 @@
 // @ts-check
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.local/', 'node_modules/', '.deploy/'] },
+  { ignores: ['dist/', 'coverage/', '.local/', '.local-browser/', 'node_modules/', '.deploy/', 'web/dist/', 'web/.dist-*/'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -44,6 +45,19 @@ export default tseslint.config(
       // Typed JSON helpers in tests read better with a type parameter for the expected body.
       '@typescript-eslint/no-unnecessary-type-parameters': 'off',
     },
+  },
+  {
+    // The console (web/, its own tsconfig for the browser): the rules of hooks on top of the above.
+    files: ['web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  },
+  {
+    files: ['web/test/**/*.{ts,tsx}'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
     files: ['**/*.mjs'],

@@ -10,6 +10,8 @@ const config: Config = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   testTimeout: 30_000,
   setupFiles: ['<rootDir>/src/local/quiet-functions-test-mode.ts'],
+  // The local stacks that tests start serve the admin console: build it once (if stale) before them.
+  globalSetup: '<rootDir>/test/support/build-console.ts',
   // Integration tests start real local servers; two workers match this machine's two cores.
   maxWorkers: 2,
 };

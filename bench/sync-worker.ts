@@ -31,6 +31,7 @@ import { JobQueue, OutboundMessage } from '../src/ports/job-queue.port';
 import { jobFor } from '../src/use-cases/enqueue-sync';
 import { runSync } from '../src/use-cases/run-sync';
 import { CosmosSubscriptionStore } from '../src/adapters/cosmos/cosmos-subscription-store';
+import { CosmosCompanyCatalog } from '../src/adapters/cosmos/cosmos-company-catalog';
 import { CosmosIntegrationLister } from '../src/adapters/cosmos/cosmos-integration-lister';
 import { SubscriptionClient } from '../src/ports/subscription-client.port';
 
@@ -135,6 +136,7 @@ async function build() {
     subscriptions: benchSubscriptions,
     subscriptionStore: new CosmosSubscriptionStore(database),
     integrationLister: new CosmosIntegrationLister(database),
+    companies: new CosmosCompanyCatalog(database),
   };
   return { services, stats };
 }

@@ -14,6 +14,7 @@ import { CosmosSyncStateStore } from '../adapters/cosmos/cosmos-sync-state-store
 import { CosmosSymbolUserStore } from '../adapters/cosmos/cosmos-symbol-user-store';
 import { CosmosNotificationLog } from '../adapters/cosmos/cosmos-notification-log';
 import { CosmosSubscriptionStore } from '../adapters/cosmos/cosmos-subscription-store';
+import { CosmosCompanyCatalog } from '../adapters/cosmos/cosmos-company-catalog';
 import { CosmosIntegrationLister } from '../adapters/cosmos/cosmos-integration-lister';
 import { GraphSubscriptionClient } from '../adapters/graph/graph-subscription-client';
 import { createClientAuthentication, createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
@@ -84,6 +85,7 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     subscriptions: new GraphSubscriptionClient(graph),
     subscriptionStore: new CosmosSubscriptionStore(database),
     integrationLister: new CosmosIntegrationLister(database),
+    companies: new CosmosCompanyCatalog(database),
   };
 }
 

@@ -18,6 +18,7 @@ import { SubscriptionClient } from '../ports/subscription-client.port';
 import { SubscriptionStore } from '../ports/subscription-store.port';
 import { IntegrationLister } from '../ports/integration-lister.port';
 import { EntraSignIn } from '../ports/entra-sign-in.port';
+import { CompanyCatalog } from '../ports/company-catalog.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -45,6 +46,8 @@ export interface Services {
   subscriptionStore: SubscriptionStore;
   /** Connected integrations, page by page (the timers). */
   integrationLister: IntegrationLister;
+  /** Every company with an integration document, page by page (the operator's overview). */
+  companies: CompanyCatalog;
 }
 
 /**

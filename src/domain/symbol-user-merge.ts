@@ -44,7 +44,7 @@ export function symbolUserFromDirectory(input: { id: string; companyId: string; 
     updatedAt: input.nowIso,
     deactivatedAt: null,
     customFields: {},
-    links: [{ entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged: false, changedFields: [] }],
+    links: [{ entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged: false, changedFields: [], changes: {} }],
   };
 }
 

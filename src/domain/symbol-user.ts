@@ -44,6 +44,10 @@ export const SymbolUserSchema = z
             by: z.string().max(256),
             merged: z.boolean(),
             changedFields: z.array(z.string().max(64)).max(50),
+            /** What a merge changed, field by field (recorded since merges became visible; older links have none). */
+            changes: z
+              .record(z.string().max(64), z.object({ before: z.string().max(1024).nullable(), after: z.string().max(1024).nullable() }).strict())
+              .default({}),
           })
           .strict(),
       )

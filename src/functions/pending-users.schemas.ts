@@ -22,5 +22,22 @@ export const PendingListQuerySchema = z
   })
   .strict();
 
+/**
+ * `POST …/pending-users/search`: the list's query in a JSON body, so the search text never
+ * appears in a URL (request telemetry and proxies log URLs). Same fields and limits as the GET.
+ */
+export const PendingSearchBodySchema = z
+  .object({
+    status: z.enum(['pending', 'denied']).default('pending'),
+    search: z.string().trim().max(128).optional().transform((s) => (s === undefined || s === '' ? undefined : s)),
+    flag: FlagSchema.nullable().optional(),
+    limit: z.number().int().min(1).max(500).default(50),
+    cursor: z.string().min(1).max(12_000).nullable().optional(),
+  })
+  .strict();
+
+/** `POST …/pending-users/apply-auto-approve`: `{ "dryRun": true }` only counts. */
+export const ApplyAutoApproveBodySchema = z.object({ dryRun: z.boolean().default(false) }).strict();
+
 /** Bodies of up to 1,000 ids of ≤ 64 characters, with JSON overhead. */
 export const IDS_BODY_MAX_BYTES = 96 * 1024;

@@ -3,7 +3,8 @@ import { defineHttpFunction } from '../app/function-registry';
 import { authorizeCompany } from '../http/authorize';
 import { parseWith, queryObject, readJsonBody } from '../http/request';
 import { ok } from '../http/responses';
-import { addSymbolUser, listSymbolUsers } from '../use-cases/symbol-users';
+import { AppError } from '../domain/app-error';
+import { addSymbolUser, getSymbolUser, listSymbolUsers } from '../use-cases/symbol-users';
 
 const ListQuerySchema = z
   .object({
@@ -40,6 +41,21 @@ export const usersList = defineHttpFunction({
     const { companyId } = await authorizeCompany(request, services.tokens);
     const q = parseWith(ListQuerySchema, queryObject(request), 'query');
     return ok(await listSymbolUsers(services, companyId, { status: q.status ?? null, limit: q.limit, cursor: q.cursor ?? null }));
+  },
+});
+
+const UserIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+
+/** One Symbol user with its merge record (what `POST …/users` answers in `Location`). */
+export const usersGet = defineHttpFunction({
+  name: 'users-get',
+  methods: ['GET'],
+  route: 'companies/{companyId}/users/{userId}',
+  handler: async (request, _context, services) => {
+    const { companyId } = await authorizeCompany(request, services.tokens);
+    const userId = UserIdSchema.safeParse(request.params.userId);
+    if (!userId.success) throw new AppError('not_found', 'No such user in this company.');
+    return ok(await getSymbolUser(services, companyId, userId.data));
   },
 });
 

@@ -59,6 +59,16 @@ export async function readJsonBody<S extends z.ZodType>(
   return parseWith(schema, value, 'request body');
 }
 
+/** `limit` (default 50, at most `max`) and an opaque `cursor`: the query of a list endpoint. */
+export function pageQuerySchema(max = 500) {
+  return z
+    .object({
+      limit: z.coerce.number().int().min(1).max(max).default(50),
+      cursor: z.string().min(1).max(12_000).optional(),
+    })
+    .strict();
+}
+
 /** Reads query parameters into a plain object (last value wins) for schema validation. */
 export function queryObject(request: HttpRequest): Record<string, string> {
   const result: Record<string, string> = {};

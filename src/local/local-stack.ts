@@ -10,7 +10,10 @@ import { startLocalCosmos } from './cosmos/local-cosmos-server';
 import { EntraSimulator, startEntraSimulator } from './entra-simulator';
 import { ensureLocalKeys, LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys } from './local-auth-keys';
 import { LocalHost, startLocalHost } from './local-host';
-import { adminUiStandIn, outboxEndpoint, queuesEndpoint } from './local-pages';
+import { outboxEndpoint, queuesEndpoint } from './local-pages';
+import { CONSOLE_DIST } from './console-build';
+import { consoleStatic, rootRedirect } from './console-static';
+import { identitiesEndpoint, tokenEndpoint } from './token-identities';
 import { InProcessBroker } from './queue/in-process-broker';
 
 /**
@@ -34,6 +37,8 @@ export interface LocalStackOptions {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Broker retry delay (tests make it short). */
   retryDelayMs?: number;
+  /** The built console served at `/console/` (default: web/dist of this repository). */
+  consoleDir?: string;
 }
 
 export interface LocalStack {
@@ -126,7 +131,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AUTHORITY_HOST: env.AUTHORITY_HOST ?? sim.authorityHost,
       GRAPH_BASE_URL: graphOverride ?? sim.graphBaseUrl,
       PUBLIC_BASE_URL: publicBaseUrl,
-      ADMIN_UI_URL: env.ADMIN_UI_URL ?? `${publicBaseUrl}/_local/admin-ui`,
+      // The console stands in for Symbol's admin UI: consent results and e-mail links land on its pages.
+      ADMIN_UI_URL: env.ADMIN_UI_URL ?? `${publicBaseUrl}/console`,
       NOTIFICATION_URL_BASE: env.NOTIFICATION_URL_BASE ?? publicBaseUrl,
       CONSENT_STATE_TTL_SECONDS: env.CONSENT_STATE_TTL_SECONDS ?? '900',
       AUTH_ISSUER: LOCAL_ISSUER,
@@ -170,7 +176,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         { prefix: '/_local/entra', handler: (req, res) => sim.handleAdmin(req, res, '/_local/entra') },
         { prefix: '/_local/queues', handler: queuesEndpoint(broker, ['sync-jobs', 'notifications']) },
         { prefix: '/_local/outbox', handler: outboxEndpoint(outboxDir) },
-        { prefix: '/_local/admin-ui', handler: adminUiStandIn(publicBaseUrl) },
+        { prefix: '/_local/identities', handler: identitiesEndpoint() },
+        { prefix: '/_local/token', handler: tokenEndpoint(keys) },
+        { prefix: '/console', handler: consoleStatic(options.consoleDir ?? CONSOLE_DIST) },
+        { prefix: '/', handler: rootRedirect },
       ],
     });
     closers.push(() => localHost.close());

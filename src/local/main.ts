@@ -1,11 +1,13 @@
 /**
  * `npm start`: runs the whole system locally on embedded defaults — no Azure account, no network.
  *   npm start -- [--reset] [--port 7071] [--users 300] [--verbose]
+ * Builds the admin console first when its sources changed (web/ → web/dist), and serves it at /console/.
  */
 import './quiet-functions-test-mode';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AppError } from '../domain/app-error';
+import { ensureConsoleBuilt } from './console-build';
 import { startLocalStack } from './local-stack';
 
 const ArgsSchema = z.object({
@@ -35,6 +37,14 @@ async function main(): Promise<void> {
     if (verbose || important || event === 'http.request') process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), event, ...fields })}\n`);
   };
 
+  // The console is part of the local product; a failed build stops nothing else (the API still serves).
+  try {
+    const build = await ensureConsoleBuilt();
+    if (build.built) log('console.built', { ms: build.ms });
+  } catch (error) {
+    process.stderr.write(`The admin console could not be built (${error instanceof Error ? error.message.split('\n')[0] ?? '' : 'unknown error'}); the API runs without it.\n`);
+  }
+
   const stack = await startLocalStack({
     dataDir: process.env.LOCAL_DATA_DIR ?? '.local',
     port: args.data.port,
@@ -48,28 +58,27 @@ async function main(): Promise<void> {
   process.stdout.write(`
 Symbol Entra ID sync — local stack is up at ${base}
 
+  Admin console       ${base}/console/   (sign in as a company admin, an MSP or an operator)
   API                 ${base}/api   (health: ${base}/api/health)
   Simulated tenants   ${tenants.map((t) => `${t.name} ${t.id} (${t.userCount} users)`).join(', ')}
   Graph (simulated)   ${stack.config.entra.graphBaseUrl}
   Queues              ${base}/_local/queues
   E-mail outbox       ${base}/_local/outbox   (files in ${stack.outboxDir})
 
-Try the flow:
-  1. npm run --silent connect -- --company acme --port ${String(args.data.port)}
-     (what the admin's browser does: connect, Microsoft's sign-in as Contoso's Global
-     Administrator, admin consent; the flow is bound to the browser that starts it)
-  2. TOKEN=$(npm run --silent token -- --companies acme --email admin@acme.example)
-  3. curl -s -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra
-     → status "connected"; the first full import runs by itself (lastSync, counts.pending),
-     e-mails land in ${base}/_local/outbox.
-  4. curl -s -H "Authorization: Bearer $TOKEN" "${base}/api/companies/acme/pending-users?limit=5"
-     then POST {"ids":[...]} to …/pending-users/approve or …/deny; …/users is the Symbol user list.
-  5. Change the directory (README: "Changing the simulated directory"), e.g.
-     curl -s -X POST ${base}/_local/entra/tenants/<tenant id>/users -H 'content-type: application/json' -d '{"givenName":"Ada","surname":"Lovelace"}'
-     → a Graph notification reaches the webhook and a sync follows within seconds; or press
-     Sync Now: curl -s -X POST -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra/sync
+Try the flow in the console: open ${base}/console/, sign in as Alex Morgan (company admin of acme),
+press "Integrate Entra ID", sign in at the Microsoft stand-in as Contoso's Global Administrator,
+Accept; review "Pending approval", press Sync now.
 
-Stop with Ctrl+C. State is kept in ${process.env.LOCAL_DATA_DIR ?? '.local'}/ (npm start -- --reset starts clean).
+Or from a terminal (README "Try it" has every step):
+  npm run --silent connect -- --company acme --port ${String(args.data.port)}
+     (plays the admin's browser: connect, Microsoft's sign-in, admin consent — the flow is
+     bound to the browser that starts it, so curl alone cannot finish it)
+  TOKEN=$(npm run --silent token -- --companies acme --email admin@acme.example)
+  curl -s -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"limit":5}' ${base}/api/companies/acme/pending-users/search
+
+Stop with Ctrl+C. State is kept in ${process.env.LOCAL_DATA_DIR ?? '.local'}/; npm start -- --reset starts clean
+(and makes a new token-signing key: tokens made before stop working). --verbose logs every event.
 `);
 
   let stopping = false;

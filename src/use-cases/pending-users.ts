@@ -1,13 +1,15 @@
 import { Services } from '../app/services';
 import { isAppError } from '../domain/app-error';
-import { addressesOf, mailboxAddress } from '../domain/directory/classification';
+import { addressesOf, autoApproves, FlagReason, flagReasons, mailboxAddress } from '../domain/directory/classification';
 import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { displayNameOf } from '../domain/directory/review-keys';
 import { matchSymbolUser } from '../domain/symbol-user-matching';
+import { IntegrationSettings } from '../domain/integration-settings';
 import { SymbolUser } from '../domain/symbol-user';
 import { Versioned } from '../ports/integration-store.port';
 import { Page } from '../ports/sync-run-store.port';
 import { Principal } from '../ports/token-verifier.port';
+import { loadIntegration } from './integration-updates';
 import { approveIntoSymbol } from './symbol-user-effects';
 
 /** One entry of the "Pending for approval" (or denied) list, as the admin UI shows it. */
@@ -21,8 +23,12 @@ export interface PendingUserView {
   jobTitle: string | null;
   department: string | null;
   flags: Flag[];
+  /** Each flag with what in this user's directory data raised it, in words. */
+  reasons: FlagReason[];
   /** The existing Symbol user an approval would merge with (found by e-mail), if exactly one. */
   matchedUserId: string | null;
+  /** That user as the admin recognises it, so the merge is visible before approving. */
+  matchedUser: { id: string; email: string; displayName: string | null; source: SymbolUser['source']; status: SymbolUser['status'] } | null;
   /** Several Symbol users share this user's addresses: an approval will not guess. */
   matchConflict: string[] | null;
   status: 'pending' | 'denied';
@@ -33,19 +39,30 @@ export interface PendingUserView {
 
 type Deps = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>;
 
-export async function listPendingUsers(
-  services: Deps,
-  companyId: string,
-  query: { status: 'pending' | 'denied'; search: string | null; flag: Flag | null; limit: number; cursor: string | null },
-): Promise<Page<PendingUserView>> {
-  const page = await services.directoryUsers.listForReview(companyId, query);
-  const addresses = [...new Set(page.items.flatMap((i) => addressesOf(i.value.attributes)))];
-  const users = addresses.length > 0 ? await services.symbolUsers.findByEmailKeys(companyId, addresses) : [];
-  const symbolUsers = users.map((u) => u.value);
+export interface ReviewListQuery {
+  status: 'pending' | 'denied';
+  search: string | null;
+  flag: Flag | null;
+  limit: number;
+  cursor: string | null;
+}
+
+/** The Symbol users that share addresses with these directory users (one query for the page). */
+async function symbolUsersMatching(services: Pick<Services, 'symbolUsers'>, companyId: string, records: readonly DirectoryUserRecord[]): Promise<SymbolUser[]> {
+  const addresses = [...new Set(records.flatMap((r) => addressesOf(r.attributes)))];
+  return addresses.length > 0 ? (await services.symbolUsers.findByEmailKeys(companyId, addresses)).map((u) => u.value) : [];
+}
+
+export async function listPendingUsers(services: Deps & Pick<Services, 'integrations'>, companyId: string, query: ReviewListQuery): Promise<Page<PendingUserView>> {
+  const [page, { integration }] = await Promise.all([services.directoryUsers.listForReview(companyId, query), loadIntegration(services, companyId)]);
+  const symbolUsers = await symbolUsersMatching(services, companyId, page.items.map((i) => i.value));
+  const byId = new Map(symbolUsers.map((u) => [u.id, u]));
   return {
     nextCursor: page.nextCursor,
     items: page.items.map(({ value: r }) => {
       const match = matchSymbolUser(r.id, r.attributes, symbolUsers);
+      const matchedUserId = match.kind === 'match' || match.kind === 'linked' ? match.userId : null;
+      const matched = matchedUserId === null ? undefined : byId.get(matchedUserId);
       return {
         id: r.id,
         displayName: displayNameOf(r.attributes),
@@ -56,7 +73,9 @@ export async function listPendingUsers(
         jobTitle: r.attributes.jobTitle,
         department: r.attributes.department,
         flags: r.flags,
-        matchedUserId: match.kind === 'match' || match.kind === 'linked' ? match.userId : null,
+        reasons: flagReasons(r.attributes, r.flags, integration.settings),
+        matchedUserId,
+        matchedUser: matched ? { id: matched.id, email: matched.email, displayName: matched.displayName, source: matched.source, status: matched.status } : null,
         matchConflict: match.kind === 'ambiguous' ? match.userIds : null,
         status: r.status === 'denied' ? 'denied' : 'pending',
         firstSeenAt: r.firstSeenAt,
@@ -166,10 +185,12 @@ export async function denyPendingUsers(services: Deps, companyId: string, ids: r
   }).then(({ done, failed }) => ({ denied: done, failed }));
 }
 
-/** Restore returns a denied entry to pending. Idempotent. */
+/**
+ * Restore returns a denied entry to pending. An entry that is not denied (never was, or already
+ * restored) answers `not_denied`: nothing is done, and the caller learns the entry's real state.
+ */
 export async function restorePendingUsers(services: Deps, companyId: string, ids: readonly string[]): Promise<{ restored: string[]; failed: DecisionFailure[] }> {
   return statusChange(services, companyId, ids, (record) => {
-    if (record.status === 'pending') return { next: null, ok: true };
     if (record.status !== 'denied') return { next: null, ok: false, code: 'not_denied' };
     return { next: { ...record, status: 'pending', decidedAt: null, decidedBy: null }, ok: true };
   }).then(({ done, failed }) => ({ restored: done, failed }));
@@ -195,4 +216,68 @@ async function statusChange(
     else done.push(id);
   });
   return { done, failed };
+}
+
+/** Users approved per approve call when auto-approval is applied to those already waiting. */
+const APPLY_BATCH = 200;
+/** Names shown in a preview. */
+const PREVIEW_SAMPLE = 10;
+/** Pending entries read per page while looking for the ones the rule takes. */
+const SCAN_PAGE = 500;
+
+export interface AutoApprovePreview {
+  autoApprove: IntegrationSettings['autoApprove'];
+  wouldApprove: number;
+  sample: Array<{ id: string; displayName: string; email: string | null; matchedUserId: string | null }>;
+}
+
+/**
+ * Walks the pending list and yields, page by page, the entries the company's current auto-approve
+ * rule would take (the same rule a sync applies to new users: flags and a match with a Symbol user).
+ */
+async function* autoApprovable(services: Deps, companyId: string, settings: IntegrationSettings): AsyncGenerator<Array<{ record: DirectoryUserRecord; matchedUserId: string | null }>> {
+  if (settings.autoApprove === 'off') return;
+  let cursor: string | null = null;
+  do {
+    const page = await services.directoryUsers.listForReview(companyId, { status: 'pending', search: null, flag: null, limit: SCAN_PAGE, cursor });
+    const records = page.items.map((i) => i.value);
+    const symbolUsers = settings.autoApprove === 'clean' ? [] : await symbolUsersMatching(services, companyId, records);
+    const taken = records.flatMap((record) => {
+      const match = matchSymbolUser(record.id, record.attributes, symbolUsers);
+      const matchedUserId = match.kind === 'match' || match.kind === 'linked' ? match.userId : null;
+      return autoApproves(record.flags, matchedUserId !== null, settings) ? [{ record, matchedUserId }] : [];
+    });
+    if (taken.length > 0) yield taken;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+}
+
+/** How many waiting users the current auto-approve rule would approve, with a few of them. */
+export async function previewAutoApprove(services: Deps & Pick<Services, 'integrations'>, companyId: string): Promise<AutoApprovePreview> {
+  const { integration } = await loadIntegration(services, companyId);
+  const preview: AutoApprovePreview = { autoApprove: integration.settings.autoApprove, wouldApprove: 0, sample: [] };
+  for await (const taken of autoApprovable(services, companyId, integration.settings)) {
+    preview.wouldApprove += taken.length;
+    for (const { record, matchedUserId } of taken) {
+      if (preview.sample.length < PREVIEW_SAMPLE) preview.sample.push({ id: record.id, displayName: displayNameOf(record.attributes), email: mailboxAddress(record.attributes), matchedUserId });
+    }
+  }
+  return preview;
+}
+
+/**
+ * Applies the current auto-approve rule to the users already waiting, through the ordinary approve
+ * path (merge by e-mail, etag-checked, idempotent): running it twice approves nobody twice.
+ */
+export async function applyAutoApprove(services: Deps & Pick<Services, 'integrations'>, companyId: string, principal: Principal): Promise<ApproveResult & { autoApprove: IntegrationSettings['autoApprove'] }> {
+  const { integration } = await loadIntegration(services, companyId);
+  const ids: string[] = [];
+  for await (const taken of autoApprovable(services, companyId, integration.settings)) ids.push(...taken.map((t) => t.record.id));
+  const result: ApproveResult = { approved: [], failed: [] };
+  for (let i = 0; i < ids.length; i += APPLY_BATCH) {
+    const part = await approvePendingUsers(services, companyId, ids.slice(i, i + APPLY_BATCH), principal);
+    result.approved.push(...part.approved);
+    result.failed.push(...part.failed);
+  }
+  return { autoApprove: integration.settings.autoApprove, ...result };
 }

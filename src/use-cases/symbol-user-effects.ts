@@ -27,6 +27,12 @@ export type ApproveOutcome =
   /** Its address belongs to a Symbol user already linked to another Entra user. */
   | { kind: 'email_taken' };
 
+/** Before and after of each changed field, as text (every field a merge changes is text or null). */
+function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): Record<string, { before: string | null; after: string | null }> {
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value.slice(0, 1024) : null);
+  return Object.fromEntries(fields.map((field) => [field, { before: text(before[field]), after: text(after[field]) }]));
+}
+
 /** The id a directory user gets when it becomes a new Symbol user: stable, so retries converge. */
 export function symbolUserIdFor(entraObjectId: string): string {
   return `entra-${entraObjectId}`;
@@ -58,7 +64,8 @@ export async function approveIntoSymbol(
         const followed = followDirectory(target.value, input.entraObjectId, input.attributes, input.nowIso);
         let next = setActive(followed.user, true, input.nowIso);
         if (!alreadyLinked) {
-          const link = { entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged, changedFields: followed.changed.filter((f) => f !== 'updatedAt') };
+          const changedFields = followed.changed.filter((f) => f !== 'updatedAt');
+          const link = { entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged, changedFields, changes: fieldChanges(target.value, followed.user, changedFields) };
           next = { ...next, links: [...target.value.links, link].slice(-20), updatedAt: input.nowIso };
         }
         if (next !== target.value) await services.symbolUsers.save(next, target.etag);

@@ -18,6 +18,8 @@ export interface SymbolUserView {
   createdAt: string;
   updatedAt: string;
   deactivatedAt: string | null;
+  /** Merged with an existing user on approval (details in `GET …/users/{id}`). */
+  merged: boolean;
 }
 
 export function symbolUserView(user: SymbolUser): SymbolUserView {
@@ -36,7 +38,40 @@ export function symbolUserView(user: SymbolUser): SymbolUserView {
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
     deactivatedAt: user.deactivatedAt,
+    merged: user.links.some((l) => l.merged),
   };
+}
+
+/** How long a merge can be undone (the undo itself is a later route). */
+export const MERGE_UNDO_DAYS = 30;
+
+export interface MergeRecord {
+  mergedAt: string;
+  /** Who approved (a Symbol user's subject, or `auto-approval`). */
+  by: string;
+  entraObjectId: string;
+  changed: Record<string, { before: string | null; after: string | null }>;
+  undoableUntil: string;
+}
+
+export interface SymbolUserDetailView extends SymbolUserView {
+  /** The latest merge of this user with a directory user, or null if it was never merged. */
+  merge: MergeRecord | null;
+}
+
+export function mergeRecordOf(user: SymbolUser): MergeRecord | null {
+  const link = user.links.filter((l) => l.merged).at(-1);
+  if (!link) return null;
+  // Links recorded before values were kept name the fields only.
+  const changed = Object.keys(link.changes).length > 0 ? link.changes : Object.fromEntries(link.changedFields.map((f) => [f, { before: null, after: null }]));
+  return { mergedAt: link.at, by: link.by, entraObjectId: link.entraObjectId, changed, undoableUntil: new Date(Date.parse(link.at) + MERGE_UNDO_DAYS * 86_400_000).toISOString() };
+}
+
+/** One Symbol user, with its merge record; 404 when the company has no such user. */
+export async function getSymbolUser(services: Pick<Services, 'symbolUsers'>, companyId: string, userId: string): Promise<SymbolUserDetailView> {
+  const found = await services.symbolUsers.get(companyId, userId);
+  if (!found) throw new AppError('not_found', 'No such user in this company.');
+  return { ...symbolUserView(found.value), merge: mergeRecordOf(found.value) };
 }
 
 export async function listSymbolUsers(services: Pick<Services, 'symbolUsers'>, companyId: string, query: { status: SymbolUser['status'] | null; limit: number; cursor: string | null }): Promise<Page<SymbolUserView>> {

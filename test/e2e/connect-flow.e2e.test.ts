@@ -73,10 +73,14 @@ describe('e2e: connecting a company through the local stack', () => {
     acceptedCallbackUrl = callbackUrl;
     acceptedJar = new Map(flow.jar);
     const landing = await arrive(callbackUrl, flow.jar);
+    expect(landing.pathname).toBe('/console/companies/acme/settings/entra');
     expect(landed(landing)).toMatchObject({ status: 'connected' });
-    expect(landing.pathname).toMatch(/\/companies\/acme\/settings\/entra$/);
     // The flow's cookie was cleared.
     expect(flow.jar.size).toBe(0);
+    // The admin console (the local stand-in for Symbol's admin UI) serves the page the banner is on.
+    const landingPage = await fetch(landing);
+    expect(landingPage.status).toBe(200);
+    expect(await landingPage.text()).toContain('<div id="root">');
 
     const current = await status('acme');
     expect(current).toMatchObject({ companyId: 'acme', status: 'connected', tenantId: contosoId });
@@ -144,7 +148,9 @@ describe('e2e: connecting a company through the local stack', () => {
     const consentStep = await arrive(await signInAs(flow.consentUrl, { tenant: 'Fabrikam', role: 'Global Administrator' }), flow.jar);
     const { callbackUrl } = await answerConsent(consentStep.toString(), 'cancel');
     expect(new URL(callbackUrl).searchParams.get('error')).toBe('access_denied');
-    expect(landed(await arrive(callbackUrl, flow.jar))).toMatchObject({ status: 'error', code: 'consent_declined' });
+    const landing = await arrive(callbackUrl, flow.jar);
+    expect(landing.pathname).toBe('/console/companies/globex/settings/entra');
+    expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'consent_declined' });
     expect(await status('globex')).toMatchObject({ status: 'not_connected', tenantId: null, lastSync: null });
   });
 
@@ -155,8 +161,7 @@ describe('e2e: connecting a company through the local stack', () => {
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
     url.searchParams.set('state', `${Buffer.from(JSON.stringify({ ...payload, c: 'umbrella' })).toString('base64url')}.${signature}`);
     const landing = await arrive(url.toString(), flow.jar);
-    expect(landing.pathname).toMatch(/\/settings\/entra$/);
-    expect(landing.pathname).not.toContain('umbrella');
+    expect(landing.pathname).toBe('/console/settings/entra');
     expect(Object.fromEntries(landing.searchParams)).toEqual({ status: 'error', code: 'invalid_state' });
     expect((await status('umbrella')).status).toBe('not_connected');
     expect((await status('initech')).status).toBe('not_connected');

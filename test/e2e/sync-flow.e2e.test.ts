@@ -79,7 +79,7 @@ describe('e2e: sync through the local stack', () => {
     const mail = await waitFor(async () => (await outbox()).find((m) => m.subject === '2 new users are waiting for approval'), 'the second new-user e-mail');
     expect(mail.text).toContain('Grace Hopper');
     expect(mail.text).toContain('Alan Turing');
-    expect(mail.text).toContain('/_local/admin-ui/companies/acme/users/pending');
+    expect(mail.text).toContain('/console/companies/acme/users/pending');
     expect(mail.html).toContain('href="http://127.0.0.1');
 
     const runs = (await (await api('companies/acme/entra/sync-runs')).json()) as { items: Array<Run & { trigger: string }> };

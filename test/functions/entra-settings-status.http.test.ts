@@ -30,7 +30,7 @@ describe('integration status, settings and disconnect', () => {
       connectedAt: null,
       lastSync: null,
       subscription: null,
-      counts: { pending: 0, denied: 0, activeUsers: 0 },
+      counts: { pending: 0, denied: 0, excluded: 0, held: 0, activeUsers: 0 },
       settings: DEFAULT_SETTINGS,
       notificationRecipients: [],
     });

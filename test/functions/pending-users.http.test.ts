@@ -115,7 +115,10 @@ describe('pending users and the Symbol user list', () => {
     await call(pendingUsersApprove, 'POST', 'pending-users/approve', JSON.stringify({ ids: ['u-ben'] }));
     expect(json(await call(pendingUsersDeny, 'POST', 'pending-users/deny', JSON.stringify({ ids: ['u-ben'] })))).toEqual({ denied: [], failed: [{ id: 'u-ben', code: 'not_pending' }] });
     const restored = json(await call(pendingUsersRestore, 'POST', 'pending-users/restore', JSON.stringify({ ids: ['u-info', 'u-adele', 'u-ben'] })));
-    expect(restored).toEqual({ restored: ['u-info', 'u-adele'], failed: [{ id: 'u-ben', code: 'not_denied' }] });
+    // Only a denied entry can be restored: a pending one (never denied) and an approved one say so.
+    expect(restored).toEqual({ restored: ['u-info'], failed: [{ id: 'u-adele', code: 'not_denied' }, { id: 'u-ben', code: 'not_denied' }] });
+    expect(json(await call(pendingUsersRestore, 'POST', 'pending-users/restore', JSON.stringify({ ids: ['u-info'] })))).toEqual({ restored: [], failed: [{ id: 'u-info', code: 'not_denied' }] });
+    expect((await directory.getMany('acme', ['u-adele'])).get('u-adele')?.value).toMatchObject({ status: 'pending', decidedAt: null });
     expect((await directory.getMany('acme', ['u-info'])).get('u-info')?.value).toMatchObject({ status: 'pending', decidedBy: null });
   });
 

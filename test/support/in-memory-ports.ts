@@ -143,7 +143,7 @@ export class StaticSecrets implements SecretStore {
 }
 
 export class FixedCounts implements UserCountsReader {
-  constructor(private readonly counts: UserCounts = { pending: 0, denied: 0, activeUsers: 0 }) {}
+  constructor(private readonly counts: UserCounts = { pending: 0, denied: 0, excluded: 0, held: 0, activeUsers: 0 }) {}
 
   countsFor(): Promise<UserCounts> {
     return Promise.resolve(this.counts);

@@ -28,6 +28,7 @@ import { MemoryMailer, MemoryQueue, StaticSecrets } from './in-memory-ports';
 import { TEST_ENV } from './test-services';
 import { createLocalJWKSet } from 'jose';
 import { CosmosSubscriptionStore } from '../../src/adapters/cosmos/cosmos-subscription-store';
+import { CosmosCompanyCatalog } from '../../src/adapters/cosmos/cosmos-company-catalog';
 import { CosmosIntegrationLister } from '../../src/adapters/cosmos/cosmos-integration-lister';
 import { GraphSubscriptionClient } from '../../src/adapters/graph/graph-subscription-client';
 import { startWebhookReceiver, WebhookReceiver } from './webhook-receiver';
@@ -139,6 +140,7 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     subscriptions: new GraphSubscriptionClient(graph),
     subscriptionStore: new CosmosSubscriptionStore(cosmos.database),
     integrationLister: new CosmosIntegrationLister(cosmos.database),
+    companies: new CosmosCompanyCatalog(cosmos.database),
   };
   ready.services = services;
 

@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jos
 import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
 import { Services } from '../../src/app/services';
 import { AppConfig, loadConfig } from '../../src/config/config';
+import { MemoryCompanyCatalog } from './in-memory-company-catalog';
 import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
 import { FixedCounts, MemoryNotificationLog, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets, TestClock } from './in-memory-ports';
 
@@ -110,6 +111,7 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     subscriptions,
     subscriptionStore,
     integrationLister,
+    companies: new MemoryCompanyCatalog(integrations),
   };
   return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers, subscriptions, subscriptionStore, integrationLister };
 }

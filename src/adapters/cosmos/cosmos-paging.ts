@@ -41,7 +41,7 @@ export function assertPageLimit(limit: number, max: number): void {
 }
 
 /**
- * One page of a query inside one partition. The cursor is the Cosmos continuation token,
+ * One page of a query inside one partition (or across partitions). The cursor is the Cosmos continuation token,
  * base64url-encoded so it is opaque and URL-safe; it is only meaningful for the same query and
  * parameters. A page holds fewer items than the limit only at the end, but a non-null cursor may
  * still lead to an empty last page. `parse` validates each document (and may throw).
@@ -49,7 +49,8 @@ export function assertPageLimit(limit: number, max: number): void {
 export async function queryPage<T>(
   container: Container,
   query: SqlQuerySpec,
-  partitionKey: string,
+  /** null: across partitions (the operator's company overview); otherwise one company's partition. */
+  partitionKey: string | null,
   options: { limit: number; cursor: string | null },
   parse: (resource: unknown) => T,
   operation: string,
@@ -63,7 +64,7 @@ export async function queryPage<T>(
     let page: { resources: unknown[]; continuationToken: string | undefined };
     try {
       page = await container.items
-        .query<unknown>(query, { partitionKey, maxItemCount: limit - items.length, ...(continuationToken === undefined ? {} : { continuationToken }) })
+        .query<unknown>(query, { ...(partitionKey === null ? {} : { partitionKey }), maxItemCount: limit - items.length, ...(continuationToken === undefined ? {} : { continuationToken }) })
         .fetchNext();
     } catch (error) {
       if (options.cursor !== null && (cosmosStatus(error) === 400 || error instanceof SyntaxError)) {

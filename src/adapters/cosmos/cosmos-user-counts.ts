@@ -6,10 +6,12 @@ import { mapCosmosError } from './cosmos-documents';
 import { DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER } from './cosmos-schema';
 
 const COUNT_QUERY = 'SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = @status';
+// `pendingRemoval` is an object or null: only an object has a `runId`.
+const HELD_QUERY = 'SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND IS_DEFINED(c.pendingRemoval.runId)';
 
 const CountResultSchema = z.array(z.number().int().min(0)).max(1);
 
-/** Counts by status inside one company's partition: three single-partition aggregate queries. */
+/** Counts inside one company's partition: five single-partition aggregate queries. */
 export class CosmosUserCountsReader implements UserCountsReader {
   private readonly directoryUsers: Container;
   private readonly symbolUsers: Container;
@@ -20,26 +22,25 @@ export class CosmosUserCountsReader implements UserCountsReader {
   }
 
   async countsFor(companyId: string): Promise<UserCounts> {
-    const [pending, denied, activeUsers] = await Promise.all([
-      count(this.directoryUsers, companyId, 'pending'),
-      count(this.directoryUsers, companyId, 'denied'),
-      count(this.symbolUsers, companyId, 'active'),
+    const [pending, denied, excluded, held, activeUsers] = await Promise.all([
+      count(this.directoryUsers, companyId, COUNT_QUERY, 'pending'),
+      count(this.directoryUsers, companyId, COUNT_QUERY, 'denied'),
+      count(this.directoryUsers, companyId, COUNT_QUERY, 'excluded'),
+      count(this.directoryUsers, companyId, HELD_QUERY, null),
+      count(this.symbolUsers, companyId, COUNT_QUERY, 'active'),
     ]);
-    return { pending, denied, activeUsers };
+    return { pending, denied, excluded, held, activeUsers };
   }
 }
 
-async function count(container: Container, companyId: string, status: string): Promise<number> {
+async function count(container: Container, companyId: string, query: string, status: string | null): Promise<number> {
   let resources: unknown;
   try {
     ({ resources } = await container.items
       .query<unknown>(
         {
-          query: COUNT_QUERY,
-          parameters: [
-            { name: '@companyId', value: companyId },
-            { name: '@status', value: status },
-          ],
+          query,
+          parameters: [{ name: '@companyId', value: companyId }, ...(status === null ? [] : [{ name: '@status', value: status }])],
         },
         { partitionKey: companyId },
       )

@@ -84,7 +84,11 @@ export const EMPTY_ATTRIBUTES: DirectoryAttributes = {
   managerId: null,
 };
 
-export const FLAGS = ['guest', 'disabled', 'unlicensed', 'role_address', 'no_mailbox'] as const;
+/**
+ * `resource_mailbox`: a shared, room or equipment mailbox as far as the directory data shows it
+ * (see classification.ts); Graph's user properties under `User.Read.All` carry no mailbox type.
+ */
+export const FLAGS = ['guest', 'disabled', 'unlicensed', 'role_address', 'no_mailbox', 'resource_mailbox'] as const;
 export const FlagSchema = z.enum(FLAGS);
 export type Flag = z.infer<typeof FlagSchema>;
 

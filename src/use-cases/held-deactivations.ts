@@ -1,0 +1,67 @@
+import { Services } from '../app/services';
+import { mailboxAddress } from '../domain/directory/classification';
+import { RemovalReason } from '../domain/directory/directory-user';
+import { displayNameOf } from '../domain/directory/review-keys';
+import { Page } from '../ports/sync-run-store.port';
+import { loadIntegration } from './integration-updates';
+
+/** What the directory said about a user the deletion guard holds, in the admin's words. */
+const REMOVAL_REASONS: Record<RemovalReason, string> = {
+  deleted: 'Deleted from Entra ID for good.',
+  soft_deleted: 'Deleted in Entra ID (in the recycle bin, restorable there for 30 days).',
+  disabled: 'Sign-in was blocked in Entra ID (account disabled).',
+  not_seen: 'Missing from a full read of the directory: removed while change tracking was being reset.',
+};
+
+export interface HeldDeactivationView {
+  /** Entra object id. */
+  id: string;
+  displayName: string;
+  email: string | null;
+  /** The Symbol user that would be deactivated. */
+  symbolUserId: string | null;
+  reason: RemovalReason;
+  reasonText: string;
+  detectedAt: string;
+  /** The sync run that saw the removal. */
+  runId: string;
+}
+
+export interface HeldDeactivationsPage extends Page<HeldDeactivationView> {
+  /** Why they are held: the company's deletion-guard settings and its last held run. */
+  guard: { thresholdPercent: number; thresholdMinimum: number; heldRunId: string | null };
+}
+
+/**
+ * Approved users whose deactivation waits: the removals a run saw but the deletion guard held (or
+ * that a run in progress will settle when it ends). Release applies them all.
+ */
+export async function listHeldDeactivations(services: Pick<Services, 'directoryUsers' | 'integrations' | 'clock'>, companyId: string, options: { limit: number; cursor: string | null }): Promise<HeldDeactivationsPage> {
+  const [page, { integration }] = await Promise.all([services.directoryUsers.listPendingRemovals(companyId, null, options), loadIntegration(services, companyId)]);
+  const items = page.items.flatMap(({ value: r }) =>
+    r.pendingRemoval
+      ? [
+          {
+            id: r.id,
+            displayName: displayNameOf(r.attributes),
+            email: mailboxAddress(r.attributes),
+            symbolUserId: r.symbolUserId,
+            reason: r.pendingRemoval.reason,
+            reasonText: REMOVAL_REASONS[r.pendingRemoval.reason],
+            detectedAt: r.pendingRemoval.detectedAt,
+            runId: r.pendingRemoval.runId,
+          },
+        ]
+      : [],
+  );
+  const lastSync = integration.lastSync;
+  return {
+    items,
+    nextCursor: page.nextCursor,
+    guard: {
+      thresholdPercent: integration.settings.deletionThresholdPercent,
+      thresholdMinimum: integration.settings.deletionThresholdMinimum,
+      heldRunId: lastSync?.status === 'held' ? lastSync.runId : null,
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/**
+ * The API's answers as the console reads them, validated with zod: an answer that does not fit is
+ * an error shown to the admin, never half-rendered. Objects ignore fields they do not know, so the
+ * API can grow without breaking the console.
+ */
+
+export const ProblemSchema = z.object({
+  status: z.number(),
+  code: z.string(),
+  title: z.string().optional(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export const LastSyncSchema = z.object({
+  runId: z.string(),
+  status: z.string(),
+  trigger: z.string(),
+  mode: z.string(),
+  queuedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type LastSync = z.infer<typeof LastSyncSchema>;
+
+export const CountsSchema = z.object({
+  pending: z.number(),
+  denied: z.number(),
+  excluded: z.number().default(0),
+  held: z.number().default(0),
+  activeUsers: z.number(),
+});
+
+export const SettingsSchema = z.object({
+  autoApprove: z.enum(['off', 'clean', 'matched', 'clean_or_matched']),
+  exclude: z.object({ guests: z.boolean(), disabled: z.boolean(), unlicensed: z.boolean(), roleAddresses: z.boolean() }),
+  roleAddressPatterns: z.array(z.string()),
+  notifyEmails: z.array(z.string()),
+  deletionThresholdPercent: z.number(),
+  deletionThresholdMinimum: z.number(),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const IntegrationStatusSchema = z.object({
+  companyId: z.string(),
+  status: z.string(),
+  tenantId: z.string().nullable(),
+  connectedAt: z.string().nullable(),
+  connectedBy: z.object({ email: z.string().nullable() }).nullable().optional(),
+  disconnectedAt: z.string().nullable().optional(),
+  lastSync: LastSyncSchema.nullable(),
+  subscription: z.object({ id: z.string(), expiresAt: z.string(), lastNotificationAt: z.string().nullable().optional() }).nullable().optional(),
+  confirmedInSyncAt: z.string().nullable().optional(),
+  counts: CountsSchema,
+  settings: SettingsSchema,
+  notificationRecipients: z.array(z.string()).default([]),
+});
+export type IntegrationStatus = z.infer<typeof IntegrationStatusSchema>;
+
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const CompanySummarySchema = z.object({
+  companyId: z.string(),
+  status: z.string(),
+  tenantId: z.string().nullable(),
+  connectedAt: z.string().nullable().optional(),
+  lastSync: LastSyncSchema.nullable(),
+  counts: CountsSchema,
+});
+export type CompanySummary = z.infer<typeof CompanySummarySchema>;
+export const CompaniesPageSchema = page(CompanySummarySchema);
+
+export const ReasonSchema = z.object({ code: z.string(), text: z.string() });
+
+export const PendingUserSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  email: z.string().nullable(),
+  userPrincipalName: z.string().nullable(),
+  jobTitle: z.string().nullable(),
+  department: z.string().nullable(),
+  flags: z.array(z.string()),
+  reasons: z.array(ReasonSchema).default([]),
+  matchedUserId: z.string().nullable(),
+  matchedUser: z.object({ id: z.string(), email: z.string(), displayName: z.string().nullable(), source: z.string(), status: z.string() }).nullable().optional(),
+  matchConflict: z.array(z.string()).nullable().optional(),
+  status: z.string(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type PendingUser = z.infer<typeof PendingUserSchema>;
+export const PendingPageSchema = page(PendingUserSchema);
+export type PendingPage = z.infer<typeof PendingPageSchema>;
+
+const FailureSchema = z.object({ id: z.string(), code: z.string() });
+export const ApproveResultSchema = z.object({ approved: z.array(z.object({ id: z.string(), userId: z.string(), merged: z.boolean() })), failed: z.array(FailureSchema) });
+export type ApproveResult = z.infer<typeof ApproveResultSchema>;
+export const DenyResultSchema = z.object({ denied: z.array(z.string()), failed: z.array(FailureSchema) });
+export const RestoreResultSchema = z.object({ restored: z.array(z.string()), failed: z.array(FailureSchema) });
+
+export const AutoApprovePreviewSchema = z.object({
+  autoApprove: z.string(),
+  wouldApprove: z.number(),
+  sample: z.array(z.object({ id: z.string(), displayName: z.string(), email: z.string().nullable() })),
+});
+export type AutoApprovePreview = z.infer<typeof AutoApprovePreviewSchema>;
+
+export const SymbolUserSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  givenName: z.string().nullable(),
+  surname: z.string().nullable(),
+  displayName: z.string().nullable(),
+  jobTitle: z.string().nullable(),
+  department: z.string().nullable(),
+  entraObjectId: z.string().nullable(),
+  status: z.string(),
+  source: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deactivatedAt: z.string().nullable().optional(),
+  merged: z.boolean().default(false),
+});
+export type SymbolUser = z.infer<typeof SymbolUserSchema>;
+export const UsersPageSchema = page(SymbolUserSchema);
+
+export const UserDetailSchema = SymbolUserSchema.extend({
+  customFields: z.record(z.string(), z.string()).default({}),
+  merge: z
+    .object({
+      mergedAt: z.string(),
+      by: z.string(),
+      entraObjectId: z.string(),
+      changed: z.record(z.string(), z.object({ before: z.string().nullable(), after: z.string().nullable() })),
+      undoableUntil: z.string().nullable().optional(),
+    })
+    .nullable(),
+});
+export type UserDetail = z.infer<typeof UserDetailSchema>;
+
+export const SyncRunSchema = z.object({
+  runId: z.string(),
+  trigger: z.string(),
+  mode: z.string(),
+  status: z.string(),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable().optional(),
+  pages: z.number().default(0),
+  invocations: z.number().default(0),
+  counts: z.record(z.string(), z.number()),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type SyncRun = z.infer<typeof SyncRunSchema>;
+export const SyncRunsPageSchema = page(SyncRunSchema);
+
+export const SyncNowSchema = z.object({ runId: z.string(), coalesced: z.boolean().optional(), mode: z.string().optional() });
+
+export const HeldPageSchema = page(
+  z.object({ id: z.string(), displayName: z.string(), email: z.string().nullable(), symbolUserId: z.string().nullable(), reason: z.string(), reasonText: z.string(), detectedAt: z.string(), runId: z.string() }),
+).extend({ guard: z.object({ thresholdPercent: z.number(), thresholdMinimum: z.number(), heldRunId: z.string().nullable() }) });
+export type HeldPage = z.infer<typeof HeldPageSchema>;
+
+export const ConnectSchema = z.object({ consentUrl: z.string(), expiresAt: z.string() });

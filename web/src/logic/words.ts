@@ -1,0 +1,144 @@
+/**
+ * Everything the console says about codes the API returns, in one place: flags, consent results,
+ * run statuses and errors, per-id decision failures. Unknown codes are shown as they are.
+ */
+
+export type Intent = 'success' | 'error' | 'warning' | 'info';
+
+export const FLAG_LABELS: Record<string, string> = {
+  guest: 'Guest',
+  disabled: 'Sign-in blocked',
+  unlicensed: 'No licence',
+  role_address: 'Role address',
+  no_mailbox: 'No mailbox',
+  resource_mailbox: 'Shared or room mailbox',
+};
+
+/** What a flag means in general (the filter's help); each entry carries its own reason too. */
+export const FLAG_MEANINGS: Record<string, string> = {
+  guest: 'Invited from another organization.',
+  disabled: 'Sign-in is blocked in Entra ID.',
+  unlicensed: 'No Microsoft 365 licence assigned.',
+  role_address: 'A team or function address such as info@ or sales@.',
+  no_mailbox: 'No e-mail address: cannot be trained or phished.',
+  resource_mailbox: 'Looks like a shared mailbox, a room or equipment.',
+};
+
+export function flagLabel(code: string): string {
+  return FLAG_LABELS[code] ?? code;
+}
+
+export interface Message {
+  intent: Intent;
+  title: string;
+  text: string;
+}
+
+const CONSENT_ERRORS: Record<string, { title: string; text: string }> = {
+  consent_declined: { title: 'Entra ID was not connected', text: 'The permission request was cancelled on the Microsoft page. Nothing changed; you can try again whenever you are ready.' },
+  consent_failed: { title: 'Microsoft could not grant the permission', text: 'Microsoft reported an error, or did not say which directory consented. Try again; if it keeps failing, check that the app is allowed in your tenant.' },
+  invalid_state: { title: 'This connection link is not valid', text: 'The link back from Microsoft was incomplete or altered. Start again with "Integrate Entra ID".' },
+  expired_state: { title: 'The connection took too long', text: 'The link back from Microsoft expired (it is valid for 15 minutes). Start again with "Integrate Entra ID".' },
+  replayed_state: { title: 'This connection link was already used', text: 'Each link back from Microsoft works once. If the company is not connected, start again with "Integrate Entra ID".' },
+  not_an_admin: { title: 'An administrator must connect Entra ID', text: 'The account you signed in with is not a Global Administrator or Privileged Role Administrator of its directory, so it cannot grant the app read access. Ask one of them to connect, or sign in with such an account.' },
+  tenant_mismatch: { title: 'Consent was given for a different directory', text: 'You signed in to one directory but consented in another. Start again and consent in the same directory you signed in to.' },
+  invalid_id_token: { title: 'Microsoft’s sign-in could not be verified', text: 'The sign-in answer from Microsoft failed verification, so nothing was connected. Start again; if it keeps failing, contact support.' },
+  sign_in_failed: { title: 'The sign-in at Microsoft did not complete', text: 'The Microsoft sign-in was cancelled or not accepted, so nothing was connected. Start again with "Integrate Entra ID" and sign in with an administrator of your directory.' },
+  browser_mismatch: { title: 'Finish the connection in the browser that started it', text: 'The link back from Microsoft was opened in another browser than the one where "Integrate Entra ID" was pressed (for example a forwarded link). Nothing was connected. Start again in the browser you will use.' },
+  internal_error: { title: 'Something went wrong on our side', text: 'The connection could not be saved. Nothing is half done: simply try again.' },
+};
+
+/** The banner after Microsoft's pages sent the browser back (`?status=connected|error&code=…`). */
+export function consentResultMessage(status: string | null, code: string | null): Message | null {
+  if (status === 'connected') {
+    return { intent: 'success', title: 'Entra ID is connected', text: 'The first import is running: users found in the directory appear in "Pending for approval" in a moment. A confirmation e-mail is on its way.' };
+  }
+  if (status !== 'error') return null;
+  const known = code === null ? undefined : CONSENT_ERRORS[code];
+  if (known) return { intent: 'error', ...known };
+  return { intent: 'error', title: 'Entra ID was not connected', text: code ? `Microsoft or the service reported "${code}". Try again.` : 'Try again.' };
+}
+
+export const RUN_STATUS: Record<string, { label: string; intent: Intent }> = {
+  queued: { label: 'Queued', intent: 'info' },
+  running: { label: 'Running', intent: 'info' },
+  succeeded: { label: 'Succeeded', intent: 'success' },
+  failed: { label: 'Failed', intent: 'error' },
+  held: { label: 'Held for review', intent: 'warning' },
+};
+
+export const TRIGGERS: Record<string, string> = {
+  connect: 'First import',
+  manual: 'Sync Now',
+  webhook: 'Directory change',
+  schedule: 'Scheduled check',
+  continuation: 'Continuation',
+};
+
+export function triggerLabel(trigger: string): string {
+  return TRIGGERS[trigger] ?? trigger;
+}
+
+const RUN_ERRORS: Record<string, string> = {
+  not_connected: 'The company was disconnected, or connected to another directory, before this run started. Nothing was changed.',
+  consent_revoked: 'Microsoft refused access: the admin consent was revoked or the app was removed from the tenant. Reconnect Entra ID.',
+  directory_throttled: 'Microsoft Graph kept asking us to slow down. The run will be retried; nothing is lost.',
+  directory_delta_reset: 'Microsoft reset the change tracking; a full read of the directory follows.',
+  directory_invalid_response: 'Microsoft Graph answered with something unexpected. The run will be retried.',
+  dependency_unavailable: 'A service we depend on was unavailable. The run will be retried.',
+  internal_error: 'Something went wrong on our side. The run will be retried.',
+};
+
+export function runErrorText(code: string): string {
+  return RUN_ERRORS[code] ?? `The run failed (${code}).`;
+}
+
+/** What each counter of a run means. */
+export const RUN_COUNTS: ReadonlyArray<{ key: string; label: string; help: string }> = [
+  { key: 'scanned', label: 'Scanned', help: 'Directory entries read' },
+  { key: 'newPending', label: 'New pending', help: 'New users waiting for approval' },
+  { key: 'autoApproved', label: 'Auto-approved', help: 'Approved by the auto-approve rule' },
+  { key: 'updated', label: 'Updated', help: 'Users whose details changed' },
+  { key: 'deactivated', label: 'Deactivated', help: 'Removed or disabled in Entra ID' },
+  { key: 'held', label: 'Held', help: 'Deactivations held by the safety threshold' },
+  { key: 'excluded', label: 'Excluded', help: 'Kept out by the exclusion settings' },
+  { key: 'removed', label: 'Removed', help: 'Pending entries that left the directory' },
+  { key: 'unchanged', label: 'Unchanged', help: 'Seen, nothing to do' },
+  { key: 'invalid', label: 'Skipped', help: 'Entries Microsoft returned malformed' },
+];
+
+const DECISION_FAILURES: Record<string, string> = {
+  not_found: 'is no longer in the list (removed from the directory)',
+  not_pending: 'was already decided',
+  not_denied: 'is not denied, so there is nothing to restore',
+  ambiguous_match: 'shares its address with several Symbol users: resolve the duplicates first',
+  no_mailbox: 'has no mailbox, so it cannot be a Symbol user',
+  conflict: 'changed while you decided: try again',
+};
+
+export function decisionFailureText(code: string): string {
+  return DECISION_FAILURES[code] ?? `could not be changed (${code})`;
+}
+
+export const STATUS_LABELS: Record<string, { label: string; intent: Intent }> = {
+  connected: { label: 'Connected', intent: 'success' },
+  not_connected: { label: 'Not connected', intent: 'info' },
+  disconnected: { label: 'Disconnected', intent: 'info' },
+  consent_revoked: { label: 'Access revoked', intent: 'error' },
+  error: { label: 'Error', intent: 'error' },
+};
+
+export const SOURCE_LABELS: Record<string, string> = { entra: 'Entra ID', manual: 'Added by hand', csv: 'CSV import' };
+
+export const AUTO_APPROVE_LABELS: Record<string, { label: string; help: string }> = {
+  off: { label: 'Off', help: 'An admin approves every user.' },
+  clean: { label: 'Users without flags', help: 'Approve users with no flag (no guest, shared mailbox, role address…).' },
+  matched: { label: 'Users matching an existing Symbol user', help: 'Approve users whose address is already a Symbol user’s; they are merged.' },
+  clean_or_matched: { label: 'Either of the two', help: 'Approve users without flags, and users matching an existing Symbol user.' },
+};
+
+export const REMOVAL_LABELS: Record<string, string> = { deleted: 'Deleted', soft_deleted: 'Deleted (recycle bin)', disabled: 'Sign-in blocked', not_seen: 'Missing from the directory' };
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,177 @@
+import { Button, Text } from '@fluentui/react-components';
+import { useState } from 'react';
+import { ApiError, companyPath } from '../api/client';
+import { ConnectSchema, IntegrationStatusSchema } from '../api/schemas';
+import { companyDataChanged } from '../components/changes';
+import { Link, navigate, useLocation } from '../components/router';
+import { RunProgress } from '../components/run-progress';
+import { useSession } from '../components/session-context';
+import { Card, ConfirmButton, ConnectionBadge, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
+import { asApiError, useLoad } from '../components/use-load';
+import { paths } from '../logic/routes';
+import { formatAge, formatDateTime } from '../logic/time';
+import { consentResultMessage, plural, triggerLabel } from '../logic/words';
+
+/** The company's Entra ID connection: connect through Microsoft, the result banner, status, disconnect. */
+export function EntraPage(props: { companyId: string }) {
+  const { api } = useSession();
+  const s = useUiStyles();
+  const { search, pathname } = useLocation();
+  const query = new URLSearchParams(search);
+  const banner = consentResultMessage(query.get('status'), query.get('code'));
+  const status = useLoad(() => api.get(companyPath(props.companyId, 'entra'), IntegrationStatusSchema), [api, props.companyId]);
+  const [busy, setBusy] = useState<'connect' | 'disconnect' | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const now = Date.now();
+
+  const connect = async () => {
+    setBusy('connect');
+    setActionError(null);
+    try {
+      // Same-origin fetch with cookies: the flow binds itself to this browser, then Microsoft takes over.
+      const { consentUrl } = await api.post(companyPath(props.companyId, 'entra/connect'), {}, ConnectSchema);
+      window.location.assign(consentUrl);
+    } catch (error) {
+      setActionError(asApiError(error));
+      setBusy(null);
+    }
+  };
+
+  const disconnect = async () => {
+    setBusy('disconnect');
+    setActionError(null);
+    try {
+      await api.delete(companyPath(props.companyId, 'entra'));
+      status.reload();
+      companyDataChanged();
+    } catch (error) {
+      setActionError(asApiError(error));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const dismissBanner = () => {
+    navigate(pathname.replace(/^\/console/, ''), { replace: true });
+  };
+
+  const data = status.data;
+  const connected = data?.status === 'connected';
+  const lastAt = data?.lastSync?.finishedAt ?? data?.lastSync?.queuedAt ?? null;
+  return (
+    <>
+      <PageHeader
+        title="Entra ID"
+        subtitle={`Keep the users of ${props.companyId} in step with its Microsoft Entra ID directory.`}
+        actions={
+          data ? (
+            connected ? (
+              <>
+                <Button onClick={() => void connect()} disabled={busy !== null}>
+                  Reconnect
+                </Button>
+                <ConfirmButton
+                  label="Disconnect"
+                  title="Disconnect Entra ID?"
+                  body="The directory is no longer followed. Symbol users stay as they are; pending users stay pending. You can connect again at any time."
+                  confirm="Disconnect"
+                  disabled={busy !== null}
+                  onConfirm={() => void disconnect()}
+                />
+              </>
+            ) : (
+              <Button appearance="primary" size="large" onClick={() => void connect()} disabled={busy !== null}>
+                {busy === 'connect' ? 'Opening Microsoft…' : 'Integrate Entra ID'}
+              </Button>
+            )
+          ) : null
+        }
+      />
+      {banner ? (
+        <div role="status" aria-live="polite">
+          <Note intent={banner.intent} title={banner.title} actions={<Button size="small" appearance="transparent" onClick={dismissBanner}>Dismiss</Button>}>
+            {banner.text}
+          </Note>
+        </div>
+      ) : null}
+      <ErrorBar error={actionError} />
+      <ErrorBar error={status.error} title="The integration could not be loaded" />
+      {data && data.counts.held > 0 ? (
+        <Note intent="warning" title={`${plural(data.counts.held, 'deactivation')} held for review`} actions={<Link to={paths.held(props.companyId)}>Review held deactivations</Link>}>
+          A sync would have deactivated more users than the safety threshold allows, so nobody was deactivated.
+        </Note>
+      ) : null}
+      {data?.status === 'consent_revoked' ? (
+        <Note intent="error" title="Access to the directory was revoked">
+          Microsoft no longer lets Symbol read this directory (the consent was revoked or the app removed). Users stay as they are. Reconnect to resume.
+        </Note>
+      ) : null}
+      {data?.lastSync && (data.lastSync.status === 'queued' || data.lastSync.status === 'running') ? (
+        <RunProgress
+          companyId={props.companyId}
+          runId={data.lastSync.runId}
+          title={data.lastSync.trigger === 'connect' ? 'First import in progress' : 'Sync in progress'}
+          onFinished={() => {
+            status.reload();
+            companyDataChanged();
+          }}
+        />
+      ) : null}
+      {data ? (
+        <>
+          <Card title="Connection">
+            <div className={s.stack}>
+              <div className={s.row}>
+                <ConnectionBadge status={data.status} />
+                {data.tenantId ? <Text className={s.muted}>Tenant {data.tenantId}</Text> : null}
+              </div>
+              {connected ? (
+                <Text>
+                  Connected {formatDateTime(data.connectedAt)}
+                  {data.connectedBy?.email ? ` by ${data.connectedBy.email}` : ''}.{' '}
+                  {data.subscription ? `Directory changes arrive within seconds (change notifications until ${formatDateTime(data.subscription.expiresAt)}).` : 'Change notifications start after the first successful sync; until then a scheduled check keeps the list current.'}
+                </Text>
+              ) : (
+                <Text>
+                  {data.status === 'disconnected' ? `Disconnected ${formatDateTime(data.disconnectedAt ?? null)}. ` : ''}
+                  Click <strong>Integrate Entra ID</strong>: Microsoft asks a Global Administrator of your directory to sign in and let Symbol read its users (User.Read.All). You come back here when it is done.
+                </Text>
+              )}
+              {data.lastSync ? (
+                <div className={s.row}>
+                  <Text>Last sync:</Text>
+                  <RunStatusBadge status={data.lastSync.status} />
+                  <Text className={s.muted}>
+                    {triggerLabel(data.lastSync.trigger)}, {formatAge(lastAt, now)}
+                  </Text>
+                  <Link to={paths.sync(props.companyId)}>Sync details</Link>
+                </div>
+              ) : null}
+            </div>
+          </Card>
+          <Card title="Users">
+            <div className={s.tiles}>
+              <Tile label="Waiting for approval" value={data.counts.pending.toLocaleString('en-US')} />
+              <Tile label="Active users (billable)" value={data.counts.activeUsers.toLocaleString('en-US')} />
+              <Tile label="Denied" value={data.counts.denied.toLocaleString('en-US')} />
+              <Tile label="Excluded by settings" value={data.counts.excluded.toLocaleString('en-US')} />
+              <Tile label="Held deactivations" value={data.counts.held.toLocaleString('en-US')} />
+            </div>
+            <div className={s.row} style={{ marginTop: 14 }}>
+              <Link to={paths.pending(props.companyId)}>Review pending users</Link>
+              <Link to={paths.users(props.companyId)}>Open the user list</Link>
+              <Link to={paths.settings(props.companyId)}>Change sync settings</Link>
+            </div>
+          </Card>
+          <Card title="E-mails">
+            <Text>
+              Integration e-mails go to {data.notificationRecipients.length > 0 ? data.notificationRecipients.join(', ') : 'nobody yet (the admin who connects gets them by default)'}.
+            </Text>
+          </Card>
+        </>
+      ) : status.loading ? (
+        <Loading />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,335 @@
+import { Badge, Button, Checkbox, Field, Input, makeStyles, Select, Tab, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, TabList, Text, tokens } from '@fluentui/react-components';
+import { type SyntheticEvent, useState } from 'react';
+import { type ApiError, companyPath } from '../api/client';
+import { ApproveResultSchema, AutoApprovePreviewSchema, DenyResultSchema, IntegrationStatusSchema, PendingPageSchema, type PendingUser, RestoreResultSchema } from '../api/schemas';
+import { companyDataChanged } from '../components/changes';
+import { Link } from '../components/router';
+import { useSession } from '../components/session-context';
+import { Card, DateText, Empty, ErrorBar, JobText, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
+import { asApiError, useLoad } from '../components/use-load';
+import { decisionSummary, selectionState, toggle, toggleAll } from '../logic/decisions';
+import { currentCursor, FIRST_PAGE } from '../logic/paging';
+import { paths } from '../logic/routes';
+import { AUTO_APPROVE_LABELS, FLAG_LABELS, FLAG_MEANINGS, flagLabel, plural, SOURCE_LABELS } from '../logic/words';
+
+const PAGE_SIZES = [50, 100, 200] as const;
+
+const useStyles = makeStyles({
+  filters: { display: 'flex', gap: '12px', alignItems: 'flex-end', flexWrap: 'wrap', marginBottom: '12px' },
+  search: { minWidth: '280px' },
+  bulk: { display: 'flex', gap: '8px', alignItems: 'center', padding: '10px 12px', backgroundColor: tokens.colorBrandBackground2, borderRadius: tokens.borderRadiusMedium, marginBottom: '12px' },
+  name: { fontWeight: tokens.fontWeightSemibold },
+  reasons: { margin: '6px 0 0', paddingLeft: '0', listStyle: 'none', display: 'flex', flexDirection: 'column', gap: '4px' },
+  reason: { display: 'flex', gap: '8px', alignItems: 'baseline', fontSize: tokens.fontSizeBase200, color: tokens.colorNeutralForeground2 },
+  badge: { flexShrink: 0, whiteSpace: 'nowrap' },
+  match: { fontSize: tokens.fontSizeBase200 },
+  checkboxCell: { width: '44px' },
+  userCell: { width: '44%' },
+  jobCell: { width: '17%' },
+  matchCell: { width: '24%' },
+  dateCell: { width: '15%' },
+});
+
+type Status = 'pending' | 'denied';
+
+function Reasons(props: { user: PendingUser }) {
+  const s = useStyles();
+  if (props.user.flags.length === 0) return null;
+  const texts = new Map(props.user.reasons.map((r) => [r.code, r.text]));
+  return (
+    <ul className={s.reasons} aria-label={`Flags of ${props.user.displayName}`}>
+      {props.user.flags.map((flag) => (
+        <li key={flag} className={s.reason}>
+          <Badge className={s.badge} appearance="tint" color={flag === 'resource_mailbox' || flag === 'role_address' ? 'warning' : 'informative'} shape="rounded" size="small">
+            {flagLabel(flag)}
+          </Badge>
+          <span>{texts.get(flag) ?? FLAG_MEANINGS[flag] ?? ''}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Match(props: { user: PendingUser; companyId: string }) {
+  const s = useStyles();
+  const matched = props.user.matchedUser;
+  if (matched) {
+    return (
+      <div className={s.match}>
+        <Badge appearance="tint" color="success" shape="rounded" size="small">
+          Merges
+        </Badge>{' '}
+        with <Link to={paths.user(props.companyId, matched.id)}>{matched.displayName ?? matched.email}</Link> ({matched.email}, {SOURCE_LABELS[matched.source] ?? matched.source})
+      </div>
+    );
+  }
+  if (props.user.matchConflict && props.user.matchConflict.length > 0) {
+    return (
+      <div className={s.match}>
+        <Badge appearance="tint" color="danger" shape="rounded" size="small">
+          Conflict
+        </Badge>{' '}
+        {plural(props.user.matchConflict.length, 'Symbol user')} share this address
+      </div>
+    );
+  }
+  return <Text className={s.match}>New user</Text>;
+}
+
+function AutoApproveOffer(props: { companyId: string; onApplied: (title: string, details: string[], intent: 'success' | 'warning') => void }) {
+  const { api } = useSession();
+  const ui = useUiStyles();
+  const status = useLoad(() => api.get(companyPath(props.companyId, 'entra'), IntegrationStatusSchema), [api, props.companyId]);
+  const mode = status.data?.settings.autoApprove;
+  const preview = useLoad(
+    () => (mode && mode !== 'off' ? api.post(companyPath(props.companyId, 'pending-users/apply-auto-approve'), { dryRun: true }, AutoApprovePreviewSchema) : Promise.resolve(null)),
+    [api, props.companyId, mode],
+  );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!preview.data || preview.data.wouldApprove === 0) return null;
+  const n = preview.data.wouldApprove;
+  const apply = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await api.post(companyPath(props.companyId, 'pending-users/apply-auto-approve'), {}, ApproveResultSchema);
+      const summary = decisionSummary('approve', { done: result.approved.length, merged: result.approved.filter((a) => a.merged).length, failed: result.failed }, (id) => id);
+      props.onApplied(summary.title, summary.details, summary.intent);
+      preview.reload();
+      companyDataChanged();
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <ErrorBar error={error} />
+      <Note
+        intent="info"
+        title={`Auto-approve: ${AUTO_APPROVE_LABELS[preview.data.autoApprove]?.label ?? preview.data.autoApprove}`}
+        actions={
+          <Button appearance="primary" size="small" disabled={busy} onClick={() => void apply()}>
+            Apply to {plural(n, 'waiting user')}
+          </Button>
+        }
+      >
+        The rule decides new users only. {plural(n, 'user')} already waiting {n === 1 ? 'matches' : 'match'} it
+        <span className={ui.small}> (for example {preview.data.sample.slice(0, 3).map((u) => u.displayName).join(', ')})</span>.
+      </Note>
+    </>
+  );
+}
+
+/** Pending for approval: search, flag filter with reasons, the merge shown beforehand, bulk decisions, a denied tab, paging. */
+export function PendingPage(props: { companyId: string }) {
+  const { api } = useSession();
+  const s = useStyles();
+  const ui = useUiStyles();
+  const [status, setStatus] = useState<Status>('pending');
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  const [flag, setFlag] = useState('');
+  const [limit, setLimit] = useState<number>(50);
+  const [paging, setPaging] = useState(FIRST_PAGE);
+  const [selection, setSelection] = useState<Set<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ intent: 'success' | 'warning'; title: string; details: string[] } | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const cursor = currentCursor(paging);
+  // The search text travels in a POST body, never in a URL (URLs end up in request logs).
+  const list = useLoad(
+    () => api.post(companyPath(props.companyId, 'pending-users/search'), { status, search, flag: flag === '' ? null : flag, limit, cursor }, PendingPageSchema),
+    [api, props.companyId, status, search, flag, limit, cursor],
+  );
+  const items = list.data?.items ?? [];
+  const ids = items.map((u) => u.id);
+  const names = new Map(items.map((u) => [u.id, u.displayName]));
+
+  // The selection survives searches, filters and pages (select across them, then decide once);
+  // it is cleared by a decision or by switching between pending and denied.
+  const resetPaging = () => {
+    setPaging(FIRST_PAGE);
+  };
+  const submitSearch = (event: SyntheticEvent) => {
+    event.preventDefault();
+    setSearch(searchText.trim());
+    resetPaging();
+  };
+
+  const decide = async (action: 'approve' | 'deny' | 'restore') => {
+    const chosen = [...selection];
+    if (chosen.length === 0) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      const path = companyPath(props.companyId, `pending-users/${action}`);
+      let summary;
+      if (action === 'approve') {
+        const r = await api.post(path, { ids: chosen }, ApproveResultSchema);
+        summary = decisionSummary('approve', { done: r.approved.length, merged: r.approved.filter((a) => a.merged).length, failed: r.failed }, (id) => names.get(id) ?? id);
+      } else if (action === 'deny') {
+        const r = await api.post(path, { ids: chosen }, DenyResultSchema);
+        summary = decisionSummary('deny', { done: r.denied.length, failed: r.failed }, (id) => names.get(id) ?? id);
+      } else {
+        const r = await api.post(path, { ids: chosen }, RestoreResultSchema);
+        summary = decisionSummary('restore', { done: r.restored.length, failed: r.failed }, (id) => names.get(id) ?? id);
+      }
+      setOutcome(summary);
+      setSelection(new Set());
+      list.reload();
+      companyDataChanged();
+    } catch (error) {
+      setActionError(asApiError(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const headerState = selectionState(selection, ids);
+  return (
+    <>
+      <PageHeader title="Pending for approval" subtitle="Users found in Entra ID wait here. They are not trained, phished or billed until you approve them." />
+      <AutoApproveOffer companyId={props.companyId} onApplied={(title, details, intent) => { setOutcome({ title, details, intent }); list.reload(); }} />
+      {outcome ? (
+        <div role="status" aria-live="polite">
+          <Note intent={outcome.intent} title={outcome.title} actions={<Button size="small" appearance="transparent" onClick={() => { setOutcome(null); }}>Dismiss</Button>}>
+            {outcome.details.length > 0 ? (
+              <ul style={{ margin: 0, paddingLeft: 18 }}>
+                {outcome.details.map((d) => (
+                  <li key={d}>{d}</li>
+                ))}
+              </ul>
+            ) : null}
+          </Note>
+        </div>
+      ) : null}
+      <ErrorBar error={actionError} />
+      <Card aria-label="Review list">
+        <TabList
+          selectedValue={status}
+          onTabSelect={(_e, d) => {
+            setStatus(d.value === 'denied' ? 'denied' : 'pending');
+            resetPaging();
+            setSelection(new Set());
+            setOutcome(null);
+          }}
+          aria-label="Which users"
+        >
+          <Tab value="pending">Pending</Tab>
+          <Tab value="denied">Denied</Tab>
+        </TabList>
+        <form className={s.filters} onSubmit={submitSearch} role="search" style={{ marginTop: 12 }}>
+          <Field label="Search by name or e-mail" className={s.search}>
+            <Input value={searchText} onChange={(_e, d) => { setSearchText(d.value); }} placeholder="Starts with…" type="search" />
+          </Field>
+          <Button type="submit">Search</Button>
+          <Field label="Flag" hint={flag ? FLAG_MEANINGS[flag] : undefined}>
+            <Select
+              value={flag}
+              onChange={(_e, d) => {
+                setFlag(d.value);
+                resetPaging();
+              }}
+            >
+              <option value="">Any</option>
+              {Object.entries(FLAG_LABELS).map(([code, label]) => (
+                <option key={code} value={code}>
+                  {label}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Per page">
+            <Select
+              value={String(limit)}
+              onChange={(_e, d) => {
+                setLimit(Number(d.value));
+                resetPaging();
+              }}
+            >
+              {PAGE_SIZES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        </form>
+        {selection.size > 0 ? (
+          <div className={s.bulk} role="toolbar" aria-label="Selected users">
+            <Text weight="semibold">{plural(selection.size, 'user')} selected</Text>
+            {[...selection].some((id) => !ids.includes(id)) ? <Text size={200}>(some on other pages or searches)</Text> : null}
+            {status === 'pending' ? (
+              <>
+                <Button appearance="primary" disabled={busy} onClick={() => void decide('approve')}>
+                  Approve
+                </Button>
+                <Button disabled={busy} onClick={() => void decide('deny')}>
+                  Deny
+                </Button>
+              </>
+            ) : (
+              <Button appearance="primary" disabled={busy} onClick={() => void decide('restore')}>
+                Restore to pending
+              </Button>
+            )}
+            <Button appearance="subtle" onClick={() => { setSelection(new Set()); }}>
+              Clear selection
+            </Button>
+          </div>
+        ) : null}
+        <ErrorBar error={list.error} title="The list could not be loaded" />
+        {list.data ? (
+          items.length === 0 ? (
+            <Empty>{search || flag ? 'Nobody matches this search.' : status === 'pending' ? 'Nobody is waiting for approval.' : 'Nobody has been denied.'}</Empty>
+          ) : (
+            <Table aria-label={status === 'pending' ? 'Pending users' : 'Denied users'}>
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell className={s.checkboxCell}>
+                    <Checkbox checked={headerState} onChange={() => { setSelection(toggleAll(selection, ids)); }} aria-label="Select all on this page" />
+                  </TableHeaderCell>
+                  <TableHeaderCell className={s.userCell}>User and flags</TableHeaderCell>
+                  <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
+                  <TableHeaderCell className={s.matchCell}>On approval</TableHeaderCell>
+                  <TableHeaderCell className={s.dateCell}>First seen</TableHeaderCell>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {items.map((user) => (
+                  <TableRow key={user.id}>
+                    <TableCell className={s.checkboxCell}>
+                      <Checkbox checked={selection.has(user.id)} onChange={() => { setSelection(toggle(selection, user.id)); }} aria-label={`Select ${user.displayName}`} />
+                    </TableCell>
+                    <TableCell>
+                      <div className={s.name}>{user.displayName}</div>
+                      <div className={ui.small}>{user.email ?? user.userPrincipalName ?? 'no e-mail address'}</div>
+                      <Reasons user={user} />
+                    </TableCell>
+                    <TableCell>
+                      <JobText jobTitle={user.jobTitle} department={user.department} />
+                    </TableCell>
+                    <TableCell>
+                      <Match user={user} companyId={props.companyId} />
+                    </TableCell>
+                    <TableCell>
+                      <DateText iso={user.firstSeenAt} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )
+        ) : list.loading ? (
+          <Loading />
+        ) : null}
+        {list.data ? (
+          <Pager label={status === 'pending' ? 'Pending users' : 'Denied users'} paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} />
+        ) : null}
+      </Card>
+    </>
+  );
+}
