@@ -91,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const publicBaseUrl = `http://${host}:${options.port}`;
-    const cosmos = await startLocalCosmos({ host, port: 0, snapshotFile: join(dataDir, 'cosmos.json'), log });
+    const cosmos = await startLocalCosmos({ host, port: 0, dataDir: join(dataDir, 'cosmos'), legacySnapshotFile: join(dataDir, 'cosmos.json'), log });
     closers.push(() => cosmos.close());
 
     let simulator: EntraSimulator | null = null;
@@ -174,17 +174,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ],
     });
     closers.push(() => localHost.close());
-
-    const snapshotTimer = setInterval(() => {
-      cosmos.saveSnapshot().catch((error: unknown) => {
-        log('local.snapshot_failed', { error: error instanceof Error ? error.message : String(error) });
-      });
-    }, 15_000);
-    snapshotTimer.unref();
-    closers.push(() => {
-      clearInterval(snapshotTimer);
-      return Promise.resolve();
-    });
 
     return { url: localHost.url, config, services, broker, simulator, keys, outboxDir, close: closeAll };
   } catch (error) {
