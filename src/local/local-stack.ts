@@ -171,6 +171,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         { prefix: '/_local/queues', handler: queuesEndpoint(broker, ['sync-jobs', 'notifications']) },
         { prefix: '/_local/outbox', handler: outboxEndpoint(outboxDir) },
         { prefix: '/_local/admin-ui', handler: adminUiStandIn(publicBaseUrl) },
+        // Local Cosmos server figures (document writes per container, query executions, journal).
+        {
+          prefix: '/_local/cosmos',
+          handler: (_req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(cosmos.stats()));
+            return Promise.resolve();
+          },
+        },
       ],
     });
     closers.push(() => localHost.close());
