@@ -194,7 +194,7 @@ describe('startLocalCosmos', () => {
     const events: string[] = [];
     const second = await start({ dataDir: dir }, events);
     expect(await ids(await things(second.client))).toEqual(['kept']);
-    expect(events).toContain('cosmos.journal_torn_tail');
+    expect(events).toContain('cosmos.journal.torn_tail');
     await second.server.close();
 
     await writeFile(file, `not json\n${intact}`);
