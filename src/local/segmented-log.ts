@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -57,35 +57,40 @@ export class SegmentedLog {
   ) {}
 
   /**
-   * Replays the segments numbered above `after` (deleting those at or below it) and opens a new
+   * Replays (synchronously) the segments numbered above `after` (deleting those at or below it) and opens a new
    * segment for appends. `onRecord` gets each parsed line, or undefined for an unreadable one;
    * it returns false for a line it cannot use (treated like an unreadable one).
    */
-  async open(after: number, onRecord: (json: unknown) => boolean): Promise<ReplayStats> {
-    await mkdir(this.dir, { recursive: true });
-    for (const name of await readdir(this.dir)) if (name.endsWith('.tmp')) await rm(join(this.dir, name), { force: true });
+  open(after: number, onRecord: (json: unknown) => boolean): ReplayStats {
+    mkdirSync(this.dir, { recursive: true });
+    for (const name of readdirSync(this.dir)) if (name.endsWith('.tmp')) rmSync(join(this.dir, name), { force: true });
     const stats: ReplayStats = { segments: 0, records: 0, tornBytes: 0 };
-    const segments = await this.segments();
+    const segments = this.segmentsSync();
     const last = segments.at(-1)?.[0] ?? 0;
     for (const [n, name] of segments) {
       const file = join(this.dir, name);
       if (n <= after) {
-        await rm(file, { force: true });
+        rmSync(file, { force: true });
         continue;
       }
       stats.segments += 1;
+      // Segments are bounded by compaction: read whole, synchronously (the broker loads in its constructor).
+      const content = readFileSync(file);
       let offset = 0;
       let torn: { offset: number; line: number } | undefined;
-      await readLines(file, (line, number) => {
+      let number = 0;
+      while (offset < content.length) {
+        number += 1;
+        const end = content.indexOf(10, offset);
+        const stop = end < 0 ? content.length : end;
+        const line = content.toString('utf8', offset, stop);
         if (torn !== undefined) throw damaged(file, torn.line, this.options.what);
-        const length = Buffer.byteLength(line) + 1;
-        if (!onRecord(tryParse(line))) torn = { offset, line: number };
-        else stats.records += 1;
-        offset += length;
-      });
-      const size = (await stat(file)).size;
+        if (line.length > 0 && !onRecord(tryParse(line))) torn = { offset, line: number };
+        else if (line.length > 0) stats.records += 1;
+        offset = stop + 1;
+      }
       if (torn === undefined) {
-        this.uncovered += size;
+        this.uncovered += content.length;
         continue;
       }
       if (n !== last) throw damaged(file, torn.line, this.options.what);
@@ -96,7 +101,7 @@ export class SegmentedLog {
       } finally {
         closeSync(fd);
       }
-      stats.tornBytes = size - torn.offset;
+      stats.tornBytes = content.length - torn.offset;
       this.uncovered += torn.offset;
       this.options.log('journal.torn_tail', { file: name, bytes: stats.tornBytes });
     }
@@ -139,8 +144,10 @@ export class SegmentedLog {
     this.flush();
     const through = this.segment;
     if (this.fd >= 0) {
-      fdatasyncSync(this.fd);
-      closeSync(this.fd);
+      const fd = this.fd;
+      this.fd = -1;
+      fdatasyncSync(fd);
+      closeSync(fd);
     }
     this.openSegment(through + 1);
     this.settle(this.writtenSeq);
@@ -229,14 +236,22 @@ export class SegmentedLog {
   }
 
   private async segments(): Promise<[number, string][]> {
-    return (await readdir(this.dir))
-      .map((name): [number, string] | undefined => {
-        const match = SEGMENT_PATTERN.exec(name);
-        return match?.[1] === undefined ? undefined : [Number(match[1]), name];
-      })
-      .filter((entry): entry is [number, string] => entry !== undefined)
-      .sort((a, b) => a[0] - b[0]);
+    return parseSegmentNames(await readdir(this.dir));
   }
+
+  private segmentsSync(): [number, string][] {
+    return parseSegmentNames(readdirSync(this.dir));
+  }
+}
+
+function parseSegmentNames(names: string[]): [number, string][] {
+  return names
+    .map((name): [number, string] | undefined => {
+      const match = SEGMENT_PATTERN.exec(name);
+      return match?.[1] === undefined ? undefined : [Number(match[1]), name];
+    })
+    .filter((entry): entry is [number, string] => entry !== undefined)
+    .sort((a, b) => a[0] - b[0]);
 }
 
 /** Calls `onLine` for each non-empty line of a UTF-8 file, streaming. */

@@ -181,7 +181,7 @@ export class CosmosJournal {
       throughSegment = header.throughSegment;
     }
 
-    const replayed = await this.segments.open(throughSegment, (json) => {
+    const replayed = this.segments.open(throughSegment, (json) => {
       const parsed = StorageChangeSchema.safeParse(json);
       if (!parsed.success) return false;
       apply(parsed.data);
