@@ -59,10 +59,13 @@ export interface QueryRequest {
 
 const MAX_COMPILED = 200;
 const MAX_CACHED_RESULTS = 64;
+/** Rows kept across all cached results: each costs a small array and object, not a copy of the document. */
+const MAX_CACHED_ROWS = 300_000;
 
 export class CosmosQueryEngine {
   private readonly compiled = new Map<string, Compiled>();
   private readonly results = new Map<string, CachedResult>();
+  private cachedRows = 0;
   private executions = 0;
   private cacheHits = 0;
 
@@ -102,14 +105,21 @@ export class CosmosQueryEngine {
       continuation,
       request.compositeIndexes,
     );
+    if (cached !== undefined) this.forget(key, cached);
     const entry: CachedResult = captured === undefined ? { version, final: output } : { version, ...captured };
     this.results.set(key, entry);
-    while (this.results.size > MAX_CACHED_RESULTS) {
-      const oldest = this.results.keys().next();
+    this.cachedRows += 'rows' in entry ? entry.rows.length : 1;
+    while (this.results.size > MAX_CACHED_RESULTS || this.cachedRows > MAX_CACHED_ROWS) {
+      const oldest = this.results.entries().next();
       if (oldest.done === true) break;
-      this.results.delete(oldest.value);
+      this.forget(oldest.value[0], oldest.value[1]);
     }
     return output;
+  }
+
+  private forget(key: string, entry: CachedResult): void {
+    this.results.delete(key);
+    this.cachedRows -= 'rows' in entry ? entry.rows.length : 1;
   }
 
   stats(): { executions: number; cacheHits: number } {
