@@ -12,6 +12,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DIRECTORY_USERS_CONTAINER } from '../src/adapters/cosmos/cosmos-schema';
 import { connectThroughConsent, freePort, localToken } from '../test/support/local-stack-process';
 import { startGraphLatencyServer } from './graph-latency-server';
 
@@ -28,6 +29,14 @@ export interface StackBenchOptions {
   /** How long a first import may take before the size is reported as unfinished. */
   limitMs: number;
 }
+
+interface Writes {
+  total: number;
+  directoryUsers: number;
+}
+
+const writesBetween = (before: Writes | null, after: Writes | null) =>
+  before === null || after === null ? 'n/a' : `${fmt(after.total - before.total)} (directory users ${fmt(after.directoryUsers - before.directoryUsers)})`;
 
 interface Run {
   runId: string;
@@ -114,12 +123,17 @@ class StackUnderTest {
     }
   }
 
-  /** Document writes counted at the local Cosmos server, or null when the stack does not report them. */
-  async cosmosWrites(): Promise<number | null> {
+  /** Document writes counted at the local Cosmos server (all, and to directory users), or null when the stack does not report them. */
+  async cosmosWrites(): Promise<Writes | null> {
     const response = await fetch(`${this.url}/_local/cosmos`).catch(() => null);
     if (response?.ok !== true) return null;
     const stats = (await response.json().catch(() => null)) as { documentWrites?: Record<string, number> } | null;
-    return stats?.documentWrites === undefined ? null : Object.values(stats.documentWrites).reduce((a, b) => a + b, 0);
+    if (stats?.documentWrites === undefined) return null;
+    const entries = Object.entries(stats.documentWrites);
+    return {
+      total: entries.reduce((sum, [, n]) => sum + n, 0),
+      directoryUsers: entries.filter(([container]) => container.endsWith(`/${DIRECTORY_USERS_CONTAINER}`)).reduce((sum, [, n]) => sum + n, 0),
+    };
   }
 
   async peakRssMb(): Promise<number> {
@@ -203,9 +217,9 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
     await stack.connect();
     const first = await stack.finishedRun(undefined, options.limitMs);
     const importMs = performance.now() - started;
-    const afterImport = await stack.cosmosWrites();
+    const afterImport = writesBetween({ total: 0, directoryUsers: 0 }, await stack.cosmosWrites());
     console.log(
-      `  first import (connect → run finished)  ${fmt(importMs / 1000, 1)} s = ${fmt(importMs / floor.ms, 2)}× the floor   run ${first.status}, ${first.pages} pages, ${fmt(first.counts.newPending ?? 0)} new pending, Cosmos writes ${afterImport === null ? 'n/a' : fmt(afterImport)}`,
+      `  first import (connect → run finished)  ${fmt(importMs / 1000, 1)} s = ${fmt(importMs / floor.ms, 2)}× the floor   run ${first.status}, ${first.pages} pages, ${fmt(first.counts.newPending ?? 0)} new pending, Cosmos writes ${afterImport}`,
     );
 
     const phase = async (name: string, full: boolean, before: () => void) => {
@@ -215,7 +229,7 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
       const run = await stack!.finishedRun(await stack!.syncNow(full));
       const ms = performance.now() - t0;
       const w1 = await stack!.cosmosWrites();
-      const writes = w0 === null || w1 === null ? 'n/a' : fmt(w1 - w0);
+      const writes = writesBetween(w0, w1);
       console.log(`  ${name.padEnd(38)} ${fmt(ms / 1000, 2)} s   run ${run.status}, ${run.pages} pages, updated ${run.counts.updated ?? 0}, Cosmos writes ${writes}`);
     };
     await phase(`incremental (${options.changes} changes)`, false, () => {
