@@ -94,9 +94,12 @@ export class CosmosJournal {
     return committed;
   }
 
-  /** Writes a snapshot of everything and drops the journal it covers. No-op when nothing changed. */
+  /**
+   * Writes a snapshot of everything written so far and drops the journal it covers. No-op when
+   * nothing changed; while a compaction runs, waits for it and then covers what came after it.
+   */
   compact(): Promise<void> {
-    if (this.compacting !== undefined) return this.compacting;
+    if (this.compacting !== undefined) return this.compacting.then(() => this.compact());
     if (this.closed || this.segments.uncoveredBytes() === 0) return Promise.resolve();
     this.compacting = this.writeSnapshot().finally(() => {
       this.compacting = undefined;
