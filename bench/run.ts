@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: the sync engine's speed and memory figures (printed, not asserted).
  *   npm run bench -- [--sizes 10000,100000] [--changes 100] [--webhooks 10000] [--webhook-companies 50]
+ *   npm run bench -- stack [--users 10000,100000] [--page-latency-ms 300] [--changes 100] [--samples 20] [--limit-minutes 20]
+ *   (the whole `npm start` stack over HTTP: see stack.ts)
  *
  * For each tenant size: a simulated tenant (Graph over HTTPS on loopback) and a local
  * Cosmos-protocol server run in this process; the engine runs in a forked process with the
@@ -20,6 +22,8 @@ import { startLocalCosmos } from '../src/local/cosmos/local-cosmos-server';
 import { generateDirectory, startEntraSimulator } from '../src/local/entra-simulator';
 import { benchApprove } from './approve';
 import { benchWebhookColdStart } from './webhook-cold-start';
+import { graphPayload } from './graph-payload';
+import { benchStack } from './stack';
 import { benchWebhooks } from './webhooks';
 
 const CLIENT_ID = 'b0b0b0b0-1111-4222-8333-444455556666';
@@ -95,33 +99,6 @@ async function benchSize(size: number, changes: number): Promise<Figures[]> {
   return results;
 }
 
-function graphPayload(u: ReturnType<typeof generateDirectory>[number]): Record<string, unknown> {
-  return {
-    id: u.id,
-    userPrincipalName: u.userPrincipalName,
-    mail: u.mail,
-    otherMails: u.otherMails,
-    proxyAddresses: u.proxyAddresses,
-    givenName: u.givenName,
-    surname: u.surname,
-    displayName: u.displayName,
-    jobTitle: u.jobTitle,
-    department: u.department,
-    officeLocation: u.officeLocation,
-    companyName: u.companyName,
-    employeeId: u.employeeId,
-    mobilePhone: u.mobilePhone,
-    country: u.country,
-    city: u.city,
-    usageLocation: u.usageLocation,
-    accountEnabled: u.accountEnabled,
-    userType: u.userType,
-    creationType: u.creationType,
-    assignedLicenses: u.assignedLicenses,
-    ...(u.managerId ? { 'manager@delta': [{ id: u.managerId }] } : {}),
-  };
-}
-
 /** CPU of the pure diff alone (parse + merge + hash + classify + decide), warm, per `size` users. */
 function diffCpu(size: number): { newMs: number; unchangedMs: number; newWallMs: number; unchangedWallMs: number } {
   const raw = generateDirectory({ name: 'Contoso', domain: 'contoso.example', userCount: size, seed: 9 }).map(graphPayload);
@@ -163,6 +140,11 @@ function diffCpu(size: number): { newMs: number; unchangedMs: number; newWallMs:
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'stack') {
+    const { values: stack } = parseArgs({ args: process.argv.slice(3), options: { users: { type: 'string', default: '10000,100000' }, 'page-latency-ms': { type: 'string', default: '300' }, changes: { type: 'string', default: '100' }, samples: { type: 'string', default: '20' }, 'limit-minutes': { type: 'string', default: '20' } }, strict: true });
+    await benchStack({ users: stack.users.split(',').map(Number), latencyMs: Number(stack['page-latency-ms']), changes: Number(stack.changes), samples: Number(stack.samples), limitMs: Number(stack['limit-minutes']) * 60_000 });
+    return;
+  }
   const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, changes: { type: 'string', default: '100' }, approve: { type: 'string', default: '5000' }, webhooks: { type: 'string', default: '10000' }, 'webhook-companies': { type: 'string', default: '50' } }, strict: true });
   const sizes = values.sizes.split(',').map(Number);
   const changes = Number(values.changes);

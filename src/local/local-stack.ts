@@ -96,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const publicBaseUrl = `http://${host}:${options.port}`;
-    const cosmos = await startLocalCosmos({ host, port: 0, snapshotFile: join(dataDir, 'cosmos.json'), log });
+    const cosmos = await startLocalCosmos({ host, port: 0, dataDir: join(dataDir, 'cosmos'), legacySnapshotFile: join(dataDir, 'cosmos.json'), log });
     closers.push(() => cosmos.close());
 
     let simulator: EntraSimulator | null = null;
@@ -179,21 +179,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         { prefix: '/_local/identities', handler: identitiesEndpoint() },
         { prefix: '/_local/token', handler: tokenEndpoint(keys) },
         { prefix: '/console', handler: consoleStatic(options.consoleDir ?? CONSOLE_DIST) },
+        // Local Cosmos server figures (document writes per container, query executions, journal).
+        {
+          prefix: '/_local/cosmos',
+          handler: (_req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(cosmos.stats()));
+            return Promise.resolve();
+          },
+        },
         { prefix: '/', handler: rootRedirect },
       ],
     });
     closers.push(() => localHost.close());
-
-    const snapshotTimer = setInterval(() => {
-      cosmos.saveSnapshot().catch((error: unknown) => {
-        log('local.snapshot_failed', { error: error instanceof Error ? error.message : String(error) });
-      });
-    }, 15_000);
-    snapshotTimer.unref();
-    closers.push(() => {
-      clearInterval(snapshotTimer);
-      return Promise.resolve();
-    });
 
     return { url: localHost.url, config, services, broker, simulator, keys, outboxDir, close: closeAll };
   } catch (error) {

@@ -77,15 +77,20 @@ Or from a terminal (README "Try it" has every step):
   curl -s -H "Authorization: Bearer $TOKEN" ${base}/api/companies/acme/entra
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"limit":5}' ${base}/api/companies/acme/pending-users/search
 
-Stop with Ctrl+C. State is kept in ${process.env.LOCAL_DATA_DIR ?? '.local'}/; npm start -- --reset starts clean
-(and makes a new token-signing key: tokens made before stop working). --verbose logs every event.
+Stop with Ctrl+C. State is kept in ${process.env.LOCAL_DATA_DIR ?? '.local'}/ and written before anything is acknowledged:
+a crash or kill -9 loses nothing, and a sync that was running resumes at the next start. npm start -- --reset
+starts clean (and makes a new token-signing key: tokens made before stop working). --verbose logs every event.
 `);
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl+C: stop at once. Everything acknowledged is already on disk.
+      process.stdout.write(`\n${signal} again: stopping now\n`);
+      process.exit(130);
+    }
     stopping = true;
-    process.stdout.write(`\n${signal}: saving state and stopping…\n`);
+    process.stdout.write(`\n${signal}: waiting for running handlers, then stopping (Ctrl+C again stops at once; nothing acknowledged is lost)…\n`);
     stack.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -87,8 +87,9 @@ describe('e2e: connecting a company through the local stack', () => {
     expect(current.lastSync).toMatchObject({ trigger: 'connect', mode: 'full' });
     const done = await waitFor(async () => {
       const s = await status('acme');
-      return s.lastSync?.status === 'succeeded' ? s : undefined;
-    }, 'the first import');
+      // The run's last step subscribes the tenant: wait for that too, so later reads see a settled state.
+      return s.lastSync?.status === 'succeeded' && s.subscription !== null ? s : undefined;
+    }, 'the first import and the subscription');
     expect((done.counts as { pending: number }).pending).toBeGreaterThan(0);
 
     const mail = await waitFor(async () => {

@@ -13,6 +13,8 @@ export interface StackProcess {
   url: string;
   output(): string;
   stop(): Promise<number | null>;
+  /** `kill -9` of the stack's whole process group, as a crash or a power cut would end it; resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -27,6 +29,8 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
     cwd: ROOT,
     env: { ...process.env, LOCAL_DATA_DIR: options.dataDir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that kill() can end the group as a whole.
+    detached: true,
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -54,6 +58,10 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
   return {
     url,
     output: () => output,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -1,24 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { Server } from 'node:http';
-import { dirname } from 'node:path';
-import { Container, ContainerDefinition, CosmosClient, IndexingPolicy, OperationInput, UniqueKeyPolicy } from '@azure/cosmos';
-import { createHttpServer } from '@vercel/cosmosdb-server';
+import { readFile, rename, stat } from 'node:fs/promises';
+import { createServer, Server } from 'node:http';
+import Account from '@vercel/cosmosdb-server/lib/account';
+import type { IndexingPolicy, UniqueKeyPolicy } from '@azure/cosmos';
 import { z } from 'zod';
+import { CosmosJournal, DEFAULT_COMPACT_BYTES, FsyncPolicy, LoadStats } from './cosmos-journal';
+import { CosmosQueryEngine } from './cosmos-query-engine';
+import { createCosmosRequestHandler } from './cosmos-request-handler';
+import { observeStorage, ObservedStorage, readItem, StorageChange } from './cosmos-storage';
 
 /**
  * A Cosmos DB (NoSQL API) protocol server on loopback for the local stack and the tests, driven
  * by the real `@azure/cosmos` client.
  *
- * - Plain HTTP: the HTTPS server bundled with `@vercel/cosmosdb-server` ships an expired
- *   certificate. Clients must turn endpoint discovery off (`enableEndpointDiscovery: false`).
- * - The server ignores the key; any non-empty base64 string works. The emulator's well-known key
- *   is used so that tooling made for the emulator accepts it.
- * - It keeps everything in memory and starts empty. With `snapshotFile`, the data is restored
- *   from that file at start and written back by `saveSnapshot()` and `close()`.
- * - It does not implement TTL: items never expire while it runs. A snapshot keeps each item's
- *   `_ts`; on restore, items whose TTL has run out are dropped and the rest get their remaining
- *   lifetime as `ttl`, so expiry does happen across restarts.
+ * - The storage and the routes are `@vercel/cosmosdb-server`'s; its query engine is patched to be
+ *   linear (patches/), and our front (cosmos-request-handler.ts) refuses query-plan requests,
+ *   scopes queries to their partition and caches results until the next write.
+ * - Plain HTTP (the package's HTTPS certificate has expired). Clients must turn endpoint
+ *   discovery off (`enableEndpointDiscovery: false`). Any non-empty base64 key works; the
+ *   emulator's well-known key is used so that tooling made for the emulator accepts it.
+ * - With `dataDir`, every acknowledged write is journaled before it is answered and the data is
+ *   loaded at start (cosmos-journal.ts): durable across `kill -9`.
+ * - It does not implement TTL while running; at start, documents whose TTL has run out (by their
+ *   `_ts`, which the journal keeps) are dropped.
  */
 
 /** The Azure Cosmos DB emulator's published, well-known key (not a secret). */
@@ -31,29 +34,37 @@ export interface LocalCosmosOptions {
   host?: string;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
-  /** Where to keep the data across restarts; without it the data lives only as long as the server. */
-  snapshotFile?: string;
+  /** Where the journal and snapshot live; without it the data lives only as long as the server. */
+  dataDir?: string;
+  /** A whole-store JSON file of the previous version (`.local/cosmos.json`): imported once, then renamed `*.migrated`. */
+  legacySnapshotFile?: string;
+  /** `always` (default): answers wait for fdatasync (group commit). `never`: for write() only (survives a process crash, not a power cut). */
+  fsync?: FsyncPolicy;
+  /** Journal bytes after which a background compaction starts (default 64 MiB). */
+  compactBytes?: number;
   log?: LocalCosmosLog;
+}
+
+export interface LocalCosmosStats {
+  /** Document writes (create, replace, upsert, patch, delete) per `database/container` since start. */
+  documentWrites: Record<string, number>;
+  queries: { executions: number; cacheHits: number };
+  journal: { segment: number; uncompactedBytes: number; compactions: number; compacting: boolean } | null;
 }
 
 export interface LocalCosmos {
   /** `http://host:port`, for `CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } })`. */
   endpoint: string;
   key: string;
-  /** Saves a snapshot (when a snapshot file is configured), then stops the server. Idempotent. */
+  /** Stops the server, then syncs and closes the journal. Idempotent. */
   close(): Promise<void>;
-  /** Writes every database, container and document to the snapshot file (atomically). No-op without one. */
-  saveSnapshot(): Promise<void>;
+  /** Writes a snapshot and drops the journal it covers (runs by itself as the journal grows). No-op without a data directory or changes. */
+  compact(): Promise<void>;
+  stats(): LocalCosmosStats;
 }
 
-/** From this many documents on, a container is restored through the bulk API. */
-const BULK_THRESHOLD = 500;
-const SINGLE_WRITE_CONCURRENCY = 32;
-/** System properties the server regenerates; `_ts` is kept in snapshots for TTL bookkeeping. */
-const REGENERATED_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'];
-
 const DocumentSchema = z.looseObject({ id: z.string().min(1), _ts: z.number().optional(), ttl: z.number().optional() });
-type StoredDocument = z.infer<typeof DocumentSchema>;
+type LegacyDocument = z.infer<typeof DocumentSchema>;
 
 const ContainerSnapshotSchema = z
   .object({
@@ -65,9 +76,8 @@ const ContainerSnapshotSchema = z
     documents: z.array(DocumentSchema),
   })
   .strict();
-type ContainerSnapshot = z.infer<typeof ContainerSnapshotSchema>;
 
-const SnapshotSchema = z
+const LegacySnapshotSchema = z
   .object({
     format: z.literal('local-cosmos-snapshot'),
     version: z.literal(1),
@@ -75,76 +85,171 @@ const SnapshotSchema = z
     databases: z.array(z.object({ id: z.string().min(1), containers: z.array(ContainerSnapshotSchema) }).strict()),
   })
   .strict();
-type Snapshot = z.infer<typeof SnapshotSchema>;
+type LegacySnapshot = z.infer<typeof LegacySnapshotSchema>;
+
+/** System properties the server regenerates when a legacy document is imported. */
+const REGENERATED_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'];
 
 export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promise<LocalCosmos> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => undefined);
-  const server = createHttpServer({ keepAlive: true });
-  const port = await listen(server, host, options.port ?? 0);
+  let journal: CosmosJournal | undefined;
+  const storage = observeStorage(new Account(host, options.port ?? 0), (change) => journal?.record(change));
+  const engine = new CosmosQueryEngine();
+  const { dataDir } = options;
+  if (dataDir !== undefined) {
+    const started = Date.now();
+    const opened = await CosmosJournal.open(storage, {
+      dir: dataDir,
+      fsync: options.fsync ?? 'always',
+      compactBytes: options.compactBytes ?? DEFAULT_COMPACT_BYTES,
+      isExpired: (change, observed) => documentExpired(change, observed, Math.floor(Date.now() / 1000)),
+      log,
+    });
+    journal = opened.journal;
+    logLoad(log, dataDir, opened.stats, Date.now() - started);
+    if (options.legacySnapshotFile !== undefined) await migrateLegacySnapshot(options.legacySnapshotFile, storage, opened.journal, opened.stats, log);
+  }
+  const handler = createCosmosRequestHandler(storage, engine, { commit: () => journal?.commit() ?? Promise.resolve(), log });
+  const server = createServer({ keepAlive: true }, handler);
+  let port: number;
+  try {
+    port = await listen(server, host, options.port ?? 0);
+  } catch (error) {
+    await journal?.close();
+    throw error;
+  }
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const endpoint = `http://${urlHost}:${port}`;
-  const client = new CosmosClient({ endpoint, key: LOCAL_COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
-
-  const stopServer = async (): Promise<void> => {
-    client.dispose();
-    await new Promise<void>((resolve, reject) => {
-      server.close((error) => {
-        if (error) reject(error);
-        else resolve();
-      });
-      // Keep-alive sockets (ours and the application's clients') would hold close() open.
-      server.closeAllConnections();
-    });
-  };
-
-  const { snapshotFile } = options;
-  if (snapshotFile !== undefined) {
-    try {
-      const snapshot = await readSnapshot(snapshotFile);
-      if (snapshot !== null) {
-        const started = Date.now();
-        const counts = await restoreSnapshot(client, snapshot);
-        log('cosmos.snapshot.restored', { file: snapshotFile, ...counts, ms: Date.now() - started });
-      }
-    } catch (error) {
-      // Never start empty over an unreadable snapshot: the next save would overwrite the data.
-      await stopServer();
-      throw error;
-    }
-  }
-  log('cosmos.started', { endpoint, snapshotFile: snapshotFile ?? null });
-
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    if (snapshotFile === undefined) return Promise.resolve();
-    // One save at a time, in call order, so an older snapshot never replaces a newer one.
-    const next = saving.then(async () => {
-      const started = Date.now();
-      const snapshot = await takeSnapshot(client);
-      await writeFileAtomically(snapshotFile, JSON.stringify(snapshot));
-      log('cosmos.snapshot.saved', { file: snapshotFile, ...countSnapshot(snapshot), ms: Date.now() - started });
-    });
-    saving = next.catch(() => undefined);
-    return next;
-  };
+  // The account document names the endpoint clients are told to use.
+  storage.account.read().writableLocations = [{ name: 'South Central US', databaseAccountEndpoint: `${endpoint}/` }];
+  storage.account.read().readableLocations = [{ name: 'South Central US', databaseAccountEndpoint: `${endpoint}/` }];
+  log('cosmos.started', { endpoint, dataDir: dataDir ?? null });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      try {
-        await save();
-      } finally {
-        await stopServer();
-        log('cosmos.stopped', { endpoint });
-      }
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+        // Keep-alive sockets (the application's clients') would hold close() open.
+        server.closeAllConnections();
+      });
+      await journal?.close();
+      log('cosmos.stopped', { endpoint });
     })();
     return closing;
   };
-  // Once closing, the final save is under way (or done): a late periodic save just waits for it.
-  const saveSnapshot = (): Promise<void> => closing ?? save();
 
-  return { endpoint, key: LOCAL_COSMOS_KEY, close, saveSnapshot };
+  return {
+    endpoint,
+    key: LOCAL_COSMOS_KEY,
+    close,
+    compact: () => (closing === undefined ? (journal?.compact() ?? Promise.resolve()) : closing),
+    stats: () => ({ documentWrites: storage.documentWrites(), queries: engine.stats(), journal: journal?.stats() ?? null }),
+  };
+}
+
+function logLoad(log: LocalCosmosLog, dataDir: string, stats: LoadStats, ms: number): void {
+  if (stats.snapshotRecords + stats.journalRecords === 0) return;
+  log('cosmos.loaded', { dataDir, ...stats, ms });
+}
+
+/**
+ * Cosmos's TTL rules: no container default TTL → nothing expires; otherwise an item's own `ttl`
+ * wins over the default, and -1 means "never".
+ */
+export function remainingTtlSeconds(document: { _ts?: number; ttl?: number }, defaultTtl: number | undefined, nowSeconds: number): number | null {
+  if (defaultTtl === undefined || defaultTtl === 0) return null;
+  const ttl = document.ttl ?? defaultTtl;
+  if (ttl === -1 || ttl <= 0 || document._ts === undefined) return null;
+  return document._ts + ttl - nowSeconds;
+}
+
+function documentExpired(change: StorageChange & { kind: 'document' }, storage: ObservedStorage, nowSeconds: number): boolean {
+  const definition = storage.account.database(change.database).collection(change.container).read() as { defaultTtl?: unknown } | undefined;
+  const defaultTtl = typeof definition?.defaultTtl === 'number' ? definition.defaultTtl : undefined;
+  const data = change.data as { _ts?: unknown; ttl?: unknown } | null;
+  if (data === null) return false;
+  const remaining = remainingTtlSeconds({ ...(typeof data._ts === 'number' ? { _ts: data._ts } : {}), ...(typeof data.ttl === 'number' ? { ttl: data.ttl } : {}) }, defaultTtl, nowSeconds);
+  return remaining !== null && remaining <= 0;
+}
+
+/**
+ * For a legacy (whole-store JSON) document: the body to import (system properties removed, `ttl`
+ * set to what is left of its lifetime), or null when it has already expired.
+ */
+export function withRemainingTtl(document: LegacyDocument, defaultTtl: number | undefined, nowSeconds: number): Record<string, unknown> | null {
+  const body: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !REGENERATED_PROPERTIES.includes(key)));
+  const remaining = remainingTtlSeconds(document, defaultTtl, nowSeconds);
+  if (remaining === null) return body;
+  if (remaining <= 0) return null;
+  return { ...body, ttl: remaining };
+}
+
+/**
+ * `.local/cosmos.json` from the previous version: imported into an empty store (through the
+ * storage, so the journal records it), then renamed so it is never imported twice. A store
+ * that already has data wins; the old file is then only renamed.
+ */
+async function migrateLegacySnapshot(file: string, storage: ObservedStorage, journal: CosmosJournal, loaded: LoadStats, log: LocalCosmosLog): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'ENOENT') return;
+    throw error;
+  }
+  const migrated = `${file}.migrated`;
+  if (loaded.snapshotRecords + loaded.journalRecords > 0) {
+    await rename(file, migrated);
+    log('cosmos.legacy_snapshot_ignored', { file, renamedTo: migrated });
+    return;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Local Cosmos snapshot ${file} (previous version) is not valid JSON; move it away (or npm start -- --reset) to start empty`, { cause: error });
+  }
+  const parsed = LegacySnapshotSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`Local Cosmos snapshot ${file} (previous version) has an unexpected shape (${parsed.error.issues.length} problems); move it away (or npm start -- --reset) to start empty`);
+  }
+  const counts = importLegacy(parsed.data, storage, Math.floor(Date.now() / 1000));
+  await journal.commit();
+  await journal.compact();
+  await stat(file);
+  await rename(file, migrated);
+  log('cosmos.legacy_snapshot_migrated', { file, renamedTo: migrated, ...counts });
+}
+
+function importLegacy(snapshot: LegacySnapshot, storage: ObservedStorage, nowSeconds: number): { containers: number; documents: number; expired: number } {
+  const { account } = storage;
+  let containers = 0;
+  let documents = 0;
+  let expired = 0;
+  for (const databaseSnapshot of snapshot.databases) {
+    if (readItem(account.database(databaseSnapshot.id)) === undefined) account.databases.create({ id: databaseSnapshot.id });
+    const database = account.database(databaseSnapshot.id);
+    for (const { documents: items, ...definition } of databaseSnapshot.containers) {
+      if (readItem(database.collection(definition.id)) === undefined) database.collections.create({ ...definition, _rid: '', _self: '' });
+      const collection = database.collection(definition.id);
+      containers += 1;
+      for (const document of items) {
+        const body = withRemainingTtl(document, definition.defaultTtl, nowSeconds);
+        if (body === null) {
+          expired += 1;
+          continue;
+        }
+        collection.documents.upsert({ ...body, id: document.id });
+        documents += 1;
+      }
+    }
+  }
+  return { containers, documents, expired };
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
@@ -162,171 +267,8 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-async function readSnapshot(file: string): Promise<Snapshot | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (isErrnoException(error) && error.code === 'ENOENT') return null;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`Local Cosmos snapshot ${file} is not valid JSON; move it away to start empty`, { cause: error });
-  }
-  const parsed = SnapshotSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(`Local Cosmos snapshot ${file} has an unexpected shape (${parsed.error.issues.length} problems); move it away to start empty`);
-  }
-  return parsed.data;
-}
-
-async function restoreSnapshot(client: CosmosClient, snapshot: Snapshot): Promise<{ databases: number; containers: number; documents: number; expired: number }> {
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  let containers = 0;
-  let documents = 0;
-  let expired = 0;
-  for (const databaseSnapshot of snapshot.databases) {
-    const { database } = await client.databases.createIfNotExists({ id: databaseSnapshot.id });
-    for (const containerSnapshot of databaseSnapshot.containers) {
-      const { container } = await database.containers.createIfNotExists(containerDefinition(containerSnapshot));
-      containers += 1;
-      const live: Record<string, unknown>[] = [];
-      for (const document of containerSnapshot.documents) {
-        const restored = withRemainingTtl(document, containerSnapshot.defaultTtl, nowSeconds);
-        if (restored === null) expired += 1;
-        else live.push(restored);
-      }
-      await writeDocuments(container, containerSnapshot.partitionKey.paths, live);
-      documents += live.length;
-    }
-  }
-  return { databases: snapshot.databases.length, containers, documents, expired };
-}
-
-/**
- * Large containers go through one bulk call: the SDK batches and paces the operations itself,
- * about twice as fast as single writes here. But each bulk call also waits about a second for
- * its last partial batch, so small containers are faster with concurrent single upserts.
- */
-async function writeDocuments(container: Container, partitionKeyPaths: string[], documents: Record<string, unknown>[]): Promise<void> {
-  const operations: OperationInput[] = [];
-  const singles: Record<string, unknown>[] = [];
-  for (const document of documents) {
-    const partitionKey = documents.length >= BULK_THRESHOLD ? partitionKeyOf(document, partitionKeyPaths) : undefined;
-    // Without a usable partition key value the SDK extracts it itself on a single upsert.
-    if (partitionKey === undefined) singles.push(document);
-    else operations.push({ operationType: 'Upsert', partitionKey, resourceBody: { ...document, id: String(document.id) } });
-  }
-  const results = operations.length > 0 ? await container.items.executeBulkOperations(operations) : [];
-  const failed = results.filter((result) => result.error !== undefined || (result.response?.statusCode ?? 500) >= 300);
-  if (failed.length > 0) {
-    const first = failed[0];
-    throw new Error(`Restoring container '${container.id}': ${failed.length} documents failed (first: status ${first?.error?.code ?? first?.response?.statusCode ?? 'unknown'})`);
-  }
-  for (let i = 0; i < singles.length; i += SINGLE_WRITE_CONCURRENCY) {
-    await Promise.all(singles.slice(i, i + SINGLE_WRITE_CONCURRENCY).map((document) => container.items.upsert(document)));
-  }
-}
-
-type PartitionKeyPart = string | number | boolean | null;
-
-function partitionKeyOf(document: Record<string, unknown>, paths: string[]): PartitionKeyPart | PartitionKeyPart[] | undefined {
-  const parts: PartitionKeyPart[] = [];
-  for (const path of paths) {
-    let value: unknown = document;
-    for (const segment of path.split('/').slice(1)) value = isRecord(value) ? value[segment] : undefined;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) parts.push(value);
-    else return undefined;
-  }
-  return parts.length === 1 ? parts[0] : parts;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function containerDefinition(snapshot: ContainerSnapshot): ContainerDefinition {
-  return {
-    id: snapshot.id,
-    partitionKey: { ...snapshot.partitionKey, paths: snapshot.partitionKey.paths },
-    ...(snapshot.defaultTtl === undefined ? {} : { defaultTtl: snapshot.defaultTtl }),
-    ...(snapshot.indexingPolicy === undefined ? {} : { indexingPolicy: snapshot.indexingPolicy }),
-    ...(snapshot.uniqueKeyPolicy === undefined ? {} : { uniqueKeyPolicy: snapshot.uniqueKeyPolicy }),
-  };
-}
-
-/**
- * Cosmos's TTL rules: no container default TTL → nothing expires; otherwise an item's own `ttl`
- * wins over the default, and -1 means "never". Returns the document to write (system properties
- * removed, `ttl` set to what is left of its lifetime), or null when it has already expired.
- */
-export function withRemainingTtl(document: StoredDocument, defaultTtl: number | undefined, nowSeconds: number): Record<string, unknown> | null {
-  const body: Record<string, unknown> = Object.fromEntries(Object.entries(document).filter(([key]) => !REGENERATED_PROPERTIES.includes(key)));
-  if (defaultTtl === undefined || defaultTtl === 0) return body;
-  const ttl = document.ttl ?? defaultTtl;
-  if (ttl === -1 || ttl <= 0 || document._ts === undefined) return body;
-  const remaining = document._ts + ttl - nowSeconds;
-  if (remaining <= 0) return null;
-  return { ...body, ttl: remaining };
-}
-
-async function takeSnapshot(client: CosmosClient): Promise<Snapshot> {
-  const { resources: databaseDefinitions } = await client.databases.readAll().fetchAll();
-  const databases: Snapshot['databases'] = [];
-  for (const databaseDefinition of databaseDefinitions) {
-    const database = client.database(databaseDefinition.id);
-    const { resources: containerDefinitions } = await database.containers.readAll().fetchAll();
-    const containers: ContainerSnapshot[] = [];
-    for (const definition of containerDefinitions) {
-      const { resources } = await database.container(definition.id).items.readAll().fetchAll();
-      containers.push(
-        ContainerSnapshotSchema.parse({
-          id: definition.id,
-          partitionKey: definition.partitionKey,
-          defaultTtl: definition.defaultTtl ?? undefined,
-          indexingPolicy: definition.indexingPolicy ?? undefined,
-          uniqueKeyPolicy: definition.uniqueKeyPolicy ?? undefined,
-          documents: resources.map((document) =>
-            Object.fromEntries(Object.entries(document).filter(([key]) => key === '_ts' || !REGENERATED_PROPERTIES.includes(key))),
-          ),
-        }),
-      );
-    }
-    databases.push({ id: databaseDefinition.id, containers });
-  }
-  return { format: 'local-cosmos-snapshot', version: 1, savedAt: new Date().toISOString(), databases };
-}
-
-function countSnapshot(snapshot: Snapshot): { databases: number; containers: number; documents: number } {
-  let containers = 0;
-  let documents = 0;
-  for (const database of snapshot.databases) {
-    containers += database.containers.length;
-    for (const container of database.containers) documents += container.documents.length;
-  }
-  return { databases: snapshot.databases.length, containers, documents };
-}
-
-/** Write to a temporary file beside the target, flush it, then rename over the target. */
-async function writeFileAtomically(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temporary, 'w', 0o600);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 /** Duck-typed: `instanceof Error` fails for errors from another realm (e.g. under jest). */

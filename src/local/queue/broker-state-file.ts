@@ -1,4 +1,4 @@
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -6,8 +6,10 @@ import { AppError } from '../../domain/app-error';
 
 /**
  * The in-process broker's state file: every queue's messages (active, scheduled, dead-lettered)
- * and its duplicate-detection ids, so queued jobs survive a restart of the local stack. Times are
- * epoch milliseconds; bodies are stored as parsed JSON so the file stays readable.
+ * and its duplicate-detection ids, as of the journal segment it names (`journalSegment`; the
+ * journal holds every change after it). Times are epoch milliseconds; bodies are stored as
+ * parsed JSON so the file stays readable. Version 1 (the previous version's file, written on
+ * shutdown only) loads as a state with no journal.
  */
 
 const PersistedMessageSchema = z.object({
@@ -33,12 +35,24 @@ const PersistedQueueSchema = z.object({
 export type PersistedQueue = z.infer<typeof PersistedQueueSchema>;
 
 const BrokerStateSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
+  /** Journal segments up to this one are contained in this state. */
+  journalSegment: z.number().int().nonnegative().optional(),
   savedAt: z.string(),
   nextSequenceNumber: z.number().int().nonnegative(),
   queues: z.record(z.string(), PersistedQueueSchema),
 });
 export type BrokerState = z.infer<typeof BrokerStateSchema>;
+
+/** One change of the broker's state, as journaled; messages are named by queue and sequence number. */
+export const BrokerJournalRecordSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('send'), queue: z.string().min(1), message: PersistedMessageSchema, dedupeAt: z.number() }).strict(),
+  z.object({ op: z.literal('deliver'), queue: z.string().min(1), seq: z.number().int().nonnegative(), deliveryCount: z.number().int().positive() }).strict(),
+  z.object({ op: z.literal('complete'), queue: z.string().min(1), seq: z.number().int().nonnegative() }).strict(),
+  z.object({ op: z.literal('deadLetter'), queue: z.string().min(1), seq: z.number().int().nonnegative(), reason: z.string(), description: z.string() }).strict(),
+  z.object({ op: z.literal('activate'), queue: z.string().min(1), seq: z.number().int().nonnegative(), at: z.number() }).strict(),
+]);
+export type BrokerJournalRecord = z.infer<typeof BrokerJournalRecordSchema>;
 
 function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
@@ -74,13 +88,19 @@ export function readBrokerState(file: string): BrokerState | undefined {
 
 let tmpCounter = 0;
 
-/** Writes the state atomically: a temporary file in the same directory, then a rename. */
+/** Writes the state atomically and durably: a temporary file in the same directory, synced, then a rename. */
 export async function writeBrokerState(file: string, state: BrokerState): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   tmpCounter += 1;
   const tmp = `${file}.${process.pid}.${tmpCounter}.tmp`;
   try {
-    await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, 'utf8');
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);

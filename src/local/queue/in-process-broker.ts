@@ -1,6 +1,18 @@
+import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../domain/app-error';
+import type { Clock } from '../../ports/clock.port';
 import type { JobQueue, OutboundMessage, QueueName } from '../../ports/job-queue.port';
-import { readBrokerState, writeBrokerState, type BrokerState, type PersistedMessage, type PersistedQueue } from './broker-state-file';
+import { realScheduler, type Scheduler } from '../scheduler';
+import { SegmentedLog, type FsyncPolicy } from '../segmented-log';
+import {
+  BrokerJournalRecordSchema,
+  readBrokerState,
+  writeBrokerState,
+  type BrokerJournalRecord,
+  type BrokerState,
+  type PersistedMessage,
+  type PersistedQueue,
+} from './broker-state-file';
 import { validateOutboundMessage } from './message-rules';
 
 /**
@@ -17,8 +29,20 @@ import { validateOutboundMessage } from './message-rules';
  *   deliveries the message moves to the dead-letter list (`MaxDeliveryCountExceeded`);
  * - message limits (JSON body ≤ 256 KB, ids ≤ 128 chars), bodies deep-copied through JSON.
  *
- * Messages on a queue without a subscriber stay there (see `peek`). With `stateFile`, messages and
- * duplicate-detection ids are saved (debounced, atomically) and reloaded on start.
+ * - the message lock: a handler that runs longer than `maxLockMs` (the Functions host's
+ *   `maxAutoLockRenewalDuration`) loses it; the message is delivered again (`deliveryCount + 1`)
+ *   and the first handler's outcome is ignored, as Service Bus does.
+ *
+ * Messages on a queue without a subscriber stay there (see `peek`).
+ *
+ * Time is an input: the clock and the scheduler (retry delays, scheduled messages, lock expiry,
+ * the duplicate-detection window) are injected; tests advance a manual one.
+ *
+ * With `stateFile` the broker is durable: every change (accepted, delivered, completed,
+ * dead-lettered, activated) is journaled (../segmented-log.ts) before it takes effect or is
+ * acknowledged — `send` resolves once its record is synced — and replayed at start; the state
+ * file is rewritten (atomically) as the journal grows and on close. After a crash, messages that
+ * were being handled are delivered again (their delivery counted), as after a lost lock.
  */
 
 export interface ReceivedMessage {
@@ -72,8 +96,10 @@ export interface QueuePeek {
 export type BrokerLog = (event: string, fields: Record<string, unknown>) => void;
 
 export interface InProcessBrokerOptions {
-  /** Clock for enqueue times, scheduled visibility and the duplicate-detection window. */
-  now?: () => Date;
+  /** Clock for enqueue times, scheduled visibility, lock expiry and the duplicate-detection window. */
+  clock?: Clock;
+  /** Timers for retry delays, scheduled messages and lock expiry (default: Node's timers). */
+  scheduler?: Scheduler;
   /** Duplicate-detection window (default 10 minutes, Service Bus's default). */
   duplicateDetectionWindowMs?: number;
   /** Delay before an abandoned message is redelivered (default 1 s). */
@@ -82,10 +108,14 @@ export interface InProcessBrokerOptions {
   maxDeliveryCount?: number;
   /** Session-enabled queues (default `['sync-jobs']`): messages without `sessionId` are rejected. */
   sessionQueues?: readonly QueueName[];
-  /** Persist messages here (JSON; written debounced and atomically) and reload them on start. */
+  /** Keep the broker's state here (and its journal in `<name>-journal/` beside it); reloaded on start. */
   stateFile?: string;
-  /** Debounce for state-file writes (default 100 ms). */
-  persistDebounceMs?: number;
+  /** `always` (default): `send` resolves after fdatasync. `never`: after write() (survives a process crash, not a power cut). */
+  fsync?: FsyncPolicy;
+  /** Journal records after which the state file is rewritten and the journal dropped (default 5,000). */
+  compactRecords?: number;
+  /** How long a handler may hold a message's lock (default 10 minutes, host.json's maxAutoLockRenewalDuration). */
+  maxLockMs?: number;
   /** Structured log: ids and counts, never bodies. */
   log?: BrokerLog;
 }
@@ -95,11 +125,12 @@ export const DEFAULT_RETRY_DELAY_MS = 1000;
 export const DEFAULT_MAX_DELIVERY_COUNT = 10;
 export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
 export const DEFAULT_MAX_CONCURRENT_SESSIONS = 8;
+export const DEFAULT_MAX_LOCK_MS = 10 * 60 * 1000;
+const DEFAULT_COMPACT_RECORDS = 5000;
 export const MAX_DELIVERY_COUNT_EXCEEDED = 'MaxDeliveryCountExceeded';
 
 /** Service Bus caps the dead-letter error description at 4096 characters. */
 const MAX_DEAD_LETTER_DESCRIPTION = 4096;
-const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 interface StoredMessage {
   sequenceNumber: number;
@@ -156,43 +187,51 @@ function errorDescription(error: unknown): string {
 }
 
 export class InProcessBroker implements JobQueue {
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
   private readonly windowMs: number;
   private readonly retryDelayMs: number;
   private readonly maxDeliveryCount: number;
   private readonly sessionQueues: ReadonlySet<string>;
   private readonly stateFile: string | undefined;
-  private readonly persistDebounceMs: number;
+  private readonly journal: SegmentedLog | undefined;
+  private readonly compactRecords: number;
+  private readonly maxLockMs: number;
   private readonly logFn: BrokerLog | undefined;
 
   private readonly queues = new Map<string, QueueState>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private scheduleTimer: NodeJS.Timeout | undefined;
-  private persistTimer: NodeJS.Timeout | undefined;
-  private persistChain: Promise<void> = Promise.resolve();
+  private readonly timers = new Set<unknown>();
+  private scheduleTimer: unknown;
+  private recordsSinceCompaction = 0;
+  private compacting: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
   private nextSequenceNumber = 1;
   private closed = false;
   private closing: Promise<void> | undefined;
 
   constructor(options: InProcessBrokerOptions = {}) {
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.scheduler = options.scheduler ?? realScheduler;
     this.windowMs = positiveInt(options.duplicateDetectionWindowMs, DEFAULT_DUPLICATE_DETECTION_WINDOW_MS, 'duplicateDetectionWindowMs', 0);
     this.retryDelayMs = positiveInt(options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 'retryDelayMs', 0);
     this.maxDeliveryCount = positiveInt(options.maxDeliveryCount, DEFAULT_MAX_DELIVERY_COUNT, 'maxDeliveryCount');
     this.sessionQueues = new Set(options.sessionQueues ?? ['sync-jobs']);
     this.stateFile = options.stateFile;
-    this.persistDebounceMs = positiveInt(options.persistDebounceMs, 100, 'persistDebounceMs', 0);
+    this.compactRecords = positiveInt(options.compactRecords, DEFAULT_COMPACT_RECORDS, 'compactRecords');
+    this.maxLockMs = positiveInt(options.maxLockMs, DEFAULT_MAX_LOCK_MS, 'maxLockMs');
     this.logFn = options.log;
-    if (this.stateFile !== undefined) this.load(this.stateFile);
+    if (this.stateFile !== undefined) {
+      const journalDir = join(dirname(this.stateFile), `${basename(this.stateFile, '.json')}-journal`);
+      this.journal = new SegmentedLog(journalDir, { fsync: options.fsync ?? 'always', what: 'queue', log: (event, fields) => { this.log(`broker.${event}`, fields); } });
+      this.load(this.stateFile, this.journal);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
   // JobQueue
 
   /** Enqueues a message (or drops it as a duplicate). Throws AppError('validation_failed'). */
-  // eslint-disable-next-line @typescript-eslint/require-await -- async so validation errors become rejections
   async send(queue: QueueName, message: OutboundMessage): Promise<void> {
     if (this.closed) throw new AppError('dependency_unavailable', 'The in-process broker is closed');
     const q = this.queue(queue);
@@ -219,16 +258,19 @@ export class InProcessBroker implements JobQueue {
       deadLetterReason: undefined,
       deadLetterDescription: undefined,
     };
-    if (scheduledAt !== undefined && scheduledAt > nowMs) {
-      this.insertScheduled(q, stored);
+    const scheduled = scheduledAt !== undefined && scheduledAt > nowMs;
+    if (scheduled) this.insertScheduled(q, stored);
+    else q.active.push(stored);
+    this.record({ op: 'send', queue, message: toPersisted(stored), dedupeAt: nowMs });
+    // Accepted means durable: the record is on disk before the sender hears back (or a handler runs).
+    await this.journal?.commit();
+    if (scheduled) {
       this.armScheduleTimer();
       this.log('queue.scheduled', { queue, messageId: stored.messageId, sessionId: stored.sessionId, scheduledEnqueueTimeUtc: new Date(scheduledAt).toISOString() });
     } else {
-      q.active.push(stored);
       this.log('queue.enqueued', { queue, messageId: stored.messageId, sessionId: stored.sessionId, activeCount: q.active.length });
       this.dispatch(q);
     }
-    this.schedulePersist();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -324,18 +366,16 @@ export class InProcessBroker implements JobQueue {
         q.subscription = undefined;
       }
     }
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) this.scheduler.clearTimeout(timer);
     this.timers.clear();
-    if (this.scheduleTimer !== undefined) clearTimeout(this.scheduleTimer);
+    if (this.scheduleTimer !== undefined) this.scheduler.clearTimeout(this.scheduleTimer);
     this.scheduleTimer = undefined;
     await Promise.all([...this.inFlight]);
     for (const q of this.queues.values()) for (const m of q.active) m.retryPending = false;
-    if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
-    if (this.stateFile !== undefined) {
-      const file = this.stateFile;
-      this.persistChain = this.persistChain.then(() => this.persist(file));
-      await this.persistChain;
+    if (this.journal !== undefined) {
+      await this.compacting;
+      await this.compact(true);
+      this.journal.close();
     }
     this.checkIdle();
     this.log('broker.closed', this.counts());
@@ -371,8 +411,20 @@ export class InProcessBroker implements JobQueue {
   private deliver(q: QueueState, sub: Subscription, m: StoredMessage): void {
     m.locked = true;
     m.deliveryCount += 1;
+    // Counted before the handler runs, so a message that crashes the process is still dead-lettered in the end.
+    this.record({ op: 'deliver', queue: q.name, seq: m.sequenceNumber, deliveryCount: m.deliveryCount });
+    this.journal?.write();
     const session = sub.sessions ? (m.sessionId ?? '') : undefined;
     if (session !== undefined) sub.inFlightSessions.add(session);
+    const lock = { lost: false };
+    const lockTimer = this.setTimer(() => {
+      // The lock ran out while the handler still runs: the message is free again, the handler's outcome will not count.
+      lock.lost = true;
+      m.locked = false;
+      if (session !== undefined) sub.inFlightSessions.delete(session);
+      this.log('queue.lock_lost', { queue: q.name, messageId: m.messageId, sessionId: m.sessionId, deliveryCount: m.deliveryCount, afterMs: this.maxLockMs });
+      this.dispatch(q);
+    }, this.maxLockMs);
     const received: ReceivedMessage = {
       messageId: m.messageId,
       sessionId: m.sessionId,
@@ -385,12 +437,19 @@ export class InProcessBroker implements JobQueue {
     const task: Promise<void> = invoke(sub.handler, received).then((outcome) => {
       sub.inFlight.delete(task);
       this.inFlight.delete(task);
+      this.clearTimer(lockTimer);
+      if (lock.lost) {
+        this.log('queue.outcome_ignored', { queue: q.name, messageId: m.messageId, ok: outcome.ok, reason: 'lock lost' });
+        this.checkIdle();
+        return;
+      }
       if (session !== undefined) sub.inFlightSessions.delete(session);
       m.locked = false;
       try {
         if (outcome.ok) this.complete(q, m);
         else this.abandon(q, m, outcome.error);
-        this.schedulePersist();
+        this.journal?.write();
+        this.maybeCompact();
         this.dispatch(q);
       } catch (error) {
         this.log('broker.internal_error', { queue: q.name, messageId: m.messageId, error: errorDescription(error) });
@@ -403,6 +462,7 @@ export class InProcessBroker implements JobQueue {
 
   private complete(q: QueueState, m: StoredMessage): void {
     removeFrom(q.active, m);
+    this.record({ op: 'complete', queue: q.name, seq: m.sequenceNumber });
     this.log('queue.completed', { queue: q.name, messageId: m.messageId, sessionId: m.sessionId, deliveryCount: m.deliveryCount });
   }
 
@@ -413,6 +473,7 @@ export class InProcessBroker implements JobQueue {
       m.deadLetterReason = MAX_DELIVERY_COUNT_EXCEEDED;
       m.deadLetterDescription = description;
       q.deadLetter.push(m);
+      this.record({ op: 'deadLetter', queue: q.name, seq: m.sequenceNumber, reason: MAX_DELIVERY_COUNT_EXCEEDED, description });
       this.log('queue.dead_lettered', {
         queue: q.name,
         messageId: m.messageId,
@@ -448,7 +509,7 @@ export class InProcessBroker implements JobQueue {
   }
 
   private armScheduleTimer(): void {
-    if (this.scheduleTimer !== undefined) clearTimeout(this.scheduleTimer);
+    if (this.scheduleTimer !== undefined) this.scheduler.clearTimeout(this.scheduleTimer);
     this.scheduleTimer = undefined;
     if (this.closed) return;
     let earliest = Number.POSITIVE_INFINITY;
@@ -457,11 +518,10 @@ export class InProcessBroker implements JobQueue {
       if (first?.scheduledAt !== undefined && first.scheduledAt < earliest) earliest = first.scheduledAt;
     }
     if (earliest === Number.POSITIVE_INFINITY) return;
-    const delay = Math.min(Math.max(0, earliest - this.nowMs()), MAX_TIMER_DELAY_MS);
-    this.scheduleTimer = setTimeout(() => {
+    this.scheduleTimer = this.scheduler.setTimeout(() => {
       this.scheduleTimer = undefined;
       this.activateDue();
-    }, delay);
+    }, Math.max(0, earliest - this.nowMs()));
   }
 
   private activateDue(): void {
@@ -474,6 +534,7 @@ export class InProcessBroker implements JobQueue {
         q.scheduled.shift();
         first.enqueuedAt = nowMs;
         q.active.push(first);
+        this.record({ op: 'activate', queue: q.name, seq: first.sequenceNumber, at: nowMs });
         moved = true;
         this.log('queue.activated', { queue: q.name, messageId: first.messageId, sessionId: first.sessionId });
       }
@@ -483,7 +544,7 @@ export class InProcessBroker implements JobQueue {
       }
     }
     this.armScheduleTimer();
-    if (activated) this.schedulePersist();
+    if (activated) this.journal?.write();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -514,15 +575,20 @@ export class InProcessBroker implements JobQueue {
   }
 
   private nowMs(): number {
-    return this.now().getTime();
+    return this.clock.now().getTime();
   }
 
-  private setTimer(fn: () => void, ms: number): void {
-    const timer = setTimeout(() => {
+  private setTimer(fn: () => void, ms: number): unknown {
+    const timer = this.scheduler.setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, ms);
     this.timers.add(timer);
+    return timer;
+  }
+
+  private clearTimer(timer: unknown): void {
+    if (this.timers.delete(timer)) this.scheduler.clearTimeout(timer);
   }
 
   private isIdle(): boolean {
@@ -562,25 +628,40 @@ export class InProcessBroker implements JobQueue {
   // ---------------------------------------------------------------------------------------------
   // Persistence
 
-  private schedulePersist(): void {
-    const file = this.stateFile;
-    if (file === undefined || this.closed || this.persistTimer !== undefined) return;
-    this.persistTimer = setTimeout(() => {
-      this.persistTimer = undefined;
-      this.persistChain = this.persistChain.then(() => this.persist(file));
-    }, this.persistDebounceMs);
+  private record(record: BrokerJournalRecord): void {
+    if (this.journal === undefined) return;
+    this.journal.append(JSON.stringify(record));
+    this.recordsSinceCompaction += 1;
   }
 
-  /** Never rejects: a failed write is logged and retried with the next change or on close. */
-  private async persist(file: string): Promise<void> {
+  private maybeCompact(): void {
+    if (this.recordsSinceCompaction < this.compactRecords || this.compacting !== undefined || this.closed) return;
+    this.compacting = this.compact(false).finally(() => {
+      this.compacting = undefined;
+    });
+  }
+
+  /**
+   * Rewrites the state file from memory (a consistent state: taken in one turn, right after the
+   * journal moved to a new segment) and drops the journal it contains. Never rejects: a failure
+   * is logged, the journal stays, and the next compaction tries again.
+   */
+  private async compact(final: boolean): Promise<void> {
+    const file = this.stateFile;
+    const journal = this.journal;
+    if (file === undefined || journal === undefined) return;
+    if (!final && this.recordsSinceCompaction === 0) return;
     try {
-      await writeBrokerState(file, this.snapshot());
+      const through = journal.rotate();
+      this.recordsSinceCompaction = 0;
+      await writeBrokerState(file, this.snapshot(through));
+      await journal.removeThrough(through);
     } catch (error) {
       this.log('broker.persist_failed', { file, error: errorDescription(error) });
     }
   }
 
-  private snapshot(): BrokerState {
+  private snapshot(journalSegment: number): BrokerState {
     const nowMs = this.nowMs();
     const queues: Record<string, PersistedQueue> = {};
     for (const q of this.queues.values()) {
@@ -592,24 +673,75 @@ export class InProcessBroker implements JobQueue {
         dedupe: [...q.dedupe].map(([messageId, at]) => ({ messageId, at })),
       };
     }
-    return { version: 1, savedAt: new Date(nowMs).toISOString(), nextSequenceNumber: this.nextSequenceNumber, queues };
+    return { version: 2, journalSegment, savedAt: new Date(nowMs).toISOString(), nextSequenceNumber: this.nextSequenceNumber, queues };
   }
 
-  private load(file: string): void {
+  private load(file: string, journal: SegmentedLog): void {
     const state = readBrokerState(file);
-    if (state === undefined) return;
-    this.nextSequenceNumber = Math.max(this.nextSequenceNumber, state.nextSequenceNumber);
-    for (const [name, persisted] of Object.entries(state.queues)) {
-      const q = this.queue(name);
-      q.active = persisted.active.map(fromPersisted);
-      q.scheduled = [];
-      for (const m of persisted.scheduled.map(fromPersisted)) this.insertScheduled(q, m);
-      q.deadLetter = persisted.deadLetter.map(fromPersisted);
-      q.dedupe = new Map([...persisted.dedupe].sort((a, b) => a.at - b.at).map((entry) => [entry.messageId, entry.at]));
+    if (state !== undefined) {
+      this.nextSequenceNumber = Math.max(this.nextSequenceNumber, state.nextSequenceNumber);
+      for (const [name, persisted] of Object.entries(state.queues)) {
+        const q = this.queue(name);
+        q.active = persisted.active.map(fromPersisted);
+        q.scheduled = [];
+        for (const m of persisted.scheduled.map(fromPersisted)) this.insertScheduled(q, m);
+        q.deadLetter = persisted.deadLetter.map(fromPersisted);
+        q.dedupe = new Map([...persisted.dedupe].sort((a, b) => a.at - b.at).map((entry) => [entry.messageId, entry.at]));
+      }
     }
-    this.log('broker.state_loaded', { file, ...this.counts() });
+    const replayed = journal.open(state?.journalSegment ?? 0, (json) => {
+      const parsed = BrokerJournalRecordSchema.safeParse(json);
+      if (!parsed.success) return false;
+      this.replay(parsed.data);
+      return true;
+    });
+    this.recordsSinceCompaction = replayed.records;
+    this.log('broker.state_loaded', { file, journalRecords: replayed.records, ...this.counts() });
     // Scheduled messages that fell due while the stack was down become visible now.
     this.activateDue();
+  }
+
+  private replay(record: BrokerJournalRecord): void {
+    const q = this.queue(record.queue);
+    if (record.op === 'send') {
+      const m = fromPersisted(record.message);
+      q.dedupe.delete(m.messageId);
+      q.dedupe.set(m.messageId, record.dedupeAt);
+      this.nextSequenceNumber = Math.max(this.nextSequenceNumber, m.sequenceNumber + 1);
+      if (m.scheduledAt !== undefined && m.scheduledAt > record.dedupeAt) this.insertScheduled(q, m);
+      else q.active.push(m);
+      return;
+    }
+    const find = (list: StoredMessage[]) => list.find((m) => m.sequenceNumber === record.seq);
+    switch (record.op) {
+      case 'deliver': {
+        const m = find(q.active);
+        if (m !== undefined) m.deliveryCount = record.deliveryCount;
+        return;
+      }
+      case 'complete': {
+        const m = find(q.active);
+        if (m !== undefined) removeFrom(q.active, m);
+        return;
+      }
+      case 'deadLetter': {
+        const m = find(q.active);
+        if (m === undefined) return;
+        removeFrom(q.active, m);
+        m.deadLetterReason = record.reason;
+        m.deadLetterDescription = record.description;
+        q.deadLetter.push(m);
+        return;
+      }
+      case 'activate': {
+        const m = find(q.scheduled);
+        if (m === undefined) return;
+        removeFrom(q.scheduled, m);
+        m.enqueuedAt = record.at;
+        q.active.push(m);
+        return;
+      }
+    }
   }
 }
 

@@ -1,14 +1,16 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Container, CosmosClient } from '@azure/cosmos';
 import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-integration-store';
 import { CosmosSyncRunStore } from '../../../src/adapters/cosmos/cosmos-sync-run-store';
 import { COSMOS_CONTAINERS, ensureCosmosSchema, SYNC_RUNS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { newIntegration } from '../../../src/domain/integration';
 import { queuedRun } from '../../../src/domain/sync-run';
-import { LocalCosmos, startLocalCosmos, withRemainingTtl } from '../../../src/local/cosmos/local-cosmos-server';
+import { LocalCosmos, LocalCosmosOptions, startLocalCosmos, withRemainingTtl } from '../../../src/local/cosmos/local-cosmos-server';
 
 const DATABASE = 'test-local-cosmos';
 
@@ -26,12 +28,26 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function start(snapshotFile?: string, events: string[] = []): Promise<{ server: LocalCosmos; client: CosmosClient }> {
-  const server = await startLocalCosmos({ ...(snapshotFile === undefined ? {} : { snapshotFile }), log: (event) => events.push(event) });
-  const client = new CosmosClient({ endpoint: server.endpoint, key: server.key, connectionPolicy: { enableEndpointDiscovery: false } });
-  const handle = { server, client };
+function clientFor(endpoint: string, key = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=='): CosmosClient {
+  return new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } });
+}
+
+async function start(options: LocalCosmosOptions = {}, events: string[] = []): Promise<{ server: LocalCosmos; client: CosmosClient }> {
+  const server = await startLocalCosmos({ ...options, log: (event) => events.push(event) });
+  const handle = { server, client: clientFor(server.endpoint, server.key) };
   opened.push(handle);
   return handle;
+}
+
+async function things(client: CosmosClient, id = 'things'): Promise<Container> {
+  const { database } = await client.databases.createIfNotExists({ id: DATABASE });
+  const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: ['/companyId'] } });
+  return container;
+}
+
+async function ids(container: Container): Promise<string[]> {
+  const { resources } = await container.items.readAll<{ id: string }>().fetchAll();
+  return resources.map((d) => d.id).sort();
 }
 
 describe('startLocalCosmos', () => {
@@ -42,101 +58,151 @@ describe('startLocalCosmos', () => {
     expect(database.id).toBe(DATABASE);
   });
 
-  it('keeps databases, containers and documents across a restart through the snapshot file', async () => {
-    const file = join(dir, 'nested', 'cosmos.json');
+  it('keeps databases, containers (with their definitions) and documents across a restart', async () => {
     const events: string[] = [];
-    const first = await start(file, events);
+    const first = await start({ dataDir: dir }, events);
     const database = await ensureCosmosSchema(first.client, DATABASE);
     const integrations = new CosmosIntegrationStore(database);
     const runs = new CosmosSyncRunStore(database);
     const saved = await integrations.save(newIntegration('acme', '2024-05-01T10:00:00.000Z'), null);
     const run = queuedRun({ runId: 'run-1', companyId: 'acme', connectionId: 'conn-1', trigger: 'manual', mode: 'full', nowIso: new Date().toISOString() });
     await runs.create(run);
-    // A container with its own indexing policy, to see that definitions survive too.
     const { container: custom } = await database.containers.createIfNotExists({
       id: 'custom',
       partitionKey: { paths: ['/tenant/id'] },
       defaultTtl: 3600,
       indexingPolicy: { compositeIndexes: [[{ path: '/a', order: 'ascending' }, { path: '/b', order: 'descending' }]] },
     });
-    await custom.items.create({ id: 'doc-1', tenant: { id: 't1' }, a: 1, b: 2 });
-
+    const { resource: created } = await custom.items.create({ id: 'doc-1', tenant: { id: 't1' }, a: 1, b: 2 });
     await first.server.close();
     await first.server.close(); // idempotent
-    await first.server.saveSnapshot(); // a late periodic save is harmless
-    expect(events).toEqual(expect.arrayContaining(['cosmos.started', 'cosmos.snapshot.saved', 'cosmos.stopped']));
-    expect((await readdir(join(dir, 'nested'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(events).toEqual(expect.arrayContaining(['cosmos.started', 'cosmos.stopped']));
 
-    const second = await start(file, events);
-    expect(events).toContain('cosmos.snapshot.restored');
+    const second = await start({ dataDir: dir }, events);
+    expect(events).toContain('cosmos.loaded');
     const restored = second.client.database(DATABASE);
-    const again = await new CosmosIntegrationStore(restored).get('acme');
-    expect(again?.value).toEqual(saved.value);
+    expect((await new CosmosIntegrationStore(restored).get('acme'))?.value).toEqual(saved.value);
     await expect(new CosmosSyncRunStore(restored).get('acme', 'run-1')).resolves.toEqual(run);
     const { resources: containers } = await restored.containers.readAll().fetchAll();
     expect(containers.map((c) => c.id).sort()).toEqual([...COSMOS_CONTAINERS.map((c) => c.id), 'custom'].sort());
     const customDefinition = containers.find((c) => c.id === 'custom');
     expect(customDefinition?.partitionKey?.paths).toEqual(['/tenant/id']);
     expect(customDefinition?.defaultTtl).toBe(3600);
-    expect(customDefinition?.indexingPolicy?.compositeIndexes).toEqual([
-      [
-        { path: '/a', order: 'ascending' },
-        { path: '/b', order: 'descending' },
-      ],
-    ]);
-    const { resource } = await restored.container('custom').item('doc-1', 't1').read<{ a: number; ttl?: number }>();
-    expect(resource?.a).toBe(1);
+    // System properties survive as they were: etags stay valid for conditional writes.
+    const { resource } = await restored.container('custom').item('doc-1', 't1').read<{ a: number; _etag: string; _ts: number }>();
+    expect(resource?._etag).toBe(created?._etag);
+    await restored.container('custom').item('doc-1', 't1').replace({ id: 'doc-1', tenant: { id: 't1' }, a: 5, b: 2 }, { accessCondition: { type: 'IfMatch', condition: created?._etag ?? '' } });
     // The composite index still serves a two-property ORDER BY.
     const { resources } = await restored.container('custom').items.query('SELECT * FROM c ORDER BY c.a ASC, c.b DESC').fetchAll();
     expect(resources).toHaveLength(1);
-    // Sync runs keep their (remaining) lifetime.
+    // New documents get fresh resource ids after a restart.
+    const { resource: another } = await restored.container('custom').items.create({ id: 'doc-2', tenant: { id: 't1' }, a: 2, b: 1 });
+    expect(another?._rid).not.toBe(resource === undefined ? undefined : (resource as { _rid?: string })._rid);
     const { resource: runDocument } = await restored.container(SYNC_RUNS_CONTAINER).item('run-1', 'acme').read<{ ttl: number }>();
-    expect(runDocument?.ttl).toBeGreaterThan(7_776_000 - 60);
-    expect(runDocument?.ttl).toBeLessThanOrEqual(7_776_000);
+    expect(runDocument?.ttl).toBe(7_776_000);
   });
 
-  it('restores large containers (the bulk path) and small ones alike', async () => {
-    const file = join(dir, 'cosmos.json');
-    const first = await start(file);
-    const { database } = await first.client.databases.createIfNotExists({ id: DATABASE });
-    const { container: large } = await database.containers.createIfNotExists({ id: 'large', partitionKey: { paths: ['/companyId'] } });
-    const { container: nested } = await database.containers.createIfNotExists({ id: 'nested', partitionKey: { paths: ['/owner/companyId'] } });
-    const documents = Array.from({ length: 600 }, (_, i) => ({ id: `user-${i}`, companyId: `co-${i % 5}`, status: i % 3 === 0 ? 'pending' : 'approved' }));
-    for (let i = 0; i < documents.length; i += 50) await Promise.all(documents.slice(i, i + 50).map((d) => large.items.create(d)));
-    const nestedDocuments = Array.from({ length: 520 }, (_, i) => ({ id: `n-${i}`, owner: { companyId: `co-${i % 2}` } }));
-    for (let i = 0; i < nestedDocuments.length; i += 50) await Promise.all(nestedDocuments.slice(i, i + 50).map((d) => nested.items.create(d)));
+  it('keeps every acknowledged write when its process is killed with SIGKILL', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'support/cosmos-server.child.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolveExit) => {
+      child.once('exit', () => {
+        resolveExit();
+      });
+    });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const first = await new Promise<string>((resolveLine, reject) => {
+        lines.once('line', resolveLine);
+        child.once('exit', (code) => {
+          reject(new Error(`child exited with ${String(code)}`));
+        });
+      });
+      const { endpoint } = JSON.parse(first) as { endpoint: string };
+      const client = clientFor(endpoint);
+      const container = await things(client);
+      const acknowledged = new Map<string, number>();
+      // Creates, replaces and deletes in flight together, as a sync does.
+      for (let batch = 0; batch < 10; batch += 1) {
+        await Promise.all(
+          Array.from({ length: 30 }, async (_, i) => {
+            const id = `d-${batch}-${i}`;
+            await container.items.create({ id, companyId: `co-${i % 3}`, n: 1 });
+            acknowledged.set(id, 1);
+          }),
+        );
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const id = `d-${batch}-${i}`;
+            await container.item(id, `co-${i % 3}`).replace({ id, companyId: `co-${i % 3}`, n: 2 });
+            acknowledged.set(id, 2);
+          }),
+        );
+        await container.item(`d-${batch}-29`, 'co-2').delete();
+        acknowledged.delete(`d-${batch}-29`);
+      }
+      client.dispose();
+      child.kill('SIGKILL');
+      await exited;
+
+      const { client: again } = await start({ dataDir: dir });
+      const { resources } = await again.database(DATABASE).container('things').items.readAll<{ id: string; n: number }>().fetchAll();
+      expect(new Map(resources.map((d) => [d.id, d.n]))).toEqual(acknowledged);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('compacts in the background into a snapshot without losing writes made meanwhile', async () => {
+    const events: string[] = [];
+    const { server, client } = await start({ dataDir: dir, compactBytes: 20_000 }, events);
+    const container = await things(client);
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 400; i += 1) {
+      writes.push(container.items.create({ id: `d-${i}`, companyId: `co-${i % 4}`, text: 'x'.repeat(100) }));
+      // A compaction runs while these are still arriving.
+      if (i === 200) writes.push(server.compact());
+    }
+    await Promise.all(writes);
+    await server.compact();
+    const stats = server.stats().journal;
+    expect(stats?.compactions).toBeGreaterThanOrEqual(2);
+    // Nothing changed since: no snapshot is written.
+    await server.compact();
+    expect(server.stats().journal?.compactions).toBe(stats?.compactions);
+    const files = await readdir(dir);
+    expect(files).toContain('snapshot.jsonl');
+    expect(files.filter((f) => f.startsWith('journal-'))).toHaveLength(1);
+    await container.item('d-7', 'co-3').delete();
+    await server.close();
+
+    const { client: again } = await start({ dataDir: dir });
+    const restored = await ids(again.database(DATABASE).container('things'));
+    expect(restored).toHaveLength(399);
+    expect(restored).not.toContain('d-7');
+    expect(events).toContain('cosmos.compacted');
+  });
+
+  it('drops a torn last line (a write that was never acknowledged) and refuses damage elsewhere', async () => {
+    const first = await start({ dataDir: dir });
+    const container = await things(first.client);
+    await container.items.create({ id: 'kept', companyId: 'acme' });
     await first.server.close();
+    const [segment] = (await readdir(dir)).filter((f) => f.startsWith('journal-'));
+    const file = join(dir, segment ?? '');
+    const intact = await readFile(file, 'utf8');
+    await appendFile(file, '{"kind":"document","database":"test-local-cos');
+    const events: string[] = [];
+    const second = await start({ dataDir: dir }, events);
+    expect(await ids(await things(second.client))).toEqual(['kept']);
+    expect(events).toContain('cosmos.journal.torn_tail');
+    await second.server.close();
 
-    const second = await start(file);
-    const restored = second.client.database(DATABASE);
-    const { resources } = await restored.container('large').items.readAll<{ id: string; companyId: string; status: string }>().fetchAll();
-    expect(resources.map(({ id, companyId, status }) => ({ id, companyId, status })).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
-      [...documents].sort((a, b) => a.id.localeCompare(b.id)),
-    );
-    const { resources: count } = await restored
-      .container('large')
-      .items.query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @c AND c.status = @s', parameters: [{ name: '@c', value: 'co-0' }, { name: '@s', value: 'pending' }] }, { partitionKey: 'co-0' })
-      .fetchAll();
-    expect(count).toEqual([documents.filter((d) => d.companyId === 'co-0' && d.status === 'pending').length]);
-    const { resource } = await restored.container('nested').item('n-7', 'co-1').read<{ owner: { companyId: string } }>();
-    expect(resource?.owner.companyId).toBe('co-1');
+    await writeFile(file, `not json\n${intact}`);
+    await expect(startLocalCosmos({ dataDir: dir })).rejects.toThrow(/damaged/);
   });
 
-  it('saves on request, keeping the newest state', async () => {
-    const file = join(dir, 'cosmos.json');
-    const { server, client } = await start(file);
-    const { database } = await client.databases.createIfNotExists({ id: DATABASE });
-    const { container } = await database.containers.createIfNotExists({ id: 'things', partitionKey: { paths: ['/companyId'] } });
-    await container.items.create({ id: 'one', companyId: 'acme' });
-    await Promise.all([server.saveSnapshot(), server.saveSnapshot()]);
-    await container.items.create({ id: 'two', companyId: 'acme' });
-    await server.saveSnapshot();
-    const snapshot = JSON.parse(await readFile(file, 'utf8')) as { databases: { containers: { documents: { id: string }[] }[] }[] };
-    expect(snapshot.databases[0]?.containers[0]?.documents.map((d) => d.id).sort()).toEqual(['one', 'two']);
-  });
-
-  it('drops documents whose TTL ran out while the server was down', async () => {
-    const file = join(dir, 'cosmos.json');
+  it('imports the previous version’s cosmos.json once, dropping documents whose TTL ran out', async () => {
+    const legacy = join(dir, 'cosmos.json');
     const now = Math.floor(Date.now() / 1000);
     const snapshot = {
       format: 'local-cosmos-snapshot',
@@ -160,46 +226,130 @@ describe('startLocalCosmos', () => {
         },
       ],
     };
-    await writeFile(file, JSON.stringify(snapshot));
-    const { client } = await start(file);
+    await writeFile(legacy, JSON.stringify(snapshot));
+    const events: string[] = [];
+    const { server, client } = await start({ dataDir: join(dir, 'cosmos'), legacySnapshotFile: legacy }, events);
     const { resources } = await client.database(DATABASE).container('nonces').items.readAll<{ id: string; ttl?: number }>().fetchAll();
     const byId = new Map(resources.map((d) => [d.id, d]));
     expect([...byId.keys()].sort()).toEqual(['alive', 'forever']);
     expect(byId.get('alive')?.ttl).toBeGreaterThan(3400);
     expect(byId.get('alive')?.ttl).toBeLessThanOrEqual(3540);
     expect(byId.get('forever')?.ttl).toBeUndefined();
+    expect(events).toContain('cosmos.legacy_snapshot_migrated');
+    expect(await readdir(dir)).toEqual(expect.arrayContaining(['cosmos.json.migrated']));
+    await server.close();
+    const again = await start({ dataDir: join(dir, 'cosmos'), legacySnapshotFile: legacy });
+    expect(await ids(again.client.database(DATABASE).container('nonces'))).toEqual(['alive', 'forever']);
   });
 
-  it('refuses to start over an unreadable snapshot instead of starting empty', async () => {
-    const file = join(dir, 'cosmos.json');
-    await writeFile(file, '{"format":');
-    await expect(startLocalCosmos({ snapshotFile: file })).rejects.toThrow(/not valid JSON/);
-    await writeFile(file, JSON.stringify({ format: 'something-else' }));
-    await expect(startLocalCosmos({ snapshotFile: file })).rejects.toThrow(/unexpected shape/);
-    expect(await readFile(file, 'utf8')).toBe(JSON.stringify({ format: 'something-else' }));
+  it('refuses a damaged previous-version snapshot instead of starting empty', async () => {
+    const legacy = join(dir, 'cosmos.json');
+    await writeFile(legacy, '{"format":');
+    await expect(startLocalCosmos({ dataDir: join(dir, 'cosmos'), legacySnapshotFile: legacy })).rejects.toThrow(/not valid JSON/);
+    await writeFile(legacy, JSON.stringify({ format: 'something-else' }));
+    await expect(startLocalCosmos({ dataDir: join(dir, 'cosmos2'), legacySnapshotFile: legacy })).rejects.toThrow(/unexpected shape/);
+    expect(await readFile(legacy, 'utf8')).toBe(JSON.stringify({ format: 'something-else' }));
   });
 
-  it('without a snapshot file starts empty and saving is a no-op', async () => {
+  it('drops documents whose TTL ran out while the server was down', async () => {
+    const first = await start({ dataDir: dir });
+    const { database } = await first.client.databases.createIfNotExists({ id: DATABASE });
+    const { container } = await database.containers.createIfNotExists({ id: 'nonces', partitionKey: { paths: ['/companyId'] }, defaultTtl: -1 });
+    await container.items.create({ id: 'short', companyId: 'acme', ttl: 1 });
+    await container.items.create({ id: 'long', companyId: 'acme', ttl: 3600 });
+    await first.server.close();
+    // Age the journal by two seconds instead of waiting for them.
+    const [segment] = (await readdir(dir)).filter((f) => f.startsWith('journal-'));
+    const file = join(dir, segment ?? '');
+    const aged = (await readFile(file, 'utf8')).replace(/"_ts":(\d+)/g, (_, ts: string) => `"_ts":${Number(ts) - 2}`);
+    await writeFile(file, aged);
+    const second = await start({ dataDir: dir });
+    expect(await ids(second.client.database(DATABASE).container('nonces'))).toEqual(['long']);
+  });
+
+  it('without a data directory starts empty and keeps nothing', async () => {
     const { server, client } = await start();
-    await server.saveSnapshot();
+    await server.compact();
     const { resources } = await client.databases.readAll().fetchAll();
     expect(resources).toEqual([]);
+    expect(server.stats().journal).toBeNull();
   });
 
   it('reports a port that is already taken', async () => {
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen));
     const address = blocker.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
       await expect(startLocalCosmos({ port })).rejects.toThrow(/EADDRINUSE/);
     } finally {
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolveClose) => {
         blocker.close(() => {
-          resolve();
+          resolveClose();
         });
       });
     }
+  });
+});
+
+describe('local Cosmos queries', () => {
+  it('refuses query-plan requests with 400 and runs each query once', async () => {
+    const { server, client } = await start();
+    const container = await things(client);
+    await container.items.create({ id: 'a', companyId: 'acme' });
+    const response = await fetch(`${server.endpoint}/dbs/${DATABASE}/colls/things/docs`, {
+      method: 'POST',
+      headers: { 'x-ms-documentdb-isquery': 'True', 'x-ms-cosmos-is-query-plan-request': 'True', 'content-type': 'application/query+json' },
+      body: JSON.stringify({ query: 'SELECT * FROM c' }),
+    });
+    expect(response.status).toBe(400);
+    const before = server.stats().queries.executions;
+    const { resources } = await container.items.query('SELECT * FROM c WHERE c.companyId = "acme"').fetchAll();
+    expect(resources.map((d: { id: string }) => d.id)).toEqual(['a']);
+    expect(server.stats().queries.executions - before).toBe(1);
+  });
+
+  it('pages a partition from one execution, and resumes correctly after a write between pages', async () => {
+    const { server, client } = await start();
+    const container = await things(client);
+    for (let i = 0; i < 300; i += 30) {
+      await Promise.all(Array.from({ length: 30 }, (_, j) => container.items.create({ id: `u-${String(i + j).padStart(3, '0')}`, companyId: (i + j) % 2 === 0 ? 'acme' : 'globex', name: `n-${String((i + j) * 7 % 300).padStart(3, '0')}` })));
+    }
+    const before = server.stats().queries;
+    const iterator = container.items.query<{ id: string; name: string }>('SELECT c.id, c.name FROM c ORDER BY c.name', { partitionKey: 'acme', maxItemCount: 20 });
+    const seen: string[] = [];
+    let pages = 0;
+    while (iterator.hasMoreResults()) {
+      const { resources } = await iterator.fetchNext();
+      seen.push(...resources.map((d) => d.name));
+      pages += 1;
+      if (pages === 3) {
+        // A write in another partition keeps this listing's cache; one in this partition renews it.
+        await container.items.create({ id: 'other', companyId: 'globex', name: 'a' });
+        await container.items.upsert({ id: 'u-298', companyId: 'acme', name: 'zzz' });
+      }
+    }
+    const after = server.stats().queries;
+    expect(pages).toBeGreaterThanOrEqual(8);
+    // One execution, plus one after the write to this partition; every other page from the cache.
+    expect(after.executions - before.executions).toBe(2);
+    expect(after.cacheHits - before.cacheHits).toBeGreaterThanOrEqual(pages - 2);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(150);
+    expect(seen.at(-1)).toBe('zzz');
+    const { resources: everyone } = await container.items.query('SELECT VALUE COUNT(1) FROM c').fetchAll();
+    expect(everyone).toEqual([301]);
+    expect(server.stats().documentWrites[`${DATABASE}/things`]).toBe(302);
+  });
+
+  it('keeps a container’s documents when its definition is replaced', async () => {
+    const { client } = await start({ dataDir: dir });
+    const container = await things(client);
+    await container.items.create({ id: 'a', companyId: 'acme', x: 1, y: 2 });
+    const { resource } = await container.read();
+    await container.replace({ ...resource!, indexingPolicy: { compositeIndexes: [[{ path: '/x', order: 'ascending' }, { path: '/y', order: 'ascending' }]] } });
+    const { resources } = await container.items.query('SELECT * FROM c ORDER BY c.x, c.y').fetchAll();
+    expect(resources.map((d: { id: string }) => d.id)).toEqual(['a']);
   });
 });
 
@@ -217,3 +367,5 @@ describe('withRemainingTtl', () => {
     expect(withRemainingTtl(doc, 1000, now)).toEqual({ id: 'd', ttl: 900 });
   });
 });
+
+

@@ -1,10 +1,17 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '../../../src/domain/app-error';
 import { InProcessBroker, MAX_DELIVERY_COUNT_EXCEEDED, type InProcessBrokerOptions, type ReceivedMessage } from '../../../src/local/queue/in-process-broker';
+import { ManualTime, nextTurn } from './manual-time';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Time is an input: every broker here runs on a manual clock and scheduler that only move when a
+// test advances them; nothing sleeps.
+let time: ManualTime;
+beforeEach(() => {
+  time = new ManualTime();
+});
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -16,9 +23,19 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 const brokers: InProcessBroker[] = [];
 function makeBroker(options: InProcessBrokerOptions = {}): InProcessBroker {
-  const broker = new InProcessBroker({ retryDelayMs: 5, ...options });
+  // Handlers here take no time: a lock never runs out unless a test says so.
+  const broker = new InProcessBroker({ retryDelayMs: 5, clock: time, scheduler: time, maxLockMs: 24 * 60 * 60 * 1000, ...options });
   brokers.push(broker);
   return broker;
+}
+
+/** Runs the broker (advancing time through retry delays) until nothing is left to deliver. */
+async function settle(broker: InProcessBroker): Promise<void> {
+  let idle = false;
+  void broker.whenIdle().then(() => {
+    idle = true;
+  });
+  await time.runUntil(() => idle);
 }
 
 afterEach(async () => {
@@ -37,8 +54,8 @@ async function expectValidationError(promise: Promise<unknown>, field: string): 
 
 describe('InProcessBroker: sending', () => {
   it('delivers a deep copy of the body with delivery metadata', async () => {
-    const t0 = new Date('2030-01-01T00:00:00Z');
-    const broker = makeBroker({ now: () => t0 });
+    const t0 = time.now();
+    const broker = makeBroker();
     const received: ReceivedMessage[] = [];
     broker.subscribe('notifications', (m) => {
       received.push(m);
@@ -47,7 +64,7 @@ describe('InProcessBroker: sending', () => {
     const body = { kind: 'mail', nested: { list: [1, 2] }, when: new Date('2030-01-02T00:00:00Z') };
     await broker.send('notifications', { messageId: 'n-1', body, subject: 'welcome' });
     body.nested.list.push(3);
-    await broker.whenIdle();
+    await settle(broker);
     expect(received).toEqual([
       {
         messageId: 'n-1',
@@ -81,18 +98,17 @@ describe('InProcessBroker: sending', () => {
   });
 
   it('drops duplicates within the detection window, per queue, and accepts them after it', async () => {
-    let now = new Date('2030-01-01T00:00:00Z').getTime();
     const events: string[] = [];
-    const broker = makeBroker({ now: () => new Date(now), duplicateDetectionWindowMs: 10 * 60 * 1000, log: (event) => events.push(event) });
+    const broker = makeBroker({ duplicateDetectionWindowMs: 10 * 60 * 1000, log: (event) => events.push(event) });
     await broker.send('sync-jobs', { messageId: 'job-1', sessionId: 'c1', body: { n: 1 } });
-    now += 5 * 60 * 1000;
+    await time.advance(5 * 60 * 1000);
     await broker.send('sync-jobs', { messageId: 'job-1', sessionId: 'c1', body: { n: 2 } });
     await broker.send('notifications', { messageId: 'job-1', body: { n: 3 } });
     expect(broker.peek('sync-jobs').active.map((m) => m.body)).toEqual([{ n: 1 }]);
     expect(broker.peek('notifications').active.map((m) => m.body)).toEqual([{ n: 3 }]);
     expect(events).toContain('queue.duplicate_dropped');
     // The window counts from the first accepted send, not from the dropped duplicate.
-    now += 5 * 60 * 1000;
+    await time.advance(5 * 60 * 1000);
     await broker.send('sync-jobs', { messageId: 'job-1', sessionId: 'c1', body: { n: 4 } });
     expect(broker.peek('sync-jobs').active.map((m) => m.body)).toEqual([{ n: 1 }, { n: 4 }]);
   });
@@ -105,9 +121,9 @@ describe('InProcessBroker: sending', () => {
       return Promise.resolve();
     }, { sessions: false });
     await broker.send('notifications', { messageId: 'once', body: 1 });
-    await broker.whenIdle();
+    await settle(broker);
     await broker.send('notifications', { messageId: 'once', body: 1 });
-    await broker.whenIdle();
+    await settle(broker);
     expect(calls).toBe(1);
   });
 
@@ -115,10 +131,10 @@ describe('InProcessBroker: sending', () => {
     const broker = makeBroker();
     const deliveredAt: number[] = [];
     broker.subscribe('notifications', () => {
-      deliveredAt.push(Date.now());
+      deliveredAt.push(time.now().getTime());
       return Promise.resolve();
     }, { sessions: false });
-    const start = Date.now();
+    const start = time.now().getTime();
     await broker.send('notifications', { messageId: 'later', body: {}, scheduledEnqueueTime: new Date(start + 150) });
     await broker.send('notifications', { messageId: 'past', body: {}, scheduledEnqueueTime: new Date(start - 1000) });
     const peek = broker.peek('notifications');
@@ -126,17 +142,19 @@ describe('InProcessBroker: sending', () => {
     expect(peek.scheduled[0]?.scheduledEnqueueTimeUtc).toEqual(new Date(start + 150));
     // Not yet due: idle means "nothing deliverable now".
     await broker.whenIdle();
+    expect(deliveredAt).toEqual([start]);
+    await time.advance(149);
     expect(deliveredAt).toHaveLength(1);
-    await sleep(250);
+    await time.advance(1);
     await broker.whenIdle();
-    expect(deliveredAt).toHaveLength(2);
-    expect(deliveredAt[1]! - start).toBeGreaterThanOrEqual(140);
+    expect(deliveredAt).toEqual([start, start + 150]);
     expect(broker.peek('notifications').scheduled).toEqual([]);
   });
 
   it('activates scheduled messages against an injected clock with wake()', async () => {
+    // A clock alone (no scheduler driven by it): wake() re-reads it.
     let now = new Date('2030-01-01T00:00:00Z').getTime();
-    const broker = makeBroker({ now: () => new Date(now) });
+    const broker = makeBroker({ clock: { now: () => new Date(now) }, scheduler: { setTimeout: () => ({}), clearTimeout: () => undefined } });
     await broker.send('notifications', { messageId: 'at-noon', body: {}, scheduledEnqueueTime: new Date(now + 3_600_000) });
     broker.wake();
     expect(broker.peek('notifications').scheduled).toHaveLength(1);
@@ -165,7 +183,7 @@ describe('InProcessBroker: sessions', () => {
         if (now > 1) overlapsWithinSession += 1;
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        await sleep(1 + ((m.body as { n: number }).n % 3) * 3);
+        for (let turn = 0; turn <= (m.body as { n: number }).n % 3; turn += 1) await nextTurn();
         order.set(session, [...(order.get(session) ?? []), (m.body as { n: number }).n]);
         running -= 1;
         inFlightBySession.set(session, now - 1);
@@ -176,7 +194,7 @@ describe('InProcessBroker: sessions', () => {
     for (let n = 0; n < 8; n += 1) {
       for (const s of sessions) await broker.send('sync-jobs', { messageId: `${s}-${n}`, sessionId: s, body: { n } });
     }
-    await broker.whenIdle();
+    await settle(broker);
     expect(overlapsWithinSession).toBe(0);
     for (const s of sessions) expect(order.get(s)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(maxRunning).toBeGreaterThan(1);
@@ -192,13 +210,13 @@ describe('InProcessBroker: sessions', () => {
       async () => {
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        await sleep(5);
+        await nextTurn();
         running -= 1;
       },
       { sessions: true, maxConcurrentSessions: 2 },
     );
     for (let i = 0; i < 6; i += 1) await broker.send('sync-jobs', { messageId: `m${i}`, sessionId: `s${i}`, body: i });
-    await broker.whenIdle();
+    await settle(broker);
     expect(maxRunning).toBe(2);
   });
 
@@ -212,14 +230,14 @@ describe('InProcessBroker: sessions', () => {
       async () => {
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        await sleep(5);
+        await nextTurn();
         running -= 1;
         done += 1;
       },
       { sessions: false, maxConcurrentCalls: 3 },
     );
     for (let i = 0; i < 10; i += 1) await broker.send('notifications', { messageId: `m${i}`, body: i });
-    await broker.whenIdle();
+    await settle(broker);
     expect(done).toBe(10);
     expect(maxRunning).toBe(3);
   });
@@ -239,7 +257,7 @@ describe('InProcessBroker: sessions', () => {
     await broker.send('sync-jobs', { messageId: 'a1', sessionId: 'a', body: 1 });
     await broker.send('sync-jobs', { messageId: 'a2', sessionId: 'a', body: 2 });
     await broker.send('sync-jobs', { messageId: 'b1', sessionId: 'b', body: 3 });
-    await broker.whenIdle();
+    await settle(broker);
     expect(log.filter((e) => e.startsWith('a'))).toEqual(['a1#1', 'a1#2', 'a1#3', 'a2#1']);
     // Session b was not held up by a's retries.
     expect(log.indexOf('b1#1')).toBeLessThan(log.indexOf('a1#2'));
@@ -259,7 +277,7 @@ describe('InProcessBroker: sessions', () => {
     );
     await broker.send('sync-jobs', { messageId: 'poison', sessionId: 'c1', body: { bad: true } });
     await broker.send('sync-jobs', { messageId: 'next', sessionId: 'c1', body: { ok: true } });
-    await broker.whenIdle();
+    await settle(broker);
     expect(seen).toEqual(['poison#1', 'poison#2', 'poison#3', 'next#1']);
     const peek = broker.peek('sync-jobs');
     expect(peek.active).toEqual([]);
@@ -284,7 +302,7 @@ describe('InProcessBroker: sessions', () => {
       { sessions: false },
     );
     await broker.send('notifications', { messageId: 'm', body: 1 });
-    await broker.whenIdle();
+    await settle(broker);
     expect(broker.peek('notifications').deadLetter[0]?.deadLetterErrorDescription).toBe('sync failure');
   });
 });
@@ -294,7 +312,7 @@ describe('InProcessBroker: inspection and lifecycle', () => {
     const broker = makeBroker();
     await broker.send('sync-jobs', { messageId: 'j1', sessionId: 'c1', body: { run: 1 } });
     await broker.send('sync-jobs', { messageId: 'j2', sessionId: 'c2', body: { run: 2 } });
-    await broker.whenIdle();
+    await settle(broker);
     const peek = broker.peek('sync-jobs');
     expect(peek.active.map((m) => [m.messageId, m.sessionId, m.deliveryCount])).toEqual([
       ['j1', 'c1', 0],
@@ -306,7 +324,7 @@ describe('InProcessBroker: inspection and lifecycle', () => {
       got.push(m.messageId);
       return Promise.resolve();
     }, { sessions: true });
-    await broker.whenIdle();
+    await settle(broker);
     expect(got.sort()).toEqual(['j1', 'j2']);
   });
 
@@ -337,14 +355,14 @@ describe('InProcessBroker: inspection and lifecycle', () => {
     void broker.whenIdle().then(() => {
       idle = true;
     });
-    await sleep(20);
+    await nextTurn();
     expect(idle).toBe(false);
 
     let closed = false;
     const closing = broker.close().then(() => {
       closed = true;
     });
-    await sleep(20);
+    await nextTurn();
     expect(closed).toBe(false);
     gate.resolve();
     await closing;
@@ -369,17 +387,17 @@ describe('InProcessBroker: inspection and lifecycle', () => {
       { sessions: false, maxConcurrentCalls: 1 },
     );
     for (let i = 0; i < 5; i += 1) await broker.send('notifications', { messageId: `m${i}`, body: i });
-    await sleep(5);
+    await nextTurn();
     expect(started).toEqual(['m0']);
     let closed = false;
     const closing = sub.close().then(() => {
       closed = true;
     });
-    await sleep(5);
+    await nextTurn();
     expect(closed).toBe(false);
     gate.resolve();
     await closing;
-    await broker.whenIdle();
+    await settle(broker);
     expect(started).toEqual(['m0']);
     expect(broker.peek('notifications').active.map((m) => m.messageId)).toEqual(['m1', 'm2', 'm3', 'm4']);
   });
@@ -389,7 +407,7 @@ describe('InProcessBroker: inspection and lifecycle', () => {
     const broker = makeBroker({ maxDeliveryCount: 2, log: (event, fields) => lines.push(`${event} ${JSON.stringify(fields)}`) });
     broker.subscribe('sync-jobs', () => Promise.reject(new Error('nope')), { sessions: true });
     await broker.send('sync-jobs', { messageId: 'id-1', sessionId: 'c1', body: { secret: 'TOP-SECRET-BODY' } });
-    await broker.whenIdle();
+    await settle(broker);
     const all = lines.join('\n');
     expect(all).toContain('id-1');
     expect(all).toContain('queue.dead_lettered');
@@ -409,18 +427,18 @@ describe('InProcessBroker: persistence', () => {
   it('saves active, scheduled and dead-lettered messages and dedupe ids, and reloads them', async () => {
     const stateFile = join(dir, 'nested', 'queues.json');
     const first = makeBroker({ stateFile, maxDeliveryCount: 1 });
-    const future = new Date(Date.now() + 60 * 60 * 1000);
+    const future = new Date(time.now().getTime() + 60 * 60 * 1000);
     await first.send('sync-jobs', { messageId: 'j1', sessionId: 'c1', body: { run: 1 }, subject: 'sync' });
     await first.send('sync-jobs', { messageId: 'j2', sessionId: 'c1', body: { run: 2 } });
     await first.send('sync-jobs', { messageId: 'later', sessionId: 'c2', body: { run: 3 }, scheduledEnqueueTime: future });
     const sub = first.subscribe('notifications', () => Promise.reject(new Error('smtp down')), { sessions: false });
     await first.send('notifications', { messageId: 'mail-1', body: { to: 'a@example.com' } });
-    await first.whenIdle();
+    await settle(first);
     await sub.close();
     await first.close();
 
     const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { version: number };
-    expect(saved.version).toBe(1);
+    expect(saved.version).toBe(2);
 
     const second = makeBroker({ stateFile });
     const peek = second.peek('sync-jobs');
@@ -441,7 +459,7 @@ describe('InProcessBroker: persistence', () => {
       got.push(m.messageId);
       return Promise.resolve();
     }, { sessions: true });
-    await second.whenIdle();
+    await settle(second);
     expect(got).toEqual(['j1', 'j2']);
     await second.close();
 
@@ -450,13 +468,100 @@ describe('InProcessBroker: persistence', () => {
     expect(third.peek('sync-jobs').scheduled).toHaveLength(1);
   });
 
-  it('writes the state file debounced while running, not only on close', async () => {
+  it('keeps what it accepted when the process dies without closing (kill -9)', async () => {
     const stateFile = join(dir, 'queues.json');
-    const broker = makeBroker({ stateFile, persistDebounceMs: 10 });
-    await broker.send('sync-jobs', { messageId: 'j1', sessionId: 'c1', body: {} });
-    await sleep(100);
-    const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { queues: Record<string, { active: unknown[] }> };
-    expect(saved.queues['sync-jobs']?.active).toHaveLength(1);
+    // No close(): the first broker is abandoned as a killed process would be; only its journal remains.
+    const crashed = new InProcessBroker({ stateFile, clock: time, scheduler: time, retryDelayMs: 5, maxDeliveryCount: 2, maxLockMs: 24 * 60 * 60 * 1000 });
+    await crashed.send('sync-jobs', { messageId: 'done', sessionId: 'c1', body: { n: 1 } });
+    await crashed.send('sync-jobs', { messageId: 'in-flight', sessionId: 'c2', body: { n: 2 } });
+    await crashed.send('sync-jobs', { messageId: 'waiting', sessionId: 'c2', body: { n: 3 } });
+    await crashed.send('sync-jobs', { messageId: 'later', sessionId: 'c3', body: { n: 4 }, scheduledEnqueueTime: new Date(time.now().getTime() + 60_000) });
+    await crashed.send('notifications', { messageId: 'poison', body: {} });
+    const gate = deferred();
+    crashed.subscribe('sync-jobs', async (m) => {
+      if (m.messageId === 'in-flight') await gate.promise;
+    }, { sessions: true });
+    crashed.subscribe('notifications', () => Promise.reject(new Error('smtp down')), { sessions: false });
+    await time.runUntil(() => crashed.peek('notifications').deadLetter.length === 1 && !crashed.peek('sync-jobs').active.some((m) => m.messageId === 'done'));
+    expect(crashed.peek('sync-jobs').active.map((m) => [m.messageId, m.deliveryCount])).toEqual([
+      ['in-flight', 1],
+      ['waiting', 0],
+    ]);
+    await time.advance(60_000);
+    await time.runUntil(() => crashed.peek('sync-jobs').scheduled.length === 0 && !crashed.peek('sync-jobs').active.some((m) => m.messageId === 'later'));
+
+    const restarted = makeBroker({ stateFile });
+    const peek = restarted.peek('sync-jobs');
+    // Completed stays completed; the message that was being handled comes back, its delivery counted.
+    expect(peek.active.map((m) => [m.messageId, m.deliveryCount])).toEqual([
+      ['in-flight', 1],
+      ['waiting', 0],
+    ]);
+    expect(peek.scheduled).toEqual([]);
+    expect(restarted.peek('notifications').deadLetter.map((m) => [m.messageId, m.deadLetterReason])).toEqual([['poison', MAX_DELIVERY_COUNT_EXCEEDED]]);
+    // Duplicate detection survives too.
+    await restarted.send('sync-jobs', { messageId: 'done', sessionId: 'c1', body: { n: 99 } });
+    expect(restarted.peek('sync-jobs').active).toHaveLength(2);
+    const got: string[] = [];
+    restarted.subscribe('sync-jobs', (m) => {
+      got.push(`${m.messageId}#${m.deliveryCount}`);
+      return Promise.resolve();
+    }, { sessions: true });
+    await settle(restarted);
+    expect(got).toEqual(['in-flight#2', 'waiting#1']);
+    gate.resolve();
+  });
+
+  it('rewrites the state file as the journal grows, and loads the previous version’s file', async () => {
+    const stateFile = join(dir, 'queues.json');
+    const broker = makeBroker({ stateFile, compactRecords: 10, fsync: 'never' });
+    broker.subscribe('notifications', () => Promise.resolve(), { sessions: false });
+    for (let i = 0; i < 30; i += 1) await broker.send('notifications', { messageId: `m${i}`, body: i });
+    await settle(broker);
+    // Compaction runs in the background: wait for its file, not for a time.
+    await time.runUntil(() => existsSync(stateFile));
+    await broker.send('notifications', { messageId: 'last', body: 'x', scheduledEnqueueTime: new Date(time.now().getTime() + 1000) });
+    const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { version: number; journalSegment: number };
+    expect(saved.version).toBe(2);
+    expect(saved.journalSegment).toBeGreaterThanOrEqual(1);
+    const reloaded = makeBroker({ stateFile });
+    expect(reloaded.peek('notifications').scheduled.map((m) => m.messageId)).toEqual(['last']);
+    expect(reloaded.peek('notifications').active).toEqual([]);
+
+    const legacyFile = join(dir, 'legacy.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      legacyFile,
+      JSON.stringify({
+        version: 1,
+        savedAt: time.now().toISOString(),
+        nextSequenceNumber: 8,
+        queues: { 'sync-jobs': { active: [{ sequenceNumber: 7, messageId: 'old', sessionId: 'c1', body: { run: 1 }, enqueuedAt: 1, deliveryCount: 0 }], scheduled: [], deadLetter: [], dedupe: [] } },
+      }),
+    );
+    const legacy = makeBroker({ stateFile: legacyFile });
+    expect(legacy.peek('sync-jobs').active.map((m) => m.messageId)).toEqual(['old']);
+  });
+
+  it('takes the lock back from a handler that runs longer than maxLockMs and delivers the message again', async () => {
+    const gate = deferred();
+    const deliveries: number[] = [];
+    const events: string[] = [];
+    const logged = makeBroker({ maxLockMs: 60_000, log: (event) => events.push(event) });
+    logged.subscribe('sync-jobs', async (m) => {
+      deliveries.push(m.deliveryCount);
+      if (m.deliveryCount === 1) await gate.promise;
+    }, { sessions: true });
+    await logged.send('sync-jobs', { messageId: 'slow', sessionId: 'c1', body: {} });
+    await time.advance(59_999);
+    expect(deliveries).toEqual([1]);
+    await time.advance(1);
+    await time.runUntil(() => deliveries.length === 2 && logged.peek('sync-jobs').active.length === 0);
+    // The first handler finishing late changes nothing.
+    gate.resolve();
+    await settle(logged);
+    expect(events).toEqual(expect.arrayContaining(['queue.lock_lost', 'queue.outcome_ignored']));
+    expect(deliveries).toEqual([1, 2]);
   });
 
   it('refuses to start from a corrupt state file', async () => {
