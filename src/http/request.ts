@@ -1,18 +1,9 @@
 import { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { AppError, FieldProblem } from '../domain/app-error';
+import { AppError } from '../domain/app-error';
+import { fieldProblems } from '../domain/field-problems';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-
-export function fieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const base = issue.path.join('.');
-      return { field: issue.keys.map((k) => (base ? `${base}.${k}` : k)).join(', '), message: 'is not a known field' };
-    }
-    return { field: issue.path.join('.') || '(body)', message: issue.message };
-  });
-}
 
 export function validationError(error: z.ZodError, what: string): AppError {
   const errors = fieldProblems(error);

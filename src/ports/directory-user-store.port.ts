@@ -2,6 +2,9 @@ import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { Versioned } from './integration-store.port';
 import { Page } from './sync-run-store.port';
 
+/** Largest page `listForReview`, `listNotSeenIn` and `listPendingRemovals` serve (a larger limit is `validation_failed`). */
+export const MAX_DIRECTORY_USER_PAGE_SIZE = 1000;
+
 export type DirectoryUserWrite =
   /** Create (expectedEtag null: must not exist) or replace (expectedEtag: must still be that version). */
   | { op: 'put'; record: DirectoryUserRecord; expectedEtag: string | null }

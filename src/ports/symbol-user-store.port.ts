@@ -2,6 +2,9 @@ import { SymbolUser } from '../domain/symbol-user';
 import { Versioned } from './integration-store.port';
 import { Page } from './sync-run-store.port';
 
+/** Largest page `list` serves (a larger limit is `validation_failed`). */
+export const MAX_SYMBOL_USER_PAGE_SIZE = 500;
+
 export interface SymbolUserStore {
   get(companyId: string, id: string): Promise<Versioned<SymbolUser> | null>;
   /** Symbol users of the company whose `emailKey` is one of these (lower-cased) addresses. */

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../domain/app-error';
 import { needsRenewal } from '../domain/graph-subscription';
 import { Integration } from '../domain/integration';
 import { syncUnderway } from '../domain/reconciliation';
-import { forEachWithConcurrency } from './bounded-concurrency';
+import { mapWithConcurrency } from '../shared/bounded-concurrency';
 import { markConsentRevoked } from './consent-revocation';
 import { dropSubscription, renewSubscription } from './ensure-subscription';
 import { enqueueResubscribeSync } from './webhook-sync-jobs';
@@ -43,7 +43,7 @@ export async function renewSubscriptions(services: RenewalServices, log: Logger,
     summary.invalid++;
   };
   for await (const page of services.integrationLister.connected(options.pageSize ?? 100, onInvalid)) {
-    await forEachWithConcurrency(page, options.concurrency ?? 4, async (integration) => {
+    await mapWithConcurrency(page, options.concurrency ?? 4, async (integration) => {
       summary.scanned++;
       try {
         summary[await renewOne(services, integration, log)]++;

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Services } from '../app/services';
 import { GraphNotificationItem, IgnoredReason, SubscriptionRecord } from '../domain/graph-subscription';
 import { SubscriptionStore } from '../ports/subscription-store.port';
-import { forEachWithConcurrency } from './bounded-concurrency';
+import { mapWithConcurrency } from '../shared/bounded-concurrency';
 
 /**
  * Verifying Graph's webhook calls: subscription id → our record (cached briefly in memory, so a
@@ -108,7 +108,7 @@ export async function verifyNotifications(services: Pick<Services, 'subscription
   const lookup = subscriptionLookup(services.subscriptionStore);
   const nowMs = services.clock.now().getTime();
   const records = new Map<string, SubscriptionRecord | null>();
-  await forEachWithConcurrency([...new Set(items.map((i) => i.subscriptionId))], LOOKUP_CONCURRENCY, async (id) => {
+  await mapWithConcurrency([...new Set(items.map((i) => i.subscriptionId))], LOOKUP_CONCURRENCY, async (id) => {
     records.set(id, await lookup.get(id, nowMs));
   });
   const verified: VerifiedItem[] = [];

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorCode } from '../../src/domain/app-error';
-import { SubscriptionRecord } from '../../src/domain/graph-subscription';
+import { SubscriptionRecord, SubscriptionRecordSchema } from '../../src/domain/graph-subscription';
 import { Integration } from '../../src/domain/integration';
 import { IntegrationLister } from '../../src/ports/integration-lister.port';
 import { NewSubscription, SubscriptionClient, SubscriptionInfo } from '../../src/ports/subscription-client.port';
 import { SubscriptionStore } from '../../src/ports/subscription-store.port';
+import { isStorableId } from '../../src/ports/store-ids';
 import { MemoryIntegrationStore } from './in-memory-ports';
 
 /**
@@ -32,8 +33,12 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   }
 
   put(record: SubscriptionRecord): Promise<void> {
-    this.docs.set(record.subscriptionId, clone(record));
-    return Promise.resolve();
+    return Promise.resolve().then(() => {
+      const parsed = SubscriptionRecordSchema.safeParse(record);
+      if (!parsed.success) throw new AppError('internal_error', 'Refusing to write an invalid subscription record');
+      if (!isStorableId(parsed.data.subscriptionId)) throw new AppError('internal_error', 'Refusing to write a subscription record with an id a store cannot hold');
+      this.docs.set(parsed.data.subscriptionId, clone(parsed.data));
+    });
   }
 
   delete(subscriptionId: string): Promise<void> {

@@ -2,6 +2,9 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { freePort } from '../../src/local/free-port';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait-for';
+
+export { waitFor };
 
 const ROOT = resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -35,20 +38,19 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`local stack exited early:\n${output}`);
-    try {
-      const health = await fetch(`${url}/api/health`);
-      if (health.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`local stack did not become healthy:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`local stack exited early:\n${output}`);
+        const health = await fetch(`${url}/api/health`).catch(() => null);
+        return health?.ok ? true : undefined;
+      },
+      'the local stack to answer /api/health',
+      90_000,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`local stack did not become healthy (${error instanceof Error ? error.message : 'unknown'}):\n${output}`);
   }
   return {
     url,
@@ -85,14 +87,4 @@ export async function connectThroughConsent(stackUrl: string, token: string, com
   const landed = await fetch(decided.headers.get('location') ?? '', { redirect: 'manual' });
   if (!(landed.headers.get('location') ?? '').includes('status=connected')) throw new Error(`consent did not connect: ${landed.headers.get('location') ?? ''}`);
   return tenant;
-}
-
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -5,7 +5,8 @@ import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
 import { Services } from '../../src/app/services';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
-import { FixedCounts, MemoryNotificationLog, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets, TestClock } from './in-memory-ports';
+import { FixedCounts, MemoryNotificationLog, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets } from './in-memory-ports';
+import { TestClock } from './test-time';
 
 export const TEST_ISSUER = 'https://identity.test.example';
 export const TEST_AUDIENCE = 'symbol-entra-sync-test';
@@ -78,9 +79,9 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
   const { signer, jwk } = await makeSigner();
   const clock = new TestClock(new Date());
   const integrations = new MemoryIntegrationStore();
-  const nonces = new MemoryConsentNonceStore();
+  const nonces = new MemoryConsentNonceStore(clock);
   const runs = new MemorySyncRunStore();
-  const queue = new MemoryQueue();
+  const queue = new MemoryQueue(clock);
   const mailer = new MemoryMailer();
   const directoryUsers = new MemoryDirectoryUserStore();
   const symbolUsers = new MemorySymbolUserStore();

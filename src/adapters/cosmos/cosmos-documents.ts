@@ -92,6 +92,14 @@ export function isCosmosStatus(error: unknown, status: number): boolean {
   return cosmosStatus(error) === status;
 }
 
+/** Network failures (no HTTP answer): Node's socket errors and the SDK's own timeout. */
+const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'TimeoutError']);
+
+function networkErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' && NETWORK_ERROR_CODES.has(error.code) ? error.code : undefined;
+}
+
 /**
  * Turns a Cosmos failure into an AppError where the status has a meaning for the application;
  * anything else is rethrown unchanged (an unexpected failure stays an unexpected failure).
@@ -99,29 +107,26 @@ export function isCosmosStatus(error: unknown, status: number): boolean {
  * before calling this.
  */
 export function mapCosmosError(error: unknown, operation: string): never {
-  switch (cosmosStatus(error)) {
+  const status = cosmosStatus(error);
+  switch (status) {
     case 404:
       throw new AppError('not_found', `Cosmos ${operation}: not found`, { cause: error });
     case 409:
       throw new AppError('conflict', `Cosmos ${operation}: the document already exists`, { cause: error });
     case 412:
       throw new AppError('precondition_failed', `Cosmos ${operation}: the document changed meanwhile`, { cause: error });
-    // 429 reaches us only after the SDK's own retries gave up: sustained throttling. 503 is
-    // Cosmos's "try again later". Both are the dependency being unavailable, not a bug.
-    case 429:
-    case 503:
-      throw new AppError('dependency_unavailable', `Cosmos ${operation}: the database is busy or unavailable`, { cause: error });
     default:
-      throw error;
   }
+  // 429 reaches us only after the SDK's own retries gave up: sustained throttling. 408, 449 and
+  // 5xx are Cosmos's "try again later", and a lost connection is the same for the caller: the
+  // dependency is unavailable (transient), not a bug.
+  if (status === 408 || status === 429 || status === 449 || (status !== undefined && status >= 500)) {
+    throw new AppError('dependency_unavailable', `Cosmos ${operation}: the database is busy or unavailable (${status})`, { cause: error, meta: { status } });
+  }
+  const network = networkErrorCode(error);
+  if (network !== undefined) throw new AppError('dependency_unavailable', `Cosmos ${operation}: the database could not be reached (${network})`, { cause: error });
+  throw error;
 }
 
-/**
- * Characters Cosmos does not allow in an item id. Ids we are asked to read come from callers; one
- * that cannot be stored cannot exist either, so readers answer "not found" without a round trip.
- */
-const INVALID_ID = /[/\\?#]/;
-
-export function isStorableId(id: string): boolean {
-  return id.length > 0 && id.length <= 255 && !INVALID_ID.test(id);
-}
+// The id rule is part of the store ports' contract (every implementation applies it).
+export { isStorableId } from '../../ports/store-ids';

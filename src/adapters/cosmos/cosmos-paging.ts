@@ -76,32 +76,3 @@ export async function queryPage<T>(
   } while (items.length < limit && continuationToken !== undefined);
   return { items, nextCursor: continuationToken === undefined ? null : encodeCursor(continuationToken) };
 }
-
-/** Runs `task` over `items` with at most `concurrency` in flight; results in input order. */
-export async function mapWithConcurrency<I, O>(items: readonly I[], concurrency: number, task: (item: I, index: number) => Promise<O>): Promise<O[]> {
-  const results = new Array<O>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next;
-      next += 1;
-      try {
-        results[index] = await task(items[index] as I, index);
-      } catch (error) {
-        // Start nothing new once one task failed; the tasks already running finish on their own.
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
-/** Splits into consecutive chunks of at most `size`. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}

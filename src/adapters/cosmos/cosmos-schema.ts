@@ -26,8 +26,8 @@ export const ID_PARTITION_KEY_PATH = '/id';
 
 /** Sync runs are history for the admin UI; they expire by themselves after 90 days. */
 export const SYNC_RUN_TTL_SECONDS = 90 * 24 * 60 * 60;
-/** A consent nonce outlives its `expiresAt` by this much before Cosmos removes it. */
-export const CONSENT_NONCE_GRACE_SECONDS = 300;
+/** A consent nonce outlives its `expiresAt` by this much before Cosmos removes it (the port's rule). */
+export { CONSENT_NONCE_GRACE_SECONDS } from '../../ports/consent-nonce-store.port';
 
 /**
  * `-1` switches TTL on for the container without expiring anything by default: only items that

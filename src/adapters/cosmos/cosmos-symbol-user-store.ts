@@ -3,13 +3,12 @@ import { AppError } from '../../domain/app-error';
 import { SymbolUser, SymbolUserSchema } from '../../domain/symbol-user';
 import { Versioned } from '../../ports/integration-store.port';
 import { Page } from '../../ports/sync-run-store.port';
-import { SymbolUserStore } from '../../ports/symbol-user-store.port';
+import { MAX_SYMBOL_USER_PAGE_SIZE, SymbolUserStore } from '../../ports/symbol-user-store.port';
 import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
-import { assertPageLimit, chunk, mapWithConcurrency, queryPage } from './cosmos-paging';
+import { chunk, mapWithConcurrency } from '../../shared/bounded-concurrency';
+import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYMBOL_USERS_CONTAINER } from './cosmos-schema';
 
-/** Largest page `list` serves. */
-export const MAX_SYMBOL_USER_PAGE_SIZE = 500;
 /** E-mail keys per lookup query; longer lists are split into several queries. */
 export const EMAIL_KEYS_PER_QUERY = 1000;
 const LOOKUP_CONCURRENCY = 4;

@@ -1,13 +1,11 @@
 import { Container, Database } from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
 import { SyncRun, SyncRunSchema } from '../../domain/sync-run';
-import { Page, SyncRunStore } from '../../ports/sync-run-store.port';
+import { MAX_SYNC_RUN_PAGE_SIZE, Page, SyncRunStore } from '../../ports/sync-run-store.port';
 import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredDocument } from './cosmos-documents';
 import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYNC_RUN_TTL_SECONDS, SYNC_RUNS_CONTAINER } from './cosmos-schema';
 
-/** Largest page the store serves; callers validate their own (smaller) limits first. */
-export const MAX_SYNC_RUN_PAGE_SIZE = 1000;
 const LIST_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.queuedAt DESC';
 
 /** Sync-run history in `sync-runs`, id = runId; every run expires after SYNC_RUN_TTL_SECONDS. */

@@ -1,11 +1,12 @@
 import { CosmosClient } from '@azure/cosmos';
 import { createServer, request, Server } from 'node:http';
-import { BULK_CHUNK_SIZE, bulkVerdict, CosmosDirectoryUserStore, DEFAULT_BULK_THRESHOLD } from '../../../src/adapters/cosmos/cosmos-directory-user-store';
+import { CosmosDirectoryUserStore, writeVerdict } from '../../../src/adapters/cosmos/cosmos-directory-user-store';
 import { DIRECTORY_USERS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/directory/directory-user';
 import { DirectoryUserWrite } from '../../../src/ports/directory-user-store.port';
 import { Versioned } from '../../../src/ports/integration-store.port';
-import { rejection } from '../../support/app-errors';
+import { rejection } from '../../support/errors';
+import { TestScheduler } from '../../support/test-time';
 import { CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 
 const DATABASE = 'test-directory-user-store';
@@ -13,13 +14,10 @@ const NOW = '2024-05-01T10:00:00.000Z';
 
 let env: CosmosTestEnv;
 let store: CosmosDirectoryUserStore;
-/** Sends every write, however small, through the bulk API. */
-let bulkStore: CosmosDirectoryUserStore;
 
 beforeAll(async () => {
   env = await startCosmosTestEnv(DATABASE);
   store = new CosmosDirectoryUserStore(env.database);
-  bulkStore = new CosmosDirectoryUserStore(env.database, { bulkThreshold: 1 });
 });
 afterAll(async () => {
   await env.close();
@@ -97,11 +95,9 @@ describe('CosmosDirectoryUserStore', () => {
   describe('write', () => {
     const company = 'write-co';
 
-    it.each([
-      ['point operations (a small write)', 'write-point-co', () => store],
-      ['the bulk API', 'write-bulk-co', () => bulkStore],
-    ])('applies creates, replaces, deletes and mark_seen through %s, reporting each stale or vanished precondition as a conflict', async (_path, company, writer) => {
-      const subject = writer();
+    it('applies creates, replaces, deletes and mark_seen, reporting each stale or vanished precondition as a conflict', async () => {
+      const company = 'write-point-co';
+      const subject = store;
       const container = env.database.container(DIRECTORY_USERS_CONTAINER);
       const seed = [10, 11, 12, 13, 14, 15, 16, 17].map((n) => record(company, oid(n)));
       expect(await subject.write(company, creates(seed))).toEqual(seed.map((r) => ({ id: r.id, ok: true })));
@@ -154,13 +150,10 @@ describe('CosmosDirectoryUserStore', () => {
       expect(otherRound.items.map((i) => i.value.id)).toEqual([10, 11, 12, 14, 15, 20].map(oid));
     });
 
-    it(`applies ${BULK_CHUNK_SIZE * 2 + 60} operations in one call (chunked bulk), then marks them all seen`, async () => {
-      // Page-sized writes go as point operations (DEFAULT_BULK_THRESHOLD); this store takes the bulk path.
-      const chunked = new CosmosDirectoryUserStore(env.database, { bulkThreshold: 100 });
-      expect(BULK_CHUNK_SIZE * 2 + 60).toBeGreaterThanOrEqual(100);
-      expect(DEFAULT_BULK_THRESHOLD).toBeGreaterThan(200);
-      const bulkCompany = 'bulk-co';
-      const many = Array.from({ length: BULK_CHUNK_SIZE * 2 + 60 }, (_, i) => record(bulkCompany, oid(1000 + i)));
+    it('applies 260 operations (more than a Graph page) in one call, then marks them all seen', async () => {
+      const chunked = store;
+      const bulkCompany = 'many-co';
+      const many = Array.from({ length: 260 }, (_, i) => record(bulkCompany, oid(1000 + i)));
       const outcomes = await chunked.write(bulkCompany, creates(many));
       expect(outcomes).toEqual(many.map((r) => ({ id: r.id, ok: true })));
       await expect(store.countSynced(bulkCompany)).resolves.toBe(many.length);
@@ -274,8 +267,8 @@ describe('CosmosDirectoryUserStore', () => {
   describe('when Cosmos throttles', () => {
     let proxy: ThrottlingProxy;
     let client: CosmosClient;
-    let throttledPoint: CosmosDirectoryUserStore;
-    let throttledBulk: CosmosDirectoryUserStore;
+    let throttled: CosmosDirectoryUserStore;
+    let scheduler: TestScheduler;
 
     beforeAll(async () => {
       proxy = await startThrottlingProxy(env.server.endpoint);
@@ -285,71 +278,73 @@ describe('CosmosDirectoryUserStore', () => {
         key: env.server.key,
         connectionPolicy: { enableEndpointDiscovery: false, retryOptions: { maxRetryAttemptCount: 0, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 0 } },
       });
-      const retry = { attempts: 1, baseDelayMs: 10, maxDelayMs: 50 };
-      throttledPoint = new CosmosDirectoryUserStore(client.database(DATABASE), { retry });
-      throttledBulk = new CosmosDirectoryUserStore(client.database(DATABASE), { retry, bulkThreshold: 1 });
+      scheduler = new TestScheduler();
+      throttled = new CosmosDirectoryUserStore(client.database(DATABASE), { retry: { attempts: 1, baseDelayMs: 200, maxDelayMs: 5000 }, scheduler });
+    });
+    beforeEach(() => {
+      scheduler.waits.length = 0;
     });
     afterAll(async () => {
       client.dispose();
       await proxy.close();
     });
 
-    it.each([
-      // Point writes: one throttled request per operation; bulk: one per batch.
-      ['point', 'throttled-point-co', 3, () => throttledPoint],
-      ['bulk', 'throttled-bulk-co', 1, () => throttledBulk],
-    ])('retries throttled operations (%s) with backoff instead of reporting them as conflicts', async (_path, company, requests, writer) => {
+    it('retries throttled operations after a backoff (asked of the scheduler) instead of reporting them as conflicts', async () => {
+      const company = 'throttled-point-co';
       const records = [1, 2, 3].map((n) => record(company, oid(n)));
-      proxy.throttleNextWrites(requests);
-      await expect(writer().write(company, creates(records))).resolves.toEqual(records.map((r) => ({ id: r.id, ok: true })));
-      expect(proxy.throttledCount()).toBe(requests);
+      proxy.throttleNextWrites(3);
+      await expect(throttled.write(company, creates(records))).resolves.toEqual(records.map((r) => ({ id: r.id, ok: true })));
+      expect(proxy.throttledCount()).toBe(3);
+      // One wait for the round of retries: jittered backoff of the first attempt (100–200 ms), at least the 5 ms Cosmos asked for.
+      expect(scheduler.waits).toHaveLength(1);
+      expect(scheduler.waits[0]).toBeGreaterThanOrEqual(100);
+      expect(scheduler.waits[0]).toBeLessThanOrEqual(200);
       expect((await store.getMany(company, records.map((r) => r.id))).size).toBe(3);
     });
 
-    it.each([
-      ['point', 'gives-up-point-co', () => throttledPoint],
-      ['bulk', 'gives-up-bulk-co', () => throttledBulk],
-    ])('gives up (%s) after the configured extra attempts with dependency_unavailable', async (_path, company, writer) => {
+    it('gives up after the configured extra attempts with dependency_unavailable', async () => {
+      const company = 'gives-up-point-co';
       proxy.throttleNextWrites(100);
-      const error = await rejection(writer().write(company, creates([record(company, oid(1))])));
-      const throttled = proxy.throttledCount();
+      const error = await rejection(throttled.write(company, creates([record(company, oid(1))])));
+      const requests = proxy.throttledCount();
       proxy.throttleNextWrites(0);
       expect(error.code).toBe('dependency_unavailable');
-      // The first try and one retry (attempts: 1).
-      expect(throttled).toBe(2);
+      // The first try and one retry (attempts: 1), with one backoff between them.
+      expect(requests).toBe(2);
+      expect(scheduler.waits).toHaveLength(1);
       await expect(store.getMany(company, [oid(1)])).resolves.toEqual(new Map());
     });
   });
 });
 
-describe('bulkVerdict', () => {
+describe('writeVerdict', () => {
   it.each([
-    ['Create', 201, undefined, 'ok'],
-    ['Replace', 200, undefined, 'ok'],
-    ['Delete', 204, undefined, 'ok'],
-    ['Patch', 200, undefined, 'ok'],
-    ['Create', 409, undefined, 'conflict'],
-    ['Replace', 412, undefined, 'conflict'],
-    ['Delete', 412, undefined, 'conflict'],
-    ['Replace', 404, undefined, 'conflict'],
-    ['Delete', 404, undefined, 'conflict'],
-    ['Patch', 404, undefined, 'conflict'],
-    ['Create', 404, undefined, 'fail'],
-    ['Replace', 404, 1003, 'fail'],
-    ['Create', 429, 3200, 'retry'],
-    ['Replace', 503, undefined, 'retry'],
-    ['Replace', 408, undefined, 'retry'],
-    ['Create', 400, undefined, 'fail'],
-    ['Create', 413, undefined, 'fail'],
-    ['Delete', 500, undefined, 'fail'],
-  ] as const)('%s answered %i (substatus %s) is %s', (operationType, status, substatus, verdict) => {
-    expect(bulkVerdict(operationType, status, substatus)).toBe(verdict);
+    ['create', 201, undefined, 'ok'],
+    ['replace', 200, undefined, 'ok'],
+    ['delete', 204, undefined, 'ok'],
+    ['patch', 200, undefined, 'ok'],
+    ['create', 409, undefined, 'conflict'],
+    ['replace', 412, undefined, 'conflict'],
+    ['delete', 412, undefined, 'conflict'],
+    ['replace', 404, undefined, 'conflict'],
+    ['delete', 404, undefined, 'conflict'],
+    ['patch', 404, undefined, 'conflict'],
+    ['create', 404, undefined, 'fail'],
+    ['replace', 404, 1003, 'fail'],
+    ['create', 429, 3200, 'retry'],
+    ['replace', 503, undefined, 'retry'],
+    ['replace', 408, undefined, 'retry'],
+    ['create', 400, undefined, 'fail'],
+    ['create', 413, undefined, 'fail'],
+    ['delete', 500, undefined, 'fail'],
+  ] as const)('%s answered %i (substatus %s) is %s', (kind, status, substatus, verdict) => {
+    expect(writeVerdict(kind, status, substatus)).toBe(verdict);
   });
 });
 
 interface ThrottlingProxy {
   endpoint: string;
-  /** Answer the next `count` document writes (point writes or bulk batches) with 429, without forwarding them. */
+  /** Answer the next `count` document writes with 429, without forwarding them. */
   throttleNextWrites(count: number): void;
   throttledCount(): number;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-integration-store';
 import { INTEGRATIONS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { isAppError } from '../../../src/domain/app-error';
-import { rejection } from '../../support/app-errors';
+import { rejection } from '../../support/errors';
 import { Integration, newIntegration } from '../../../src/domain/integration';
 import { COMPANY, CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 

@@ -4,7 +4,7 @@ import { INTEGRATIONS_CONTAINER, SUBSCRIPTIONS_CONTAINER } from '../../../src/ad
 import { CosmosSubscriptionStore } from '../../../src/adapters/cosmos/cosmos-subscription-store';
 import { SubscriptionRecord } from '../../../src/domain/graph-subscription';
 import { connect, Integration, newIntegration } from '../../../src/domain/integration';
-import { rejection } from '../../support/app-errors';
+import { rejection } from '../../support/errors';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;

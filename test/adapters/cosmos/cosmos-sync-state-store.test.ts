@@ -3,7 +3,7 @@ import { CosmosSyncStateStore } from '../../../src/adapters/cosmos/cosmos-sync-s
 import { isAppError } from '../../../src/domain/app-error';
 import { ZERO_COUNTS } from '../../../src/domain/sync-run';
 import { SyncState } from '../../../src/domain/sync-state';
-import { rejection } from '../../support/app-errors';
+import { rejection } from '../../support/errors';
 import { COMPANY, CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;
@@ -31,7 +31,7 @@ const ROUND: NonNullable<SyncState['round']> = {
   pages: 3,
   counts: { ...ZERO_COUNTS, scanned: 600, newPending: 4 },
   newPendingSample: ['Ada Lovelace'],
-  sweep: true,
+  firstImport: false,
   removalsFlagged: 0,
   startedAt: '2024-05-01T10:00:00.000Z',
   checkpointedAt: '2024-05-01T10:01:00.000Z',
@@ -95,6 +95,16 @@ describe('CosmosSyncStateStore', () => {
     const bad = { ...state('bad-write'), round: { ...ROUND, pages: -1 } };
     expect((await rejection(store.save(bad, null))).code).toBe('internal_error');
     await expect(store.get('bad-write')).resolves.toBeNull();
+  });
+
+  it('reads a round checkpointed before `firstImport` existed (with `sweep`) as the same round', async () => {
+    const container = env.database.container(SYNC_STATE_CONTAINER);
+    const { firstImport: _, ...legacyRound } = ROUND;
+    const legacyState = state('legacy-co');
+    await container.items.create({ ...legacyState, id: 'legacy-co', round: { ...legacyRound, sweep: false } });
+    expect((await store.get('legacy-co'))?.value).toEqual(state('legacy-co', { round: { ...ROUND, firstImport: true } }));
+    await container.items.create({ ...legacyState, companyId: 'legacy-co-2', id: 'legacy-co-2', round: { ...legacyRound, sweep: true } });
+    expect((await store.get('legacy-co-2'))?.value.round?.firstImport).toBe(false);
   });
 
   it('raises internal_error for a stored document of the wrong shape, without its content in the message', async () => {

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEntraCredentialFactory } from '../../../src/adapters/graph/entra-credentials';
-import { GRAPH_SCOPE, GraphDirectoryClient } from '../../../src/adapters/graph/graph-directory-client';
+import { GraphDirectoryClient } from '../../../src/adapters/graph/graph-directory-client';
+import { GRAPH_SCOPE } from '../../../src/adapters/graph/graph-transport';
 import { AppError } from '../../../src/domain/app-error';
 import type { EntraSimulator } from '../../../src/local/entra-simulator';
 import { CLIENT_ID, CLIENT_SECRET, startSim } from '../../local/entra-simulator/helpers';
-import { appErrorOf, appErrorThrownBy, CountingSecrets, entraConfig } from './graph-test-kit';
+import { rejection, thrownBy } from '../../support/errors';
+import { CountingSecrets, entraConfig, testTransport } from './graph-test-kit';
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -57,8 +59,8 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
 
   test('client-secret: a secret that stays wrong → configuration_invalid through the directory client', async () => {
     const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets: new CountingSecrets('wrong') });
-    const client = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor });
-    const error = await appErrorOf(client.deltaPage(contoso, null));
+    const client = new GraphDirectoryClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport);
+    const error = await rejection(client.deltaPage(contoso, null));
     expect(error.code).toBe('configuration_invalid');
     expect(error.meta.aadsts).toBe('AADSTS7000215');
     expect(error.message).not.toContain('wrong');
@@ -67,14 +69,14 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
   test('client-secret: a failing secret store surfaces its AppError, and the read is retried on the next request', async () => {
     const secrets = new CountingSecrets(new AppError('dependency_unavailable', 'Key Vault could not be read.'), CLIENT_SECRET);
     const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets });
-    const client = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor });
-    expect((await appErrorOf(client.deltaPage(contoso, null))).message).toBe('Key Vault could not be read.');
+    const client = new GraphDirectoryClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport);
+    expect((await rejection(client.deltaPage(contoso, null))).message).toBe('Key Vault could not be read.');
     expect((await client.deltaPage(contoso, null)).deltaLink).not.toBeNull();
     expect(secrets.reads).toBe(2);
   });
 
   test('managed-identity-federation without a managed identity client id → configuration_invalid', () => {
-    const error = appErrorThrownBy(() => createEntraCredentialFactory({ config: entraConfig(sim, { credential: 'managed-identity-federation' }), secrets: new CountingSecrets() }));
+    const error = thrownBy(() => createEntraCredentialFactory({ config: entraConfig(sim, { credential: 'managed-identity-federation' }), secrets: new CountingSecrets() }));
     expect(error.code).toBe('configuration_invalid');
     expect(error.errors).toEqual([{ field: 'AZURE_CLIENT_ID', message: 'is required' }]);
   });
@@ -116,7 +118,7 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
       const config = entraConfig(sim, { credential: 'managed-identity-federation', managedIdentityClientId: MI_CLIENT_ID });
       const secrets = new CountingSecrets();
       const credentialFor = createEntraCredentialFactory({ config, secrets });
-      const client = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor });
+      const client = new GraphDirectoryClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport);
       const page = await client.deltaPage(fabrikam, null);
       expect(page.items).toHaveLength(5);
       expect(claimsOf((await credentialFor(contoso).getToken(GRAPH_SCOPE))!.token).tid).toBe(contoso);

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
-import { GraphDirectoryClient } from '../../../src/adapters/graph/graph-directory-client';
 import { GraphSubscriptionClient } from '../../../src/adapters/graph/graph-subscription-client';
 import { createEntraCredentialFactory } from '../../../src/adapters/graph/entra-credentials';
 import type { EntraSimulator } from '../../../src/local/entra-simulator';
 import { startSim } from '../../local/entra-simulator/helpers';
-import { appErrorOf, CountingSecrets, entraConfig, logCollector, startScriptedServer, stubCredential, type ScriptedServer } from './graph-test-kit';
+import { rejection } from '../../support/errors';
+import { CountingSecrets, entraConfig, startScriptedServer, stubCredential, testTransport, type ScriptedServer, type LogLine } from './graph-test-kit';
 
 const TENANT = '0d7c1b9e-0000-4000-8000-000000000001';
 const SUB = '9f0a2b3c-0000-4000-8000-000000000001';
@@ -15,11 +15,13 @@ const graphError = (code: string, message: string) => JSON.stringify({ error: { 
 describe('GraphSubscriptionClient: Graph statuses → the port’s error codes', () => {
   let server: ScriptedServer;
   let client: GraphSubscriptionClient;
-  const logs = logCollector();
+  let logs: LogLine[];
 
   beforeAll(async () => {
     server = await startScriptedServer();
-    client = new GraphSubscriptionClient(new GraphDirectoryClient({ graphBaseUrl: `${server.origin}/v1.0`, credentialFor: () => stubCredential(), retry: { delaySeconds: 0, maxRetries: 1 }, log: logs.log }));
+    const graph = testTransport({ graphBaseUrl: `${server.origin}/v1.0`, credentialFor: () => stubCredential(), retry: { maxRetries: 1 } });
+    client = new GraphSubscriptionClient(graph.transport);
+    logs = graph.logs;
   });
   afterAll(async () => {
     await server.close();
@@ -43,8 +45,8 @@ describe('GraphSubscriptionClient: Graph statuses → the port’s error codes',
     expect(await client.get(TENANT, SUB)).toBeNull();
     expect(server.seen.map((s) => s.url)).toEqual(['/v1.0/subscriptions', `/v1.0/subscriptions/${SUB}`, `/v1.0/subscriptions/${SUB}`, '/v1.0/subscriptions', `/v1.0/subscriptions/${SUB}/reauthorize`, `/v1.0/subscriptions/${SUB}`, `/v1.0/subscriptions/${SUB}`]);
     expect(server.seen.every((s) => s.authorization === 'Bearer stub-token')).toBe(true);
-    expect(logs.lines.map((l) => l.fields.operation)).toContain('subscription.reauthorize');
-    expect(JSON.stringify(logs.lines)).not.toContain('secret');
+    expect(logs.map((l) => l.fields.operation)).toContain('subscription.reauthorize');
+    expect(JSON.stringify(logs)).not.toContain('secret');
   });
 
   test.each([
@@ -61,15 +63,15 @@ describe('GraphSubscriptionClient: Graph statuses → the port’s error codes',
   ])('%i %s → %s', async (status, body, code) => {
     // 429 is retried by the SDK once (maxRetries 1) before it fails.
     server.replies.push({ status, body, headers: { 'retry-after': '0' } }, { status, body, headers: { 'retry-after': '0' } });
-    expect((await appErrorOf(client.create(TENANT, newSub))).code).toBe(code);
+    expect((await rejection(client.create(TENANT, newSub))).code).toBe(code);
   });
 });
 
 describe('GraphSubscriptionClient: token failures', () => {
   test('a tenant that refuses the app a token (AADSTS7000229) is consent_revoked, like for delta', async () => {
     const refusing: TokenCredential = { getToken: () => Promise.reject(new Error('AADSTS7000229: The client application is missing service principal in the tenant.')) };
-    const client = new GraphSubscriptionClient(new GraphDirectoryClient({ graphBaseUrl: 'https://127.0.0.1:9/v1.0', credentialFor: () => refusing }));
-    expect((await appErrorOf(client.reauthorize(TENANT, SUB))).code).toBe('consent_revoked');
+    const client = new GraphSubscriptionClient(testTransport({ graphBaseUrl: 'https://127.0.0.1:9/v1.0', credentialFor: () => refusing }).transport);
+    expect((await rejection(client.reauthorize(TENANT, SUB))).code).toBe('consent_revoked');
   });
 });
 
@@ -85,8 +87,8 @@ describe('GraphSubscriptionClient against the simulated tenant', () => {
   test('an unreachable notification URL fails Graph’s validation handshake: subscription_rejected, nothing created', async () => {
     const tenantId = sim.tenants()[0]!.id;
     sim.directory(tenantId).grantConsent();
-    const client = new GraphSubscriptionClient(new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: entraConfig(sim), secrets: new CountingSecrets() }) }));
-    const error = await appErrorOf(client.create(tenantId, { resource: '/users', changeType: 'updated,deleted', notificationUrl: 'http://127.0.0.1:9/api/graph/notifications', lifecycleNotificationUrl: 'http://127.0.0.1:9/api/graph/lifecycle', clientState: 'x', expirationDateTime: new Date(Date.now() + 3_600_000).toISOString() }));
+    const client = new GraphSubscriptionClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: entraConfig(sim), secrets: new CountingSecrets() }) }).transport);
+    const error = await rejection(client.create(tenantId, { resource: '/users', changeType: 'updated,deleted', notificationUrl: 'http://127.0.0.1:9/api/graph/notifications', lifecycleNotificationUrl: 'http://127.0.0.1:9/api/graph/lifecycle', clientState: 'x', expirationDateTime: new Date(Date.now() + 3_600_000).toISOString() }));
     expect(error.code).toBe('subscription_rejected');
     expect(await client.list(tenantId)).toEqual([]);
   });
