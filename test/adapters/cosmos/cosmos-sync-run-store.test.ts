@@ -2,7 +2,7 @@ import { CosmosSyncRunStore, decodeCursor, encodeCursor } from '../../../src/ada
 import { SYNC_RUN_TTL_SECONDS, SYNC_RUNS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { queuedRun, SyncRun } from '../../../src/domain/sync-run';
 import { rejection } from '../../support/errors';
-import { COMPANY, CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
+import { COMPANY, CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;
 let store: CosmosSyncRunStore;
@@ -32,6 +32,7 @@ async function listAll(companyId: string, limit: number): Promise<{ pages: SyncR
   return { pages, cursors };
 }
 
+/** What only Cosmos shows (TTL, cursor encoding, stored shapes); the store's behaviour is the SyncRunStore contract (test/contracts). */
 describe('CosmosSyncRunStore', () => {
   it('creates a run that expires after 90 days and reads it back', async () => {
     const created = run(COMPANY, 'run-created', '2024-05-01T10:00:00.000Z');
@@ -42,18 +43,9 @@ describe('CosmosSyncRunStore', () => {
     expect(SYNC_RUN_TTL_SECONDS).toBe(7_776_000);
   });
 
-  it('creating the same runId again is harmless: the first one stays and is returned', async () => {
-    const first = run(COMPANY, 'run-twice', '2024-05-01T10:00:00.000Z');
-    await store.create(first);
-    await expect(store.create({ ...first, status: 'running', trigger: 'webhook' })).resolves.toEqual(first);
+  it('two concurrent creates of one run id agree on the first', async () => {
     const [a, b] = await Promise.all([store.create(run(COMPANY, 'run-race', '2024-05-01T10:00:00.000Z')), store.create(run(COMPANY, 'run-race', '2024-05-01T10:00:00.000Z'))]);
     expect(a).toEqual(b);
-  });
-
-  it('answers null for unknown runs, runs of another company and ids Cosmos could not store', async () => {
-    await expect(store.get(COMPANY, 'no-such-run')).resolves.toBeNull();
-    await expect(store.get(OTHER_COMPANY, 'run-created')).resolves.toBeNull();
-    await expect(store.get(COMPANY, 'a?b')).resolves.toBeNull();
   });
 
   describe('update', () => {
@@ -84,14 +76,6 @@ describe('CosmosSyncRunStore', () => {
       const read = await store.get(COMPANY, 'run-legacy');
       expect(read).toMatchObject({ pages: 0, invocations: 0, durationMs: null });
       await expect(store.update({ ...read!, status: 'running', invocations: 1 })).resolves.toMatchObject({ status: 'running', invocations: 1, pages: 0 });
-    });
-
-    it('never creates: a run that is not there is AppError not_found, also in another company', async () => {
-      expect((await rejection(store.update(run(COMPANY, 'run-never-created', '2024-05-01T10:00:00.000Z')))).code).toBe('not_found');
-      await store.create(run(COMPANY, 'run-company-bound', '2024-05-01T10:00:00.000Z'));
-      expect((await rejection(store.update(run(OTHER_COMPANY, 'run-company-bound', '2024-05-01T10:00:00.000Z')))).code).toBe('not_found');
-      await expect(store.get(OTHER_COMPANY, 'run-company-bound')).resolves.toBeNull();
-      expect((await rejection(store.update(run(COMPANY, 'a/b', '2024-05-01T10:00:00.000Z')))).code).toBe('not_found');
     });
 
     it('refuses to write a run that breaks the schema, leaving the stored one alone', async () => {
