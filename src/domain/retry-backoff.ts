@@ -26,7 +26,11 @@ export const RETRY_JITTER = 0.2;
  * write that lost a race on the sync state (a redelivery overlapping a slow invocation): a later
  * attempt reads the state again.
  */
-const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set(['directory_throttled', 'dependency_unavailable', 'precondition_failed']);
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'directory_throttled',
+  'dependency_unavailable',
+  'precondition_failed',
+]);
 
 export type FailureKind = 'transient' | 'permanent';
 

@@ -75,7 +75,13 @@ export function addCounts(a: SyncCounts, b: Partial<SyncCounts>): SyncCounts {
 }
 
 /** A new round for `runId`. */
-export function startRound(input: { runId: string; roundId: string; mode: SyncMode; firstImport: boolean; nowIso: string }): SyncRound {
+export function startRound(input: {
+  runId: string;
+  roundId: string;
+  mode: SyncMode;
+  firstImport: boolean;
+  nowIso: string;
+}): SyncRound {
   return {
     runId: input.runId,
     roundId: input.roundId,
@@ -100,12 +106,18 @@ export function startRound(input: { runId: string; roundId: string; mode: SyncMo
  * no deltaLink to continue from.
  */
 export function roundForJob(
-  state: { round: SyncRound | null; deltaLink: string | null; lastFullRoundAt: string | null; replacedConnection: boolean },
+  state: {
+    round: SyncRound | null;
+    deltaLink: string | null;
+    lastFullRoundAt: string | null;
+    replacedConnection: boolean;
+  },
   job: { runId: string; mode: SyncMode },
   fresh: { roundId: string; nowIso: string },
 ): SyncRound {
   const current = state.round;
-  if (current && (current.runId === job.runId || !(job.mode === 'full' && current.mode === 'delta'))) return { ...current, runId: job.runId };
+  if (current && (current.runId === job.runId || !(job.mode === 'full' && current.mode === 'delta')))
+    return { ...current, runId: job.runId };
   const mode = job.mode === 'full' || state.deltaLink === null ? 'full' : 'delta';
   const firstImport = state.deltaLink === null && state.lastFullRoundAt === null && !state.replacedConnection;
   return startRound({ runId: job.runId, roundId: fresh.roundId, mode, firstImport, nowIso: fresh.nowIso });
@@ -117,7 +129,11 @@ export function nextPageLink(round: SyncRound, savedDeltaLink: string | null): s
 }
 
 /** A page was read and applied. */
-export function afterPage(round: SyncRound, page: { nextLink: string | null; deltaLink: string | null }, result: PageResult): SyncRound {
+export function afterPage(
+  round: SyncRound,
+  page: { nextLink: string | null; deltaLink: string | null },
+  result: PageResult,
+): SyncRound {
   return {
     ...round,
     counts: addCounts(round.counts, result.counts),
@@ -150,7 +166,11 @@ export function needsSweep(round: SyncRound): boolean {
 
 /** The sweep removed or flagged records. */
 export function afterSweep(round: SyncRound, swept: { counts: Partial<SyncCounts>; flagged: number }): SyncRound {
-  return { ...round, counts: addCounts(round.counts, swept.counts), removalsFlagged: round.removalsFlagged + swept.flagged };
+  return {
+    ...round,
+    counts: addCounts(round.counts, swept.counts),
+    removalsFlagged: round.removalsFlagged + swept.flagged,
+  };
 }
 
 /** The removals were applied or held at the round's end. */

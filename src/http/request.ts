@@ -7,7 +7,11 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 export function validationError(error: z.ZodError, what: string): AppError {
   const errors = fieldProblems(error);
-  return new AppError('validation_failed', `Invalid ${what}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, { errors });
+  return new AppError(
+    'validation_failed',
+    `Invalid ${what}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+    { errors },
+  );
 }
 
 /** Parses a value with a schema, turning failures into a 400 that names the fields. */
@@ -32,10 +36,13 @@ export async function readJsonBody<S extends z.ZodType>(
     throw new AppError('payload_too_large', `The request body must not exceed ${maxBytes} bytes.`);
   }
   const raw = Buffer.from(await request.arrayBuffer());
-  if (raw.byteLength > maxBytes) throw new AppError('payload_too_large', `The request body must not exceed ${maxBytes} bytes.`);
+  if (raw.byteLength > maxBytes)
+    throw new AppError('payload_too_large', `The request body must not exceed ${maxBytes} bytes.`);
   if (raw.byteLength === 0 || raw.toString('utf8').trim() === '') {
     if (options?.optional) return parseWith(schema, undefined, 'request body');
-    throw new AppError('validation_failed', 'A JSON request body is required.', { errors: [{ field: '(body)', message: 'is required' }] });
+    throw new AppError('validation_failed', 'A JSON request body is required.', {
+      errors: [{ field: '(body)', message: 'is required' }],
+    });
   }
   const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
@@ -45,7 +52,9 @@ export async function readJsonBody<S extends z.ZodType>(
   try {
     value = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new AppError('validation_failed', 'The request body is not valid JSON.', { errors: [{ field: '(body)', message: 'is not valid JSON' }] });
+    throw new AppError('validation_failed', 'The request body is not valid JSON.', {
+      errors: [{ field: '(body)', message: 'is not valid JSON' }],
+    });
   }
   return parseWith(schema, value, 'request body');
 }

@@ -11,5 +11,8 @@ export interface SymbolUserStore {
   findByEmailKeys(companyId: string, emailKeys: readonly string[]): Promise<Array<Versioned<SymbolUser>>>;
   /** null = create (AppError 'conflict' on a duplicate id or e-mail in the company), else IfMatch replace. */
   save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>>;
-  list(companyId: string, options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null }): Promise<Page<SymbolUser>>;
+  list(
+    companyId: string,
+    options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null },
+  ): Promise<Page<SymbolUser>>;
 }

@@ -5,7 +5,17 @@ import { fieldProblems } from '../domain/field-problems';
 import { Integration } from '../domain/integration';
 import { SYNC_JOBS_QUEUE, SyncJob, SyncJobSchema } from '../domain/sync-job';
 import { queuedRun, SyncRun } from '../domain/sync-run';
-import { afterPage, afterSweep, checkpointed, needsSweep, nextPageLink, restartedAsFull, roundForJob, SyncRound, withRemovals } from '../domain/sync-round';
+import {
+  afterPage,
+  afterSweep,
+  checkpointed,
+  needsSweep,
+  nextPageLink,
+  restartedAsFull,
+  roundForJob,
+  SyncRound,
+  withRemovals,
+} from '../domain/sync-round';
 import { SyncState } from '../domain/sync-state';
 import { Versioned } from '../ports/integration-store.port';
 import { jobFor } from './enqueue-sync';
@@ -36,7 +46,18 @@ export type SyncOutcome = 'succeeded' | 'held' | 'failed' | 'continued' | 'retry
 
 export type SyncServices = Pick<
   Services,
-  'config' | 'clock' | 'ids' | 'integrations' | 'syncRuns' | 'syncState' | 'directory' | 'directoryUsers' | 'symbolUsers' | 'queue' | 'subscriptions' | 'subscriptionStore'
+  | 'config'
+  | 'clock'
+  | 'ids'
+  | 'integrations'
+  | 'syncRuns'
+  | 'syncState'
+  | 'directory'
+  | 'directoryUsers'
+  | 'symbolUsers'
+  | 'queue'
+  | 'subscriptions'
+  | 'subscriptionStore'
 >;
 
 /** Where a run stands: the stored sync state (with its etag), the run record, the round in memory. */
@@ -55,11 +76,18 @@ interface Invocation {
   log: Logger;
 }
 
-export async function runSync(services: SyncServices, body: unknown, delivery: DeliveryInfo, log: Logger): Promise<SyncOutcome> {
+export async function runSync(
+  services: SyncServices,
+  body: unknown,
+  delivery: DeliveryInfo,
+  log: Logger,
+): Promise<SyncOutcome> {
   const startedMs = services.clock.now().getTime();
   const job = parseJob(body, delivery, log);
   const integration = (await services.integrations.get(job.companyId))?.value;
-  let run = (await services.syncRuns.get(job.companyId, job.runId)) ?? (await services.syncRuns.create(queuedRun({ ...job, nowIso: job.requestedAt })));
+  let run =
+    (await services.syncRuns.get(job.companyId, job.runId)) ??
+    (await services.syncRuns.create(queuedRun({ ...job, nowIso: job.requestedAt })));
   if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'held') {
     log.info('sync.duplicate_delivery', { companyId: job.companyId, runId: run.runId, status: run.status });
     return 'skipped';
@@ -73,13 +101,24 @@ export async function runSync(services: SyncServices, body: unknown, delivery: D
     return 'skipped';
   }
 
-  run = await services.syncRuns.update({ ...run, status: 'running', startedAt: run.startedAt ?? iso(services), invocations: run.invocations + 1, error: null });
+  run = await services.syncRuns.update({
+    ...run,
+    status: 'running',
+    startedAt: run.startedAt ?? iso(services),
+    invocations: run.invocations + 1,
+    error: null,
+  });
   await setLastSync(services, integration, run);
   const invocation: Invocation = { services, job, integration, startedMs, log };
   try {
     return await syncRound(invocation, run);
   } catch (error) {
-    return await handleFailure(services, { integration, run, job, delivery, invocationStartedMs: startedMs }, error, log);
+    return await handleFailure(
+      services,
+      { integration, run, job, delivery, invocationStartedMs: startedMs },
+      error,
+      log,
+    );
   }
 }
 
@@ -92,7 +131,9 @@ function parseJob(body: unknown, delivery: DeliveryInfo, log: Logger): SyncJob {
 }
 
 function isConnectedFor(integration: Integration, job: SyncJob): integration is Integration & { tenantId: string } {
-  return integration.status === 'connected' && integration.connectionId === job.connectionId && integration.tenantId !== null;
+  return (
+    integration.status === 'connected' && integration.connectionId === job.connectionId && integration.tenantId !== null
+  );
 }
 
 /** Load → loop over pages → finish. */
@@ -132,8 +173,14 @@ async function readPages(invocation: Invocation, start: Progress): Promise<Progr
       sinceCheckpoint = 0;
       continue;
     }
-    if (page.nextLink === null && page.deltaLink === null) throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
-    const result = await applyPage(services, { integration, runId: progress.run.runId, round: progress.round }, page.items, log);
+    if (page.nextLink === null && page.deltaLink === null)
+      throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
+    const result = await applyPage(
+      services,
+      { integration, runId: progress.run.runId, round: progress.round },
+      page.items,
+      log,
+    );
     progress = { ...progress, round: afterPage(progress.round, page, result) };
     sinceCheckpoint++;
     if (progress.round.pagesDone || sinceCheckpoint >= services.config.sync.checkpointEveryPages) {
@@ -148,8 +195,11 @@ async function readPages(invocation: Invocation, start: Progress): Promise<Progr
 async function finish(invocation: Invocation, progress: Progress): Promise<SyncOutcome> {
   const { services, job, integration, log } = invocation;
   const { state } = progress;
-  const mayHaveRemovals = progress.round.removalsFlagged > 0 || state.value.removalsOutstanding || job.releaseHeld === true;
-  const removals = mayHaveRemovals ? await settleRemovals(services, integration, job.releaseHeld === true) : NOTHING_TO_SETTLE;
+  const mayHaveRemovals =
+    progress.round.removalsFlagged > 0 || state.value.removalsOutstanding || job.releaseHeld === true;
+  const removals = mayHaveRemovals
+    ? await settleRemovals(services, integration, job.releaseHeld === true)
+    : NOTHING_TO_SETTLE;
   const round = withRemovals(progress.round, removals.counts);
   const nowIso = iso(services);
   const heldSince = removals.held > 0 ? (state.value.heldSince ?? { runId: progress.run.runId, at: nowIso }) : null;
@@ -165,12 +215,28 @@ async function finish(invocation: Invocation, progress: Progress): Promise<SyncO
   });
   const status = removals.held > 0 ? 'held' : 'succeeded';
   const counted = { ...progress.run, mode: round.mode, counts: round.counts, pages: round.pages };
-  const run = await endRun(services, integration, counted, { status, error: null, invocationStartedMs: invocation.startedMs });
-  const held = { count: removals.held, activeSynced: removals.activeSynced, episodeStartedBy: heldSince?.runId ?? null };
+  const run = await endRun(services, integration, counted, {
+    status,
+    error: null,
+    invocationStartedMs: invocation.startedMs,
+  });
+  const held = {
+    count: removals.held,
+    activeSynced: removals.activeSynced,
+    episodeStartedBy: heldSince?.runId ?? null,
+  };
   await notifyAfterRun(services, integration, { run, round, held }, log);
   // The company's Graph subscription (created after its first import, replaced after a reconnect); never fails the run.
   await ensureSubscriptionAfterRun(services, job.companyId, log);
-  log.info('sync.finished', { companyId: job.companyId, runId: run.runId, status, mode: round.mode, pages: round.pages, ...round.counts, ms: elapsedMs(invocation) });
+  log.info('sync.finished', {
+    companyId: job.companyId,
+    runId: run.runId,
+    status,
+    mode: round.mode,
+    pages: round.pages,
+    ...round.counts,
+    ms: elapsedMs(invocation),
+  });
   return status;
 }
 
@@ -178,14 +244,33 @@ async function finish(invocation: Invocation, progress: Progress): Promise<SyncO
 async function continueLater(invocation: Invocation, progress: Progress): Promise<SyncOutcome> {
   const { services, job, log } = invocation;
   const { run } = await checkpoint(services, progress);
-  const continuation: SyncJob = { ...jobFor(run), trigger: 'continuation', mode: job.mode, ...(job.releaseHeld ? { releaseHeld: true } : {}), ...(job.retry ? { retry: job.retry } : {}) };
-  await services.queue.send(SYNC_JOBS_QUEUE, { messageId: `${run.runId}:${run.invocations}`, sessionId: run.companyId, body: continuation, subject: 'sync:continuation' });
-  log.info('sync.continued', { companyId: run.companyId, runId: run.runId, invocation: run.invocations, pages: run.pages });
+  const continuation: SyncJob = {
+    ...jobFor(run),
+    trigger: 'continuation',
+    mode: job.mode,
+    ...(job.releaseHeld ? { releaseHeld: true } : {}),
+    ...(job.retry ? { retry: job.retry } : {}),
+  };
+  await services.queue.send(SYNC_JOBS_QUEUE, {
+    messageId: `${run.runId}:${run.invocations}`,
+    sessionId: run.companyId,
+    body: continuation,
+    subject: 'sync:continuation',
+  });
+  log.info('sync.continued', {
+    companyId: run.companyId,
+    runId: run.runId,
+    invocation: run.invocations,
+    pages: run.pages,
+  });
   return 'continued';
 }
 
 /** The company's sync state for this connection; a new connection starts with no delta cursor. */
-async function loadState(services: Pick<SyncServices, 'syncState' | 'clock'>, job: SyncJob): Promise<Versioned<SyncState>> {
+async function loadState(
+  services: Pick<SyncServices, 'syncState' | 'clock'>,
+  job: SyncJob,
+): Promise<Versioned<SyncState>> {
   const stored = await services.syncState.get(job.companyId);
   if (stored && stored.value.connectionId === job.connectionId) return stored;
   const fresh: SyncState = {
@@ -203,14 +288,22 @@ async function loadState(services: Pick<SyncServices, 'syncState' | 'clock'>, jo
 }
 
 /** Saves the round (and any other state change) and the run's counters. */
-async function checkpoint(services: Pick<SyncServices, 'syncState' | 'syncRuns' | 'clock'>, progress: Progress, change: Partial<SyncState> = {}): Promise<Progress> {
+async function checkpoint(
+  services: Pick<SyncServices, 'syncState' | 'syncRuns' | 'clock'>,
+  progress: Progress,
+  change: Partial<SyncState> = {},
+): Promise<Progress> {
   const round = checkpointed(progress.round, iso(services));
   const state = await saveState(services, progress.state, { ...change, round });
   const run = await services.syncRuns.update({ ...progress.run, counts: round.counts, pages: round.pages });
   return { state, run, round };
 }
 
-async function saveState(services: Pick<SyncServices, 'syncState' | 'clock'>, current: Versioned<SyncState>, change: Partial<SyncState>): Promise<Versioned<SyncState>> {
+async function saveState(
+  services: Pick<SyncServices, 'syncState' | 'clock'>,
+  current: Versioned<SyncState>,
+  change: Partial<SyncState>,
+): Promise<Versioned<SyncState>> {
   return services.syncState.save({ ...current.value, ...change, updatedAt: iso(services) }, current.etag);
 }
 

@@ -4,10 +4,21 @@ import { queueMessageMetadata } from '../../src/app/function-registry';
 /** The Service Bus trigger's metadata as the Functions host hands it to the queue functions. */
 describe('queueMessageMetadata', () => {
   const metadataOf = (triggerMetadata: Record<string, unknown>) =>
-    queueMessageMetadata(new InvocationContext({ invocationId: 'i', functionName: 'sync-jobs', triggerMetadata, logHandler: () => undefined }).triggerMetadata);
+    queueMessageMetadata(
+      new InvocationContext({
+        invocationId: 'i',
+        functionName: 'sync-jobs',
+        triggerMetadata,
+        logHandler: () => undefined,
+      }).triggerMetadata,
+    );
 
   it('reads the message id, the session id and a numeric delivery count', () => {
-    expect(metadataOf({ messageId: 'run-1', sessionId: 'acme', deliveryCount: 3 })).toEqual({ messageId: 'run-1', sessionId: 'acme', deliveryCount: 3 });
+    expect(metadataOf({ messageId: 'run-1', sessionId: 'acme', deliveryCount: 3 })).toEqual({
+      messageId: 'run-1',
+      sessionId: 'acme',
+      deliveryCount: 3,
+    });
   });
 
   it.each([
@@ -24,7 +35,11 @@ describe('queueMessageMetadata', () => {
   });
 
   it('falls back to safe values for anything unreadable', () => {
-    expect(metadataOf({ messageId: 42, sessionId: ['x'] })).toEqual({ messageId: '', sessionId: undefined, deliveryCount: 1 });
+    expect(metadataOf({ messageId: 42, sessionId: ['x'] })).toEqual({
+      messageId: '',
+      sessionId: undefined,
+      deliveryCount: 1,
+    });
     expect(queueMessageMetadata(undefined)).toEqual({ messageId: '', sessionId: undefined, deliveryCount: 1 });
     expect(queueMessageMetadata('garbage')).toEqual({ messageId: '', sessionId: undefined, deliveryCount: 1 });
   });

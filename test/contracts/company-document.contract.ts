@@ -31,7 +31,9 @@ export function companyDocumentContract<T extends { companyId: string; updatedAt
       const saved = await store().save(sample(company), null);
       expect(saved.value).toEqual(sample(company));
       await expect(store().get(company)).resolves.toEqual(saved);
-      expect((await rejection(store().save({ ...sample(company), updatedAt: '2026-11-28T00:00:00.000Z' }, null))).code).toBe('conflict');
+      expect(
+        (await rejection(store().save({ ...sample(company), updatedAt: '2026-11-28T00:00:00.000Z' }, null))).code,
+      ).toBe('conflict');
       await expect(store().get(company)).resolves.toEqual(saved);
     });
 
@@ -40,7 +42,9 @@ export function companyDocumentContract<T extends { companyId: string; updatedAt
       const first = await store().save(sample(company), null);
       const second = await store().save({ ...first.value, updatedAt: '2026-11-28T00:00:00.000Z' }, first.etag);
       expect(second.etag).not.toBe(first.etag);
-      expect((await rejection(store().save({ ...first.value, updatedAt: '2026-11-29T00:00:00.000Z' }, first.etag))).code).toBe('precondition_failed');
+      expect(
+        (await rejection(store().save({ ...first.value, updatedAt: '2026-11-29T00:00:00.000Z' }, first.etag))).code,
+      ).toBe('precondition_failed');
       await expect(store().get(company)).resolves.toEqual(second);
     });
 

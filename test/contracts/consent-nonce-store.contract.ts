@@ -52,7 +52,9 @@ export function consentNonceStoreContract(implementation: string, target: () => 
     it('of many concurrent consumers exactly one gets the nonce', async () => {
       const issued = consentNonce(uniqueCompany());
       await store().put(issued);
-      const results = await Promise.all(Array.from({ length: 8 }, () => store().consume(issued.companyId, issued.nonce)));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => store().consume(issued.companyId, issued.nonce)),
+      );
       expect(results.filter((r) => r !== null)).toEqual([issued]);
     });
 

@@ -21,7 +21,11 @@ export function oid(n: number): string {
   return `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
 }
 
-export function directoryUser(companyId: string, id: string, overrides: Partial<DirectoryUserRecord> = {}): DirectoryUserRecord {
+export function directoryUser(
+  companyId: string,
+  id: string,
+  overrides: Partial<DirectoryUserRecord> = {},
+): DirectoryUserRecord {
   const tag = id.slice(-4);
   return {
     companyId,
@@ -43,7 +47,12 @@ export function directoryUser(companyId: string, id: string, overrides: Partial<
   };
 }
 
-export function symbolUser(companyId: string, id: string, email: string, overrides: Partial<SymbolUser> = {}): SymbolUser {
+export function symbolUser(
+  companyId: string,
+  id: string,
+  email: string,
+  overrides: Partial<SymbolUser> = {},
+): SymbolUser {
   return {
     id,
     companyId,
@@ -73,11 +82,26 @@ export function symbolUser(companyId: string, id: string, email: string, overrid
 }
 
 export function integration(companyId: string): Integration {
-  return connect(newIntegration(companyId, NOW), { tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e', admin: { subject: 'admin-1', email: 'admin@acme.example' }, nowIso: NOW, newConnectionId: 'conn-1' }).integration;
+  return connect(newIntegration(companyId, NOW), {
+    tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    admin: { subject: 'admin-1', email: 'admin@acme.example' },
+    nowIso: NOW,
+    newConnectionId: 'conn-1',
+  }).integration;
 }
 
 export function syncState(companyId: string, overrides: Partial<SyncState> = {}): SyncState {
-  return { companyId, connectionId: 'conn-1', deltaLink: null, lastFullRoundAt: null, removalsOutstanding: false, replacedConnection: false, round: null, updatedAt: NOW, ...overrides };
+  return {
+    companyId,
+    connectionId: 'conn-1',
+    deltaLink: null,
+    lastFullRoundAt: null,
+    removalsOutstanding: false,
+    replacedConnection: false,
+    round: null,
+    updatedAt: NOW,
+    ...overrides,
+  };
 }
 
 export function syncRun(companyId: string, runId: string, queuedAt = NOW): SyncRun {
@@ -95,7 +119,10 @@ export function consentNonce(companyId: string, overrides: Partial<ConsentNonce>
   };
 }
 
-export function subscriptionRecord(subscriptionId: string, overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
+export function subscriptionRecord(
+  subscriptionId: string,
+  overrides: Partial<SubscriptionRecord> = {},
+): SubscriptionRecord {
   return {
     subscriptionId,
     companyId: 'acme',
@@ -113,7 +140,10 @@ export function subscriptionRecord(subscriptionId: string, overrides: Partial<Su
  * Pages through a list to its end; `onPage` may write between pages. Returns each page's items.
  * A page may be short, and the cursor before the last page may lead to an empty one.
  */
-export async function pageAll<T>(list: (cursor: string | null) => Promise<Page<T>>, onPage: (items: T[]) => Promise<void> = () => Promise.resolve()): Promise<T[][]> {
+export async function pageAll<T>(
+  list: (cursor: string | null) => Promise<Page<T>>,
+  onPage: (items: T[]) => Promise<void> = () => Promise.resolve(),
+): Promise<T[][]> {
   const pages: T[][] = [];
   let cursor: string | null = null;
   do {

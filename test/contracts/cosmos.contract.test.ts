@@ -37,12 +37,41 @@ function lazily<T>(make: () => T): () => T {
   return () => (instance ??= make());
 }
 
-directoryUserStoreContract(IMPLEMENTATION, lazily(() => new CosmosDirectoryUserStore(env.database)));
-symbolUserStoreContract(IMPLEMENTATION, lazily(() => new CosmosSymbolUserStore(env.database)));
-companyDocumentContract('IntegrationStore', IMPLEMENTATION, lazily(() => new CosmosIntegrationStore(env.database)), integration, (i) => ({ ...i, status: 'sleeping' }) as unknown as typeof i);
-companyDocumentContract('SyncStateStore', IMPLEMENTATION, lazily(() => new CosmosSyncStateStore(env.database)), (c) => syncState(c), (s) => ({ ...s, deltaLink: 42 }) as unknown as typeof s);
-syncRunStoreContract(IMPLEMENTATION, lazily(() => new CosmosSyncRunStore(env.database)));
+directoryUserStoreContract(
+  IMPLEMENTATION,
+  lazily(() => new CosmosDirectoryUserStore(env.database)),
+);
+symbolUserStoreContract(
+  IMPLEMENTATION,
+  lazily(() => new CosmosSymbolUserStore(env.database)),
+);
+companyDocumentContract(
+  'IntegrationStore',
+  IMPLEMENTATION,
+  lazily(() => new CosmosIntegrationStore(env.database)),
+  integration,
+  (i) => ({ ...i, status: 'sleeping' }) as unknown as typeof i,
+);
+companyDocumentContract(
+  'SyncStateStore',
+  IMPLEMENTATION,
+  lazily(() => new CosmosSyncStateStore(env.database)),
+  (c) => syncState(c),
+  (s) => ({ ...s, deltaLink: 42 }) as unknown as typeof s,
+);
+syncRunStoreContract(
+  IMPLEMENTATION,
+  lazily(() => new CosmosSyncRunStore(env.database)),
+);
 // No `advance`: expiry is Cosmos TTL, which the local server does not run (see NonceStoreTarget).
-consentNonceStoreContract(IMPLEMENTATION, () => ({ store: new CosmosConsentNonceStore(env.database, { now: () => new Date(NOW) }) }));
-subscriptionStoreContract(IMPLEMENTATION, lazily(() => new CosmosSubscriptionStore(env.database)));
-notificationLogContract(IMPLEMENTATION, lazily(() => new CosmosNotificationLog(env.database)));
+consentNonceStoreContract(IMPLEMENTATION, () => ({
+  store: new CosmosConsentNonceStore(env.database, { now: () => new Date(NOW) }),
+}));
+subscriptionStoreContract(
+  IMPLEMENTATION,
+  lazily(() => new CosmosSubscriptionStore(env.database)),
+);
+notificationLogContract(
+  IMPLEMENTATION,
+  lazily(() => new CosmosNotificationLog(env.database)),
+);

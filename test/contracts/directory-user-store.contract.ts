@@ -10,11 +10,19 @@ import { directoryUser, NOW, oid, pageAll, uniqueCompany } from './contract-fixt
  */
 export function directoryUserStoreContract(implementation: string, store: () => DirectoryUserStore): void {
   describe(`DirectoryUserStore contract — ${implementation}`, () => {
-    const creates = (records: DirectoryUserRecord[]): DirectoryUserWrite[] => records.map((record) => ({ op: 'put', record, expectedEtag: null }));
-    const seed = async (company: string, numbers: number[], overrides: (n: number) => Partial<DirectoryUserRecord> = () => ({})) => {
+    const creates = (records: DirectoryUserRecord[]): DirectoryUserWrite[] =>
+      records.map((record) => ({ op: 'put', record, expectedEtag: null }));
+    const seed = async (
+      company: string,
+      numbers: number[],
+      overrides: (n: number) => Partial<DirectoryUserRecord> = () => ({}),
+    ) => {
       const records = numbers.map((n) => directoryUser(company, oid(n), overrides(n)));
       expect(await store().write(company, creates(records))).toEqual(records.map((r) => ({ id: r.id, ok: true })));
-      return store().getMany(company, records.map((r) => r.id));
+      return store().getMany(
+        company,
+        records.map((r) => r.id),
+      );
     };
     const ids = (pages: Array<Array<Versioned<DirectoryUserRecord>>>) => pages.flat().map((i) => i.value.id);
 
@@ -34,7 +42,9 @@ export function directoryUserStoreContract(implementation: string, store: () => 
       const before = await seed(company, [10, 11, 12, 13, 14]);
       const etag = (n: number) => before.get(oid(n))?.etag ?? '';
       // Somebody else changes 11 and removes 13 meanwhile.
-      await store().write(company, [{ op: 'put', record: directoryUser(company, oid(11), { hash: 'changed-elsewhere' }), expectedEtag: etag(11) }]);
+      await store().write(company, [
+        { op: 'put', record: directoryUser(company, oid(11), { hash: 'changed-elsewhere' }), expectedEtag: etag(11) },
+      ]);
       await store().write(company, [{ op: 'delete', id: oid(13), expectedEtag: etag(13) }]);
 
       const outcomes = await store().write(company, [
@@ -66,7 +76,9 @@ export function directoryUserStoreContract(implementation: string, store: () => 
     it('mark_seen sets seenRound (and nothing else) on a stored record and gives it a new version', async () => {
       const company = uniqueCompany();
       const before = await seed(company, [1]);
-      expect(await store().write(company, [{ op: 'mark_seen', id: oid(1), roundId: 'round-1' }])).toEqual([{ id: oid(1), ok: true }]);
+      expect(await store().write(company, [{ op: 'mark_seen', id: oid(1), roundId: 'round-1' }])).toEqual([
+        { id: oid(1), ok: true },
+      ]);
       const after = (await store().getMany(company, [oid(1)])).get(oid(1));
       expect(after?.value).toEqual({ ...directoryUser(company, oid(1)), seenRound: 'round-1' });
       expect(after?.etag).not.toBe(before.get(oid(1))?.etag);
@@ -74,14 +86,29 @@ export function directoryUserStoreContract(implementation: string, store: () => 
 
     it('(divergence) mark_seen of a missing record is a conflict, not a silent success', async () => {
       const company = uniqueCompany();
-      expect(await store().write(company, [{ op: 'mark_seen', id: oid(1), roundId: 'round-1' }])).toEqual([{ id: oid(1), ok: false, reason: 'conflict' }]);
+      expect(await store().write(company, [{ op: 'mark_seen', id: oid(1), roundId: 'round-1' }])).toEqual([
+        { id: oid(1), ok: false, reason: 'conflict' },
+      ]);
       await expect(store().getMany(company, [oid(1)])).resolves.toEqual(new Map());
     });
 
     it.each([
-      ['(divergence) two writes for one id', (): DirectoryUserWrite => ({ op: 'mark_seen', id: oid(30), roundId: 'r' })],
-      ['(divergence) a record of another company', (): DirectoryUserWrite => ({ op: 'put', record: directoryUser(uniqueCompany(), oid(32)), expectedEtag: null })],
-      ['(divergence) a malformed record', (c: string): DirectoryUserWrite => ({ op: 'put', record: { ...directoryUser(c, oid(31)), status: 'sleeping' } as unknown as DirectoryUserRecord, expectedEtag: null })],
+      [
+        '(divergence) two writes for one id',
+        (): DirectoryUserWrite => ({ op: 'mark_seen', id: oid(30), roundId: 'r' }),
+      ],
+      [
+        '(divergence) a record of another company',
+        (): DirectoryUserWrite => ({ op: 'put', record: directoryUser(uniqueCompany(), oid(32)), expectedEtag: null }),
+      ],
+      [
+        '(divergence) a malformed record',
+        (c: string): DirectoryUserWrite => ({
+          op: 'put',
+          record: { ...directoryUser(c, oid(31)), status: 'sleeping' } as unknown as DirectoryUserRecord,
+          expectedEtag: null,
+        }),
+      ],
       ['an id a store cannot hold', (): DirectoryUserWrite => ({ op: 'delete', id: 'a?b', expectedEtag: '"e"' })],
     ])('%s is refused (internal_error) and nothing of the call is written', async (_what, bad) => {
       const company = uniqueCompany();
@@ -95,9 +122,13 @@ export function directoryUserStoreContract(implementation: string, store: () => 
       const company = uniqueCompany();
       await seed(company, [5, 3, 1, 4, 2, 6], (n) => ({ seenRound: n % 2 === 0 ? 'round-1' : null }));
       for (const limit of [1, 2, 10]) {
-        expect(ids(await pageAll((cursor) => store().listNotSeenIn(company, 'round-1', { limit, cursor })))).toEqual([1, 3, 5].map(oid));
+        expect(ids(await pageAll((cursor) => store().listNotSeenIn(company, 'round-1', { limit, cursor })))).toEqual(
+          [1, 3, 5].map(oid),
+        );
       }
-      expect(ids(await pageAll((cursor) => store().listNotSeenIn(company, 'round-2', { limit: 4, cursor })))).toEqual([1, 2, 3, 4, 5, 6].map(oid));
+      expect(ids(await pageAll((cursor) => store().listNotSeenIn(company, 'round-2', { limit: 4, cursor })))).toEqual(
+        [1, 2, 3, 4, 5, 6].map(oid),
+      );
     });
 
     it('(divergence) cursors are keyset cursors: paging while marking what each page returned skips nothing (a–f, not a, b, e, f)', async () => {
@@ -106,7 +137,10 @@ export function directoryUserStoreContract(implementation: string, store: () => 
       const pages = await pageAll(
         (cursor) => store().listNotSeenIn(company, 'round-1', { limit: 2, cursor }),
         async (items) => {
-          await store().write(company, items.map((i) => ({ op: 'mark_seen', id: i.value.id, roundId: 'round-1' })));
+          await store().write(
+            company,
+            items.map((i) => ({ op: 'mark_seen', id: i.value.id, roundId: 'round-1' })),
+          );
         },
       );
       expect(ids(pages)).toEqual([1, 2, 3, 4, 5, 6].map(oid));
@@ -119,17 +153,42 @@ export function directoryUserStoreContract(implementation: string, store: () => 
         const runId = runOf(n);
         return { pendingRemoval: runId === null ? null : { reason: 'deleted', runId, detectedAt: NOW } };
       });
-      const of = (runId: string | null) => [50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61].filter((n) => (runId === null ? runOf(n) !== null : runOf(n) === runId)).map(oid);
-      for (const limit of [1, 3, 1000]) expect(ids(await pageAll((cursor) => store().listPendingRemovals(company, 'run-a', { limit, cursor })))).toEqual(of('run-a'));
-      expect(ids(await pageAll((cursor) => store().listPendingRemovals(company, null, { limit: 4, cursor })))).toEqual(of(null));
-      await expect(store().listPendingRemovals(company, 'run-z', { limit: 5, cursor: null })).resolves.toEqual({ items: [], nextCursor: null });
+      const of = (runId: string | null) =>
+        [50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61]
+          .filter((n) => (runId === null ? runOf(n) !== null : runOf(n) === runId))
+          .map(oid);
+      for (const limit of [1, 3, 1000])
+        expect(
+          ids(await pageAll((cursor) => store().listPendingRemovals(company, 'run-a', { limit, cursor }))),
+        ).toEqual(of('run-a'));
+      expect(ids(await pageAll((cursor) => store().listPendingRemovals(company, null, { limit: 4, cursor })))).toEqual(
+        of(null),
+      );
+      await expect(store().listPendingRemovals(company, 'run-z', { limit: 5, cursor: null })).resolves.toEqual({
+        items: [],
+        nextCursor: null,
+      });
 
       const applied = await pageAll(
         (cursor) => store().listPendingRemovals(company, 'run-a', { limit: 2, cursor }),
         async (items) => {
           const [first, ...rest] = items;
-          const writes: DirectoryUserWrite[] = rest.map((i) => ({ op: 'delete', id: i.value.id, expectedEtag: i.etag }));
-          if (first) writes.push({ op: 'put', record: { ...first.value, pendingRemoval: null, status: 'approved', deactivated: { reason: 'deleted', at: NOW } }, expectedEtag: first.etag });
+          const writes: DirectoryUserWrite[] = rest.map((i) => ({
+            op: 'delete',
+            id: i.value.id,
+            expectedEtag: i.etag,
+          }));
+          if (first)
+            writes.push({
+              op: 'put',
+              record: {
+                ...first.value,
+                pendingRemoval: null,
+                status: 'approved',
+                deactivated: { reason: 'deleted', at: NOW },
+              },
+              expectedEtag: first.etag,
+            });
           expect((await store().write(company, writes)).every((o) => o.ok)).toBe(true);
         },
       );
@@ -145,12 +204,32 @@ export function directoryUserStoreContract(implementation: string, store: () => 
         [4, 'Ann Carter', { flags: ['unlicensed'] }],
         [5, 'Bob Denied', { status: 'denied' }],
       ];
-      await seed(company, people.map(([n]) => n), (n) => {
-        const [, name, extra] = people.find(([m]) => m === n) ?? [n, '', {}];
-        return { attributes: { ...directoryUser(company, oid(n)).attributes, displayName: name, givenName: name.split(' ')[0] ?? null, surname: name.split(' ')[1] ?? null }, ...extra };
-      });
+      await seed(
+        company,
+        people.map(([n]) => n),
+        (n) => {
+          const [, name, extra] = people.find(([m]) => m === n) ?? [n, '', {}];
+          return {
+            attributes: {
+              ...directoryUser(company, oid(n)).attributes,
+              displayName: name,
+              givenName: name.split(' ')[0] ?? null,
+              surname: name.split(' ')[1] ?? null,
+            },
+            ...extra,
+          };
+        },
+      );
       const list = (query: { status?: 'pending' | 'denied'; search?: string; flag?: 'unlicensed' }, limit = 10) =>
-        pageAll((cursor) => store().listForReview(company, { status: query.status ?? 'pending', search: query.search ?? null, flag: query.flag ?? null, limit, cursor }));
+        pageAll((cursor) =>
+          store().listForReview(company, {
+            status: query.status ?? 'pending',
+            search: query.search ?? null,
+            flag: query.flag ?? null,
+            limit,
+            cursor,
+          }),
+        );
       expect(ids(await list({}))).toEqual([3, 4, 2, 1].map(oid));
       expect(ids(await list({}, 1))).toEqual([3, 4, 2, 1].map(oid));
       expect(ids(await list({ search: 'ANN' }))).toEqual([3, 4, 2].map(oid));
@@ -161,15 +240,34 @@ export function directoryUserStoreContract(implementation: string, store: () => 
 
     it('refuses a limit outside 1..1000 and a malformed cursor with validation_failed', async () => {
       const company = uniqueCompany();
-      for (const limit of [0, 1001, 0.5]) expect((await rejection(store().listPendingRemovals(company, 'run-a', { limit, cursor: null }))).code).toBe('validation_failed');
-      expect((await rejection(store().listNotSeenIn(company, 'r', { limit: 2, cursor: '***' }))).code).toBe('validation_failed');
+      for (const limit of [0, 1001, 0.5])
+        expect((await rejection(store().listPendingRemovals(company, 'run-a', { limit, cursor: null }))).code).toBe(
+          'validation_failed',
+        );
+      expect((await rejection(store().listNotSeenIn(company, 'r', { limit: 2, cursor: '***' }))).code).toBe(
+        'validation_failed',
+      );
     });
 
     it('counts synced (all but approved-and-deactivated) and active approved records of one company', async () => {
       const company = uniqueCompany();
       const deactivated = { reason: 'disabled' as const, at: NOW };
-      const specs: Array<Partial<DirectoryUserRecord>> = [{}, {}, { status: 'denied' }, { status: 'excluded' }, { status: 'approved' }, { status: 'approved' }, { status: 'approved' }, { status: 'approved', deactivated }, { status: 'approved', deactivated }];
-      await seed(company, specs.map((_, i) => 80 + i), (n) => specs[n - 80] ?? {});
+      const specs: Array<Partial<DirectoryUserRecord>> = [
+        {},
+        {},
+        { status: 'denied' },
+        { status: 'excluded' },
+        { status: 'approved' },
+        { status: 'approved' },
+        { status: 'approved' },
+        { status: 'approved', deactivated },
+        { status: 'approved', deactivated },
+      ];
+      await seed(
+        company,
+        specs.map((_, i) => 80 + i),
+        (n) => specs[n - 80] ?? {},
+      );
       await seed(uniqueCompany(), [99], () => ({ status: 'approved' }));
       await expect(store().countSynced(company)).resolves.toBe(7);
       await expect(store().countActiveApproved(company)).resolves.toBe(3);

@@ -1,4 +1,12 @@
-import { MemoryConsentNonceStore, MemoryDirectoryUserStore, MemoryIntegrationStore, MemoryNotificationLog, MemorySymbolUserStore, MemorySyncRunStore, MemorySyncStateStore } from '../support/in-memory-ports';
+import {
+  MemoryConsentNonceStore,
+  MemoryDirectoryUserStore,
+  MemoryIntegrationStore,
+  MemoryNotificationLog,
+  MemorySymbolUserStore,
+  MemorySyncRunStore,
+  MemorySyncStateStore,
+} from '../support/in-memory-ports';
 import { MemorySubscriptionStore } from '../support/in-memory-subscriptions';
 import { TestClock } from '../support/test-time';
 import { companyDocumentContract } from './company-document.contract';
@@ -27,12 +35,29 @@ const notificationLog = new MemoryNotificationLog();
 
 directoryUserStoreContract(IMPLEMENTATION, () => directoryUsers);
 symbolUserStoreContract(IMPLEMENTATION, () => symbolUsers);
-companyDocumentContract('IntegrationStore', IMPLEMENTATION, () => integrations, integration, (i) => ({ ...i, status: 'sleeping' }) as unknown as typeof i);
-companyDocumentContract('SyncStateStore', IMPLEMENTATION, () => syncStates, (c) => syncState(c), (s) => ({ ...s, deltaLink: 42 }) as unknown as typeof s);
+companyDocumentContract(
+  'IntegrationStore',
+  IMPLEMENTATION,
+  () => integrations,
+  integration,
+  (i) => ({ ...i, status: 'sleeping' }) as unknown as typeof i,
+);
+companyDocumentContract(
+  'SyncStateStore',
+  IMPLEMENTATION,
+  () => syncStates,
+  (c) => syncState(c),
+  (s) => ({ ...s, deltaLink: 42 }) as unknown as typeof s,
+);
 syncRunStoreContract(IMPLEMENTATION, () => syncRuns);
 consentNonceStoreContract(IMPLEMENTATION, () => {
   const clock = new TestClock(new Date(NOW));
-  return { store: new MemoryConsentNonceStore(clock), advance: (ms) => { clock.advance(ms); } };
+  return {
+    store: new MemoryConsentNonceStore(clock),
+    advance: (ms) => {
+      clock.advance(ms);
+    },
+  };
 });
 subscriptionStoreContract(IMPLEMENTATION, () => subscriptions);
 notificationLogContract(IMPLEMENTATION, () => notificationLog);

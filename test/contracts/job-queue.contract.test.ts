@@ -11,7 +11,16 @@ jobQueueContract('in-memory test queue', () => {
   return Promise.resolve({
     queue,
     rules: 'client',
-    received: (name) => Promise.resolve(queue.on(name).map((m) => ({ messageId: m.messageId, sessionId: m.sessionId, subject: m.subject, body: m.body, scheduledEnqueueTime: m.scheduledEnqueueTime }))),
+    received: (name) =>
+      Promise.resolve(
+        queue.on(name).map((m) => ({
+          messageId: m.messageId,
+          sessionId: m.sessionId,
+          subject: m.subject,
+          body: m.body,
+          scheduledEnqueueTime: m.scheduledEnqueueTime,
+        })),
+      ),
     close: () => Promise.resolve(),
   });
 });
@@ -23,7 +32,15 @@ jobQueueContract('in-process broker (npm start)', () => {
     rules: 'client',
     received: (name) => {
       const { active, scheduled } = broker.peek(name);
-      return Promise.resolve([...active, ...scheduled].map((m) => ({ messageId: m.messageId, sessionId: m.sessionId, subject: m.subject, body: m.body, scheduledEnqueueTime: m.scheduledEnqueueTimeUtc })));
+      return Promise.resolve(
+        [...active, ...scheduled].map((m) => ({
+          messageId: m.messageId,
+          sessionId: m.sessionId,
+          subject: m.subject,
+          body: m.body,
+          scheduledEnqueueTime: m.scheduledEnqueueTimeUtc,
+        })),
+      );
     },
     close: () => broker.close(),
   });
@@ -31,7 +48,10 @@ jobQueueContract('in-process broker (npm start)', () => {
 
 jobQueueContract('Service Bus adapter (real @azure/service-bus client, AMQP stand-in)', async () => {
   const standIn = await startAmqpServiceBusStandIn();
-  const queue = new ServiceBusJobQueue({ connectionString: standIn.connectionString, clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } } });
+  const queue = new ServiceBusJobQueue({
+    connectionString: standIn.connectionString,
+    clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } },
+  });
   return {
     queue,
     rules: 'server',

@@ -49,10 +49,32 @@ export function jobQueueContract(implementation: string, open: () => Promise<Que
     it('delivers what was sent: id, session, JSON body, subject and scheduled time', async () => {
       const scheduled = new Date('2030-05-06T07:08:09.000Z');
       const body = { kind: 'sync', version: 1, companyId: 'c-1', nested: { list: [1, 'two', null] } };
-      await target.queue.send('sync-jobs', { messageId: 'sync:c-1:run-1', sessionId: 'c-1', body, subject: 'sync:manual', scheduledEnqueueTime: scheduled });
+      await target.queue.send('sync-jobs', {
+        messageId: 'sync:c-1:run-1',
+        sessionId: 'c-1',
+        body,
+        subject: 'sync:manual',
+        scheduledEnqueueTime: scheduled,
+      });
       await target.queue.send('notifications', { messageId: 'mail:c-1', body: { to: ['a@example.com'] } });
-      expect(await target.received('sync-jobs')).toEqual([{ messageId: 'sync:c-1:run-1', sessionId: 'c-1', subject: 'sync:manual', body, scheduledEnqueueTime: scheduled }]);
-      expect(await target.received('notifications')).toEqual([{ messageId: 'mail:c-1', sessionId: undefined, subject: undefined, body: { to: ['a@example.com'] }, scheduledEnqueueTime: undefined }]);
+      expect(await target.received('sync-jobs')).toEqual([
+        {
+          messageId: 'sync:c-1:run-1',
+          sessionId: 'c-1',
+          subject: 'sync:manual',
+          body,
+          scheduledEnqueueTime: scheduled,
+        },
+      ]);
+      expect(await target.received('notifications')).toEqual([
+        {
+          messageId: 'mail:c-1',
+          sessionId: undefined,
+          subject: undefined,
+          body: { to: ['a@example.com'] },
+          scheduledEnqueueTime: undefined,
+        },
+      ]);
     });
 
     it('takes the body as it was when sent (a later change to the object does not travel)', async () => {

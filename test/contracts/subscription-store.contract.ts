@@ -11,7 +11,10 @@ export function subscriptionStoreContract(implementation: string, store: () => S
       await expect(store().get(id)).resolves.toBeNull();
       await store().put(subscriptionRecord(id));
       await expect(store().get(id)).resolves.toEqual(subscriptionRecord(id));
-      const renewed = subscriptionRecord(id, { expiresAt: '2026-12-30T10:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z' });
+      const renewed = subscriptionRecord(id, {
+        expiresAt: '2026-12-30T10:00:00.000Z',
+        updatedAt: '2026-11-29T10:00:00.000Z',
+      });
       await store().put(renewed);
       await expect(store().get(id)).resolves.toEqual(renewed);
       await store().delete(id);

@@ -34,7 +34,14 @@ export function syncRunStoreContract(implementation: string, store: () => SyncRu
       for (const minute of [3, 1, 4, 2, 5]) await store().create(syncRun(company, `run-${minute}`, at(minute)));
       await store().create(syncRun(uniqueCompany(), 'run-9', at(9)));
       const ids = (pages: SyncRun[][]) => pages.flat().map((r) => r.runId);
-      for (const limit of [1, 2, 1000]) expect(ids(await pageAll((cursor) => store().list(company, { limit, cursor })))).toEqual(['run-5', 'run-4', 'run-3', 'run-2', 'run-1']);
+      for (const limit of [1, 2, 1000])
+        expect(ids(await pageAll((cursor) => store().list(company, { limit, cursor })))).toEqual([
+          'run-5',
+          'run-4',
+          'run-3',
+          'run-2',
+          'run-1',
+        ]);
       let queued = 0;
       const pages = await pageAll(
         (cursor) => store().list(company, { limit: 2, cursor }),
@@ -48,7 +55,8 @@ export function syncRunStoreContract(implementation: string, store: () => SyncRu
 
     it('refuses a limit outside 1..1000 and a malformed cursor with validation_failed', async () => {
       const company = uniqueCompany();
-      for (const limit of [0, 1001]) expect((await rejection(store().list(company, { limit, cursor: null }))).code).toBe('validation_failed');
+      for (const limit of [0, 1001])
+        expect((await rejection(store().list(company, { limit, cursor: null }))).code).toBe('validation_failed');
       expect((await rejection(store().list(company, { limit: 5, cursor: '***' }))).code).toBe('validation_failed');
     });
 

@@ -1,4 +1,10 @@
-import { failureKind, MAX_TRANSIENT_RETRIES, mayRetry, RETRY_CAP_MS, retryDelayMs } from '../../src/domain/retry-backoff';
+import {
+  failureKind,
+  MAX_TRANSIENT_RETRIES,
+  mayRetry,
+  RETRY_CAP_MS,
+  retryDelayMs,
+} from '../../src/domain/retry-backoff';
 
 describe('the retry schedule (pure)', () => {
   it.each([

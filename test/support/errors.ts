@@ -8,7 +8,10 @@ import { AppError } from '../../src/domain/app-error';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 
-export async function rejection<E = AppError>(promise: Promise<unknown>, type: ErrorClass<E> = AppError as unknown as ErrorClass<E>): Promise<E> {
+export async function rejection<E = AppError>(
+  promise: Promise<unknown>,
+  type: ErrorClass<E> = AppError as unknown as ErrorClass<E>,
+): Promise<E> {
   try {
     await promise;
   } catch (error) {
@@ -18,7 +21,10 @@ export async function rejection<E = AppError>(promise: Promise<unknown>, type: E
   throw new Error(`expected a rejection with ${type.name}, but the promise resolved`);
 }
 
-export function thrownBy<E = AppError>(fn: () => unknown, type: ErrorClass<E> = AppError as unknown as ErrorClass<E>): E {
+export function thrownBy<E = AppError>(
+  fn: () => unknown,
+  type: ErrorClass<E> = AppError as unknown as ErrorClass<E>,
+): E {
   try {
     fn();
   } catch (error) {

@@ -13,7 +13,13 @@ import { SYNC_JOBS_QUEUE } from '../../src/domain/sync-job';
 import { validateOutboundMessage } from '../../src/local/queue/message-rules';
 import { Clock } from '../../src/ports/clock.port';
 import { CONSENT_NONCE_GRACE_SECONDS, ConsentNonceStore } from '../../src/ports/consent-nonce-store.port';
-import { DirectoryUserStore, DirectoryUserWrite, MAX_DIRECTORY_USER_PAGE_SIZE, ReviewQuery, WriteOutcome } from '../../src/ports/directory-user-store.port';
+import {
+  DirectoryUserStore,
+  DirectoryUserWrite,
+  MAX_DIRECTORY_USER_PAGE_SIZE,
+  ReviewQuery,
+  WriteOutcome,
+} from '../../src/ports/directory-user-store.port';
 import { IntegrationStore, Versioned } from '../../src/ports/integration-store.port';
 import { JobQueue, OutboundMessage, QueueName } from '../../src/ports/job-queue.port';
 import { Mailer, OutgoingMail } from '../../src/ports/mailer.port';
@@ -39,12 +45,17 @@ const clone = <T>(value: T): T => structuredClone(value);
 /** What a store refuses to write: what the Cosmos adapters' `assertWritable` refuses. */
 function writable<S extends z.ZodType>(schema: S, what: string, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AppError('internal_error', `Refusing to write an invalid ${what}: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`);
+  if (!parsed.success)
+    throw new AppError(
+      'internal_error',
+      `Refusing to write an invalid ${what}: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
+    );
   return parsed.data;
 }
 
 function storableOrThrow(id: string, what: string): void {
-  if (!isStorableId(id)) throw new AppError('internal_error', `Refusing to write a ${what} with an id a store cannot hold`);
+  if (!isStorableId(id))
+    throw new AppError('internal_error', `Refusing to write a ${what} with an id a store cannot hold`);
 }
 
 function newEtag(): string {
@@ -70,7 +81,9 @@ function compareKeys(a: SortKey, b: SortKey, directions: readonly Direction[]): 
 }
 
 function invalidCursor(): AppError {
-  return new AppError('validation_failed', 'cursor is not valid', { errors: [{ field: 'cursor', message: 'is not valid' }] });
+  return new AppError('validation_failed', 'cursor is not valid', {
+    errors: [{ field: 'cursor', message: 'is not valid' }],
+  });
 }
 
 function decodeCursor(cursor: string): SortKey {
@@ -87,7 +100,9 @@ function decodeCursor(cursor: string): SortKey {
 
 function assertLimit(limit: number, max: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new AppError('validation_failed', `limit must be an integer from 1 to ${max}`, { errors: [{ field: 'limit', message: `must be an integer from 1 to ${max}` }] });
+    throw new AppError('validation_failed', `limit must be an integer from 1 to ${max}`, {
+      errors: [{ field: 'limit', message: `must be an integer from 1 to ${max}` }],
+    });
   }
 }
 
@@ -103,7 +118,10 @@ function keysetPage<T>(
   const rest = after === null ? sorted : sorted.filter((item) => compareKeys(keyOf(item), after, directions) > 0);
   const page = rest.slice(0, options.limit);
   const last = page.at(-1);
-  const nextCursor = rest.length > options.limit && last !== undefined ? Buffer.from(JSON.stringify(keyOf(last)), 'utf8').toString('base64url') : null;
+  const nextCursor =
+    rest.length > options.limit && last !== undefined
+      ? Buffer.from(JSON.stringify(keyOf(last)), 'utf8').toString('base64url')
+      : null;
   return { items: clone(page), nextCursor };
 }
 
@@ -130,7 +148,8 @@ class MemoryCompanyDocuments<S extends z.ZodType<{ companyId: string }>> {
       storableOrThrow(value.companyId, this.what);
       const current = this.docs.get(value.companyId);
       if (expectedEtag === null && current) throw new AppError('conflict', `The ${this.what} already exists`);
-      if (expectedEtag !== null && current?.etag !== expectedEtag) throw new AppError('precondition_failed', `The ${this.what} was changed meanwhile`);
+      if (expectedEtag !== null && current?.etag !== expectedEtag)
+        throw new AppError('precondition_failed', `The ${this.what} was changed meanwhile`);
       const saved = { value: clone(value), etag: newEtag() };
       this.docs.set(value.companyId, saved);
       this.writes++;
@@ -139,7 +158,10 @@ class MemoryCompanyDocuments<S extends z.ZodType<{ companyId: string }>> {
   }
 }
 
-export class MemoryIntegrationStore extends MemoryCompanyDocuments<typeof IntegrationSchema> implements IntegrationStore {
+export class MemoryIntegrationStore
+  extends MemoryCompanyDocuments<typeof IntegrationSchema>
+  implements IntegrationStore
+{
   constructor() {
     super(IntegrationSchema, 'integration');
   }
@@ -176,7 +198,10 @@ export class MemoryConsentNonceStore implements ConsentNonceStore {
 
   private expired(key: string): boolean {
     const found = this.docs.get(key);
-    return found !== undefined && Date.parse(found.expiresAt) + CONSENT_NONCE_GRACE_SECONDS * 1000 <= this.clock.now().getTime();
+    return (
+      found !== undefined &&
+      Date.parse(found.expiresAt) + CONSENT_NONCE_GRACE_SECONDS * 1000 <= this.clock.now().getTime()
+    );
   }
 }
 
@@ -214,7 +239,10 @@ export class MemorySyncRunStore implements SyncRunStore {
   list(companyId: string, options: { limit: number; cursor: string | null }): Promise<Page<SyncRun>> {
     return Promise.resolve().then(() => {
       const all = [...this.runs.values()].filter((r) => r.companyId === companyId);
-      return keysetPage(all, (r) => [r.queuedAt, r.runId], ['desc', 'asc'], { ...options, max: MAX_SYNC_RUN_PAGE_SIZE });
+      return keysetPage(all, (r) => [r.queuedAt, r.runId], ['desc', 'asc'], {
+        ...options,
+        max: MAX_SYNC_RUN_PAGE_SIZE,
+      });
     });
   }
 }
@@ -261,7 +289,10 @@ export class MemoryQueue implements JobQueue {
       this.seen.set(key, nowMs);
       const copy = clone(message);
       this.sent.push({ queue, message: copy });
-      const visibleAt = copy.scheduledEnqueueTime && copy.scheduledEnqueueTime.getTime() > nowMs ? copy.scheduledEnqueueTime : new Date(nowMs);
+      const visibleAt =
+        copy.scheduledEnqueueTime && copy.scheduledEnqueueTime.getTime() > nowMs
+          ? copy.scheduledEnqueueTime
+          : new Date(nowMs);
       this.waiting.push({ queue, message: copy, visibleAt, sequence: this.sequence++ });
     });
   }
@@ -276,7 +307,9 @@ export class MemoryQueue implements JobQueue {
    * `visibleAt` and moves its clock there. Undefined when there is none.
    */
   take(queue: QueueName, sessionId?: string): QueuedMessage | undefined {
-    const candidates = this.waiting.filter((w) => w.queue === queue && (sessionId === undefined || w.message.sessionId === sessionId));
+    const candidates = this.waiting.filter(
+      (w) => w.queue === queue && (sessionId === undefined || w.message.sessionId === sessionId),
+    );
     const next = candidates.sort((a, b) => a.visibleAt.getTime() - b.visibleAt.getTime() || a.sequence - b.sequence)[0];
     if (next) this.waiting.splice(this.waiting.indexOf(next), 1);
     return next;
@@ -293,7 +326,11 @@ export class MemoryMailer implements Mailer {
 }
 
 export class StaticSecrets implements SecretStore {
-  constructor(private readonly values: Partial<Record<SecretName, string>> = { 'state-signing-key': randomBytes(32).toString('base64url') }) {}
+  constructor(
+    private readonly values: Partial<Record<SecretName, string>> = {
+      'state-signing-key': randomBytes(32).toString('base64url'),
+    },
+  ) {}
 
   get(name: SecretName): Promise<string> {
     const value = this.values[name];
@@ -334,12 +371,18 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
     const ids = new Set<string>();
     return writes.map((w, index) => {
       const id = w.op === 'put' ? w.record.id : w.id;
-      if (!isStorableId(companyId) || !isStorableId(id)) throw new AppError('internal_error', `Refusing to write a directory user with an id a store cannot hold (write ${index})`);
-      if (ids.has(id)) throw new AppError('internal_error', `Refusing a write with two writes for one id (write ${index})`);
+      if (!isStorableId(companyId) || !isStorableId(id))
+        throw new AppError(
+          'internal_error',
+          `Refusing to write a directory user with an id a store cannot hold (write ${index})`,
+        );
+      if (ids.has(id))
+        throw new AppError('internal_error', `Refusing a write with two writes for one id (write ${index})`);
       ids.add(id);
       if (w.op !== 'put') return w;
       const record = writable(DirectoryUserRecordSchema, 'directory user', w.record);
-      if (record.companyId !== companyId) throw new AppError('internal_error', `Refusing to write a directory user of another company (write ${index})`);
+      if (record.companyId !== companyId)
+        throw new AppError('internal_error', `Refusing to write a directory user of another company (write ${index})`);
       return { ...w, record };
     });
   }
@@ -366,7 +409,10 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
     return [...this.docs.values()].filter((d) => d.value.companyId === companyId);
   }
 
-  private byId(items: Array<Versioned<DirectoryUserRecord>>, options: { limit: number; cursor: string | null }): Page<Versioned<DirectoryUserRecord>> {
+  private byId(
+    items: Array<Versioned<DirectoryUserRecord>>,
+    options: { limit: number; cursor: string | null },
+  ): Page<Versioned<DirectoryUserRecord>> {
     return keysetPage(items, (d) => [d.value.id], ['asc'], { ...options, max: MAX_DIRECTORY_USER_PAGE_SIZE });
   }
 
@@ -374,30 +420,54 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
     return Promise.resolve().then(() => {
       const q = query.search ? searchTerm(query.search) : null;
       const matches = this.of(companyId).filter((d) => {
-        if (d.value.status !== query.status || (query.flag !== null && !d.value.flags.includes(query.flag))) return false;
+        if (d.value.status !== query.status || (query.flag !== null && !d.value.flags.includes(query.flag)))
+          return false;
         const keys = reviewKeys(d.value.id, d.value.attributes);
         return q === null || [keys.name, keys.given, keys.surname, keys.mail, keys.upn].some((k) => k.startsWith(q));
       });
       const sortKey = (d: Versioned<DirectoryUserRecord>) => [reviewKeys(d.value.id, d.value.attributes).sortKey];
-      return keysetPage(matches, sortKey, ['asc'], { limit: query.limit, cursor: query.cursor, max: MAX_DIRECTORY_USER_PAGE_SIZE });
+      return keysetPage(matches, sortKey, ['asc'], {
+        limit: query.limit,
+        cursor: query.cursor,
+        max: MAX_DIRECTORY_USER_PAGE_SIZE,
+      });
     });
   }
 
-  listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
-    return Promise.resolve().then(() => this.byId(this.of(companyId).filter((d) => d.value.seenRound !== roundId), options));
+  listNotSeenIn(
+    companyId: string,
+    roundId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    return Promise.resolve().then(() =>
+      this.byId(
+        this.of(companyId).filter((d) => d.value.seenRound !== roundId),
+        options,
+      ),
+    );
   }
 
-  listPendingRemovals(companyId: string, runId: string | null, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
-    const pending = this.of(companyId).filter((d) => d.value.pendingRemoval !== null && (runId === null || d.value.pendingRemoval.runId === runId));
+  listPendingRemovals(
+    companyId: string,
+    runId: string | null,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    const pending = this.of(companyId).filter(
+      (d) => d.value.pendingRemoval !== null && (runId === null || d.value.pendingRemoval.runId === runId),
+    );
     return Promise.resolve().then(() => this.byId(pending, options));
   }
 
   countSynced(companyId: string): Promise<number> {
-    return Promise.resolve(this.of(companyId).filter((d) => d.value.status !== 'approved' || d.value.deactivated === null).length);
+    return Promise.resolve(
+      this.of(companyId).filter((d) => d.value.status !== 'approved' || d.value.deactivated === null).length,
+    );
   }
 
   countActiveApproved(companyId: string): Promise<number> {
-    return Promise.resolve(this.of(companyId).filter((d) => d.value.status === 'approved' && d.value.deactivated === null).length);
+    return Promise.resolve(
+      this.of(companyId).filter((d) => d.value.status === 'approved' && d.value.deactivated === null).length,
+    );
   }
 }
 
@@ -411,7 +481,9 @@ export class MemorySymbolUserStore implements SymbolUserStore {
 
   findByEmailKeys(companyId: string, emailKeys: readonly string[]): Promise<Array<Versioned<SymbolUser>>> {
     const keys = new Set(emailKeys);
-    return Promise.resolve(clone([...this.docs.values()].filter((d) => d.value.companyId === companyId && keys.has(d.value.emailKey))));
+    return Promise.resolve(
+      clone([...this.docs.values()].filter((d) => d.value.companyId === companyId && keys.has(d.value.emailKey))),
+    );
   }
 
   save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>> {
@@ -420,10 +492,14 @@ export class MemorySymbolUserStore implements SymbolUserStore {
       storableOrThrow(value.id, 'Symbol user');
       const key = `${value.companyId}/${value.id}`;
       const current = this.docs.get(key);
-      if (expectedEtag === null && current) throw new AppError('conflict', 'A Symbol user with this id or e-mail address already exists in the company');
-      if (expectedEtag !== null && current?.etag !== expectedEtag) throw new AppError('precondition_failed', 'The Symbol user was changed meanwhile');
+      if (expectedEtag === null && current)
+        throw new AppError('conflict', 'A Symbol user with this id or e-mail address already exists in the company');
+      if (expectedEtag !== null && current?.etag !== expectedEtag)
+        throw new AppError('precondition_failed', 'The Symbol user was changed meanwhile');
       // One user per e-mail address in a company (Cosmos: the container's unique key on /emailKey).
-      const clash = [...this.docs.values()].some((d) => d.value.companyId === value.companyId && d.value.id !== value.id && d.value.emailKey === value.emailKey);
+      const clash = [...this.docs.values()].some(
+        (d) => d.value.companyId === value.companyId && d.value.id !== value.id && d.value.emailKey === value.emailKey,
+      );
       if (clash) throw new AppError('conflict', 'Another Symbol user of the company has this e-mail address');
       const saved = { value: clone(value), etag: newEtag() };
       this.docs.set(key, saved);
@@ -432,10 +508,19 @@ export class MemorySymbolUserStore implements SymbolUserStore {
   }
 
   /** Oldest first (`createdAt`, then `id`). */
-  list(companyId: string, options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null }): Promise<Page<SymbolUser>> {
+  list(
+    companyId: string,
+    options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null },
+  ): Promise<Page<SymbolUser>> {
     return Promise.resolve().then(() => {
-      const all = [...this.docs.values()].map((d) => d.value).filter((u) => u.companyId === companyId && (options.status === null || u.status === options.status));
-      return keysetPage(all, (u) => [u.createdAt, u.id], ['asc', 'asc'], { limit: options.limit, cursor: options.cursor, max: MAX_SYMBOL_USER_PAGE_SIZE });
+      const all = [...this.docs.values()]
+        .map((d) => d.value)
+        .filter((u) => u.companyId === companyId && (options.status === null || u.status === options.status));
+      return keysetPage(all, (u) => [u.createdAt, u.id], ['asc', 'asc'], {
+        limit: options.limit,
+        cursor: options.cursor,
+        max: MAX_SYMBOL_USER_PAGE_SIZE,
+      });
     });
   }
 }

@@ -36,7 +36,8 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     return Promise.resolve().then(() => {
       const parsed = SubscriptionRecordSchema.safeParse(record);
       if (!parsed.success) throw new AppError('internal_error', 'Refusing to write an invalid subscription record');
-      if (!isStorableId(parsed.data.subscriptionId)) throw new AppError('internal_error', 'Refusing to write a subscription record with an id a store cannot hold');
+      if (!isStorableId(parsed.data.subscriptionId))
+        throw new AppError('internal_error', 'Refusing to write a subscription record with an id a store cannot hold');
       this.docs.set(parsed.data.subscriptionId, clone(parsed.data));
     });
   }
@@ -52,7 +53,11 @@ interface StoredSubscription extends SubscriptionInfo {
   clientState: string;
 }
 
-export type SubscriptionCall = { op: 'create' | 'renew' | 'reauthorize' | 'delete' | 'get' | 'list'; tenantId: string; id?: string };
+export type SubscriptionCall = {
+  op: 'create' | 'renew' | 'reauthorize' | 'delete' | 'get' | 'list';
+  tenantId: string;
+  id?: string;
+};
 
 /** Graph's `/subscriptions` as the port sees it. `now` decides expiry (like Graph, expired ones are gone). */
 export class MemorySubscriptionClient implements SubscriptionClient {
@@ -77,7 +82,8 @@ export class MemorySubscriptionClient implements SubscriptionClient {
 
   private live(tenantId: string, id: string): StoredSubscription {
     const sub = this.subs.get(id);
-    if (!sub || sub.tenantId !== tenantId || Date.parse(sub.expirationDateTime) <= this.now().getTime()) throw new AppError('not_found', 'no such subscription');
+    if (!sub || sub.tenantId !== tenantId || Date.parse(sub.expirationDateTime) <= this.now().getTime())
+      throw new AppError('not_found', 'no such subscription');
     return sub;
   }
 
@@ -85,11 +91,27 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     return Promise.resolve().then(() => {
       this.check({ op: 'create', tenantId });
       const nowMs = this.now().getTime();
-      const duplicate = [...this.subs.values()].some((s) => s.tenantId === tenantId && s.notificationUrl === subscription.notificationUrl && s.resource === subscription.resource && Date.parse(s.expirationDateTime) > nowMs);
+      const duplicate = [...this.subs.values()].some(
+        (s) =>
+          s.tenantId === tenantId &&
+          s.notificationUrl === subscription.notificationUrl &&
+          s.resource === subscription.resource &&
+          Date.parse(s.expirationDateTime) > nowMs,
+      );
       if (duplicate) throw new AppError('conflict', 'duplicate subscription');
-      if (Date.parse(subscription.expirationDateTime) > nowMs + 41_760 * 60_000) throw new AppError('subscription_rejected', 'expiration too far');
+      if (Date.parse(subscription.expirationDateTime) > nowMs + 41_760 * 60_000)
+        throw new AppError('subscription_rejected', 'expiration too far');
       if (subscription.clientState.length > 128) throw new AppError('subscription_rejected', 'clientState too long');
-      const stored: StoredSubscription = { id: randomUUID(), tenantId, resource: subscription.resource, changeType: subscription.changeType, notificationUrl: subscription.notificationUrl, lifecycleNotificationUrl: subscription.lifecycleNotificationUrl, expirationDateTime: subscription.expirationDateTime, clientState: subscription.clientState };
+      const stored: StoredSubscription = {
+        id: randomUUID(),
+        tenantId,
+        resource: subscription.resource,
+        changeType: subscription.changeType,
+        notificationUrl: subscription.notificationUrl,
+        lifecycleNotificationUrl: subscription.lifecycleNotificationUrl,
+        expirationDateTime: subscription.expirationDateTime,
+        clientState: subscription.clientState,
+      };
       this.subs.set(stored.id, stored);
       return info(stored);
     });
@@ -134,7 +156,9 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     return Promise.resolve().then(() => {
       this.check({ op: 'list', tenantId });
       const nowMs = this.now().getTime();
-      return [...this.subs.values()].filter((s) => s.tenantId === tenantId && Date.parse(s.expirationDateTime) > nowMs).map(info);
+      return [...this.subs.values()]
+        .filter((s) => s.tenantId === tenantId && Date.parse(s.expirationDateTime) > nowMs)
+        .map(info);
     });
   }
 
@@ -148,7 +172,14 @@ export class MemorySubscriptionClient implements SubscriptionClient {
 }
 
 function info(s: StoredSubscription): SubscriptionInfo {
-  return { id: s.id, resource: s.resource, changeType: s.changeType, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl, expirationDateTime: s.expirationDateTime };
+  return {
+    id: s.id,
+    resource: s.resource,
+    changeType: s.changeType,
+    notificationUrl: s.notificationUrl,
+    lifecycleNotificationUrl: s.lifecycleNotificationUrl,
+    expirationDateTime: s.expirationDateTime,
+  };
 }
 
 /** Connected integrations of the in-memory store, in pages (company id order, like a stable scan). */
@@ -156,7 +187,10 @@ export class MemoryIntegrationLister implements IntegrationLister {
   constructor(private readonly store: MemoryIntegrationStore) {}
 
   async *connected(pageSize: number): AsyncIterable<Integration[]> {
-    const all = [...this.store.docs.values()].map((d) => clone(d.value)).filter((i) => i.status === 'connected').sort((a, b) => a.companyId.localeCompare(b.companyId));
+    const all = [...this.store.docs.values()]
+      .map((d) => clone(d.value))
+      .filter((i) => i.status === 'connected')
+      .sort((a, b) => a.companyId.localeCompare(b.companyId));
     for (let i = 0; i < all.length; i += pageSize) {
       await Promise.resolve();
       yield all.slice(i, i + pageSize);

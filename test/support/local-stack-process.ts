@@ -22,14 +22,22 @@ export interface StackProcess {
  * a child process, and waits until `/api/health` answers. The jest run already trusts the loopback
  * certificate (scripts/local-ca.mjs), and the child inherits that.
  */
-export async function startStackProcess(options: { dataDir: string; env?: Record<string, string>; args?: string[] }): Promise<StackProcess> {
+export async function startStackProcess(options: {
+  dataDir: string;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<StackProcess> {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts', '--port', String(port), ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: { ...process.env, LOCAL_DATA_DIR: options.dataDir, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/local/main.ts', '--port', String(port), ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_DATA_DIR: options.dataDir, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => {
@@ -50,7 +58,9 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
     );
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`local stack did not become healthy (${error instanceof Error ? error.message : 'unknown'}):\n${output}`);
+    throw new Error(
+      `local stack did not become healthy (${error instanceof Error ? error.message : 'unknown'}):\n${output}`,
+    );
   }
   return {
     url,
@@ -67,7 +77,10 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
 
 /** `npm run --silent token -- …` without npm's own start-up cost: the same script. */
 export async function localToken(dataDir: string, args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/local/token.cli.ts', ...args], { cwd: ROOT, env: { ...process.env, LOCAL_DATA_DIR: dataDir } });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/local/token.cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+  });
   return stdout.trim();
 }
 
@@ -75,16 +88,35 @@ export async function localToken(dataDir: string, args: string[]): Promise<strin
  * Connects a company through the consent stand-in as a browser would (page → form → redirect →
  * callback) and returns the chosen tenant id.
  */
-export async function connectThroughConsent(stackUrl: string, token: string, companyId: string, tenantIndex = 0): Promise<string> {
-  const connect = await fetch(`${stackUrl}/api/companies/${companyId}/entra/connect`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+export async function connectThroughConsent(
+  stackUrl: string,
+  token: string,
+  companyId: string,
+  tenantIndex = 0,
+): Promise<string> {
+  const connect = await fetch(`${stackUrl}/api/companies/${companyId}/entra/connect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
   const { consentUrl } = (await connect.json()) as { consentUrl: string };
   const page = await (await fetch(consentUrl)).text();
-  const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&')]));
+  const fields = Object.fromEntries(
+    [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [
+      m[1] ?? '',
+      (m[2] ?? '').replace(/&amp;/g, '&'),
+    ]),
+  );
   const tenants = [...page.matchAll(/<input type="radio" name="tenant" value="([^"]+)"/g)].map((m) => m[1] ?? '');
   const tenant = tenants[tenantIndex] ?? '';
   const action = new URL(/<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '', consentUrl).toString();
-  const decided = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, tenant, decision: 'accept' }).toString(), redirect: 'manual' });
+  const decided = await fetch(action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, tenant, decision: 'accept' }).toString(),
+    redirect: 'manual',
+  });
   const landed = await fetch(decided.headers.get('location') ?? '', { redirect: 'manual' });
-  if (!(landed.headers.get('location') ?? '').includes('status=connected')) throw new Error(`consent did not connect: ${landed.headers.get('location') ?? ''}`);
+  if (!(landed.headers.get('location') ?? '').includes('status=connected'))
+    throw new Error(`consent did not connect: ${landed.headers.get('location') ?? ''}`);
   return tenant;
 }

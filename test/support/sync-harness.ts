@@ -117,8 +117,15 @@ export interface SyncHarness {
 
 const MAX_DELIVERIES_PER_SYNC = 200;
 
-export async function startSyncHarness(options: { users?: number; pageSize?: number; tenants?: number; env?: Record<string, string> } = {}): Promise<SyncHarness> {
-  const tenants = Array.from({ length: options.tenants ?? 1 }, (_, i) => ({ name: `Contoso ${i + 1}`, domain: i === 0 ? 'contoso.example' : `contoso${i + 1}.example`, userCount: options.users ?? 120, seed: 7 + i }));
+export async function startSyncHarness(
+  options: { users?: number; pageSize?: number; tenants?: number; env?: Record<string, string> } = {},
+): Promise<SyncHarness> {
+  const tenants = Array.from({ length: options.tenants ?? 1 }, (_, i) => ({
+    name: `Contoso ${i + 1}`,
+    domain: i === 0 ? 'contoso.example' : `contoso${i + 1}.example`,
+    userCount: options.users ?? 120,
+    seed: 7 + i,
+  }));
   const sim = await startEntraSimulator({
     tls: loopbackTls(),
     clientId: CLIENT_ID,
@@ -152,7 +159,10 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
   const scheduler = new TestScheduler(clock);
   const queue = new MemoryQueue(clock);
   const mailer = new MemoryMailer();
-  const secrets = new StaticSecrets({ 'state-signing-key': randomBytes(32).toString('base64url'), 'entra-client-secret': CLIENT_SECRET });
+  const secrets = new StaticSecrets({
+    'state-signing-key': randomBytes(32).toString('base64url'),
+    'entra-client-secret': CLIENT_SECRET,
+  });
   const built = await createServices(config, { scheduler }, { clock, secrets, queue, mailer });
   const directoryUsers = new CountingDirectoryUsers(built.directoryUsers);
   const services: Services = { ...built, directoryUsers };
@@ -172,7 +182,12 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
         if (deliveries.length >= MAX_DELIVERIES_PER_SYNC) throw new Error('too many deliveries for one sync');
         const delivery = { messageId: next.message.messageId, deliveryCount, at: clock.now() };
         try {
-          const outcome = await runSync(runServices, next.message.body, { messageId: next.message.messageId, deliveryCount }, silentLogger);
+          const outcome = await runSync(
+            runServices,
+            next.message.body,
+            { messageId: next.message.messageId, deliveryCount },
+            silentLogger,
+          );
           deliveries.push({ ...delivery, outcome });
           break;
         } catch {
@@ -200,19 +215,38 @@ export async function startSyncHarness(options: { users?: number; pageSize?: num
     webhooks,
     connectCompany: async (companyId, settings, tenantId = tenantIds[0] ?? '') => {
       const nowIso = clock.now().toISOString();
-      const outcome = connect(newIntegration(companyId, nowIso), { tenantId, admin: { subject: 'admin', email: `admin@${companyId}.example` }, nowIso, newConnectionId: randomUUID() });
-      await services.integrations.save({ ...outcome.integration, settings: { ...DEFAULT_SETTINGS, ...settings } }, null);
+      const outcome = connect(newIntegration(companyId, nowIso), {
+        tenantId,
+        admin: { subject: 'admin', email: `admin@${companyId}.example` },
+        nowIso,
+        newConnectionId: randomUUID(),
+      });
+      await services.integrations.save(
+        { ...outcome.integration, settings: { ...DEFAULT_SETTINGS, ...settings } },
+        null,
+      );
       return outcome.integration.connectionId ?? '';
     },
     sync: async (companyId, opts = {}) => {
       const integration = (await services.integrations.get(companyId))?.value;
       if (!integration?.connectionId) throw new Error('company not connected');
-      const run = queuedRun({ runId: randomUUID(), companyId, connectionId: integration.connectionId, trigger: 'manual', mode: opts.mode ?? 'delta', nowIso: clock.now().toISOString() });
+      const run = queuedRun({
+        runId: randomUUID(),
+        companyId,
+        connectionId: integration.connectionId,
+        trigger: 'manual',
+        mode: opts.mode ?? 'delta',
+        nowIso: clock.now().toISOString(),
+      });
       await enqueueSyncRun(services, run, opts.releaseHeld ? { releaseHeld: true } : {});
       const deliveries = await deliver(companyId, opts);
       const last = deliveries.at(-1);
       const stored = (await services.syncRuns.get(companyId, run.runId)) ?? run;
-      return { outcome: last === undefined ? 'skipped' : last.outcome === 'threw' ? 'dead-lettered' : last.outcome, run: stored, deliveries };
+      return {
+        outcome: last === undefined ? 'skipped' : last.outcome === 'threw' ? 'dead-lettered' : last.outcome,
+        run: stored,
+        deliveries,
+      };
     },
     deliver,
     close: async () => {

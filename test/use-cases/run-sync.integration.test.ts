@@ -21,11 +21,21 @@ import { startSyncHarness, SyncHarness } from '../support/sync-harness';
  */
 
 /** Tenant 0 is read-only (every test may import it); each test that changes a directory has its own. */
-const TENANT = { shared: 0, incremental: 1, follow: 2, throttled: 3, reset: 4, guard: 5, revoked: 6, episode: 7 } as const;
+const TENANT = {
+  shared: 0,
+  incremental: 1,
+  follow: 2,
+  throttled: 3,
+  reset: 4,
+  guard: 5,
+  revoked: 6,
+  episode: 7,
+} as const;
 
 async function records(h: SyncHarness, companyId: string): Promise<DirectoryUserRecord[]> {
   const query = { query: 'SELECT * FROM c WHERE c.companyId = @c', parameters: [{ name: '@c', value: companyId }] };
-  return (await h.cosmos.database.container('directory-users').items.query<DirectoryUserRecord>(query).fetchAll()).resources;
+  return (await h.cosmos.database.container('directory-users').items.query<DirectoryUserRecord>(query).fetchAll())
+    .resources;
 }
 
 /** What the approve API does, directly through the stores. */
@@ -47,7 +57,13 @@ async function approve(h: SyncHarness, companyId: string, ids: string[]): Promis
       source: 'entra',
     };
     await h.services.symbolUsers.save(user, null);
-    const approved = { ...stored.value, status: 'approved' as const, symbolUserId: user.id, decidedAt: now, decidedBy: 'test' };
+    const approved = {
+      ...stored.value,
+      status: 'approved' as const,
+      symbolUserId: user.id,
+      decidedAt: now,
+      decidedBy: 'test',
+    };
     await h.services.directoryUsers.write(companyId, [{ op: 'put', record: approved, expectedEtag: stored.etag }]);
   }
 }
@@ -90,7 +106,14 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const managers = new Set(users.map((u) => u.managerId));
     return users.filter((u) => u.kind === 'person' && !managers.has(u.id));
   };
-  const mails = (companyId: string, kind: string) => h.queue.on('notifications').filter((m) => (m.body as { kind: string; companyId: string }).kind === kind && (m.body as { companyId: string }).companyId === companyId);
+  const mails = (companyId: string, kind: string) =>
+    h.queue
+      .on('notifications')
+      .filter(
+        (m) =>
+          (m.body as { kind: string; companyId: string }).kind === kind &&
+          (m.body as { companyId: string }).companyId === companyId,
+      );
 
   /** A new company connected to the tenant, with its first import done. */
   async function imported(key: keyof typeof TENANT, settings: Partial<IntegrationSettings> = {}): Promise<string> {
@@ -112,7 +135,11 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const { outcome, run } = await h.sync('first-import');
     const total = dir('shared').listUsers().length;
     expect(outcome).toBe('succeeded');
-    expect(run).toMatchObject({ status: 'succeeded', mode: 'full', counts: { scanned: total, newPending: total, updated: 0, deactivated: 0, invalid: 0 } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      mode: 'full',
+      counts: { scanned: total, newPending: total, updated: 0, deactivated: 0, invalid: 0 },
+    });
     expect(run.pages).toBeGreaterThan(3);
     const stored = await records(h, 'first-import');
     expect(stored).toHaveLength(total);
@@ -120,9 +147,16 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     expect(stored.find((r) => r.attributes.userType === 'Guest')?.flags).toContain('guest');
     expect(stored.some((r) => r.flags.includes('unlicensed'))).toBe(true);
     expect(stored.some((r) => r.flags.includes('role_address'))).toBe(true);
-    expect(mails('first-import', 'new-pending-users')).toEqual([expect.objectContaining({ body: expect.objectContaining({ count: total, to: ['admin@first-import.example'] }) as unknown })]);
+    expect(mails('first-import', 'new-pending-users')).toEqual([
+      expect.objectContaining({
+        body: expect.objectContaining({ count: total, to: ['admin@first-import.example'] }) as unknown,
+      }),
+    ]);
     expect((await h.services.syncState.get('first-import'))?.value.deltaLink).toMatch(/deltatoken/i);
-    expect((await h.services.integrations.get('first-import'))?.value.lastSync).toMatchObject({ runId: run.runId, status: 'succeeded' });
+    expect((await h.services.integrations.get('first-import'))?.value.lastSync).toMatchObject({
+      runId: run.runId,
+      status: 'succeeded',
+    });
   });
 
   it('a re-run with no changes writes nothing', async () => {
@@ -156,14 +190,25 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     dir('follow').disableUser(id);
     await h.sync(company);
     expect((await h.services.symbolUsers.get(company, symbolUserIdFor(id)))?.value.status).toBe('inactive');
-    expect((await h.services.directoryUsers.getMany(company, [id])).get(id)?.value.deactivated?.reason).toBe('disabled');
+    expect((await h.services.directoryUsers.getMany(company, [id])).get(id)?.value.deactivated?.reason).toBe(
+      'disabled',
+    );
 
     dir('follow').enableUser(id);
-    dir('follow').updateUser(id, { mail: 'renamed.person@contoso3.example', userPrincipalName: 'renamed.person@contoso3.example', surname: 'Renamed' });
+    dir('follow').updateUser(id, {
+      mail: 'renamed.person@contoso3.example',
+      userPrincipalName: 'renamed.person@contoso3.example',
+      surname: 'Renamed',
+    });
     const { run } = await h.sync(company);
     expect(run.status).toBe('succeeded');
     const symbol = (await h.services.symbolUsers.get(company, symbolUserIdFor(id)))?.value;
-    expect(symbol).toMatchObject({ status: 'active', email: 'renamed.person@contoso3.example', surname: 'Renamed', entraObjectId: id });
+    expect(symbol).toMatchObject({
+      status: 'active',
+      email: 'renamed.person@contoso3.example',
+      surname: 'Renamed',
+      entraObjectId: id,
+    });
   });
 
   it('honours 429 with Retry-After (waiting through the scheduler) and still succeeds', async () => {
@@ -207,7 +252,9 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       // 120 users in pages of 25: 5 pages at 300 ms each against a 1 s budget → 4 pages, then 1.
       expect(deliveries.map((d) => d.outcome)).toEqual(['continued', 'succeeded']);
       expect(run.invocations).toBe(2);
-      const continuations = h.queue.on('sync-jobs').filter((m) => m.sessionId === 'slow' && SyncJobSchema.parse(m.body).trigger === 'continuation');
+      const continuations = h.queue
+        .on('sync-jobs')
+        .filter((m) => m.sessionId === 'slow' && SyncJobSchema.parse(m.body).trigger === 'continuation');
       expect(continuations.map((m) => m.messageId)).toEqual([`${run.runId}:1`]);
       expect(run.counts.newPending).toBe(dir('shared').listUsers().length);
     });
@@ -216,17 +263,29 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       await h.connectCompany('crashy', {}, tenant('shared'));
       const control = await imported('shared');
       // The first invocation reads 3 pages, checkpointing each, then "dies": its continuation is lost.
-      const first = await h.sync('crashy', { directory: slow(400), sync: { timeBudgetSeconds: 1, checkpointEveryPages: 1 }, firstDeliveryOnly: true });
+      const first = await h.sync('crashy', {
+        directory: slow(400),
+        sync: { timeBudgetSeconds: 1, checkpointEveryPages: 1 },
+        firstDeliveryOnly: true,
+      });
       expect(first.outcome).toBe('continued');
       expect(h.queue.take('sync-jobs', 'crashy')).toBeDefined();
       expect((await h.services.syncState.get('crashy'))?.value.round?.pages).toBe(3);
 
       // Service Bus redelivers the original message: the round is resumed, not started over.
       h.directoryUsers.reset();
-      const redelivered = await runSync(h.services, jobFor(first.run), { messageId: first.run.runId, deliveryCount: 2 }, silentLogger);
+      const redelivered = await runSync(
+        h.services,
+        jobFor(first.run),
+        { messageId: first.run.runId, deliveryCount: 2 },
+        silentLogger,
+      );
       expect(redelivered).toBe('succeeded');
       expect(h.directoryUsers.puts).toBe(dir('shared').listUsers().length - 3 * 25);
-      const strip = (rs: DirectoryUserRecord[]) => rs.map((r) => ({ id: r.id, status: r.status, hash: r.hash, flags: r.flags })).sort((x, y) => x.id.localeCompare(y.id));
+      const strip = (rs: DirectoryUserRecord[]) =>
+        rs
+          .map((r) => ({ id: r.id, status: r.status, hash: r.hash, flags: r.flags }))
+          .sort((x, y) => x.id.localeCompare(y.id));
       expect(strip(await records(h, 'crashy'))).toEqual(strip(await records(h, control)));
     });
   });
@@ -235,11 +294,13 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const failing = (failures: number, error: () => Error): DirectoryClient & { calls: number } => {
       const client = {
         calls: 0,
-        deltaPage: (t: string, l: string | null): Promise<DirectoryPage> => (++client.calls <= failures ? Promise.reject(error()) : h.services.directory.deltaPage(t, l)),
+        deltaPage: (t: string, l: string | null): Promise<DirectoryPage> =>
+          ++client.calls <= failures ? Promise.reject(error()) : h.services.directory.deltaPage(t, l),
       };
       return client;
     };
-    const graphDown = () => new AppError('dependency_unavailable', 'Graph could not be reached (10.0.0.1: ECONNRESET).');
+    const graphDown = () =>
+      new AppError('dependency_unavailable', 'Graph could not be reached (10.0.0.1: ECONNRESET).');
 
     it('a job that fails transiently three times then succeeds ends succeeded, its retries spaced as scheduled', async () => {
       await h.connectCompany('flaky', {}, tenant('shared'));
@@ -256,16 +317,26 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       expect(gaps).toEqual([1, 2, 3].map((n) => retryDelayMs(n, retryJitter(run.runId, n))));
       // 30 s → 1 min → 2 min, each within ±20 %.
       expect(gaps.map((g, i) => Math.abs(g - 30_000 * 2 ** i) <= 0.2 * 30_000 * 2 ** i)).toEqual([true, true, true]);
-      expect(h.queue.on('sync-jobs').filter((m) => m.sessionId === 'flaky').every((m) => m.subject !== 'sync:retry' || m.scheduledEnqueueTime !== undefined)).toBe(true);
+      expect(
+        h.queue
+          .on('sync-jobs')
+          .filter((m) => m.sessionId === 'flaky')
+          .every((m) => m.subject !== 'sync:retry' || m.scheduledEnqueueTime !== undefined),
+      ).toBe(true);
     });
 
     it('a permanent failure ends failed on the first delivery, with its code', async () => {
       await h.connectCompany('broken', {}, tenant('shared'));
-      const { outcome, run, deliveries } = await h.sync('broken', { directory: failing(1, () => new AppError('directory_invalid_response', 'Graph answered 404.')) });
+      const { outcome, run, deliveries } = await h.sync('broken', {
+        directory: failing(1, () => new AppError('directory_invalid_response', 'Graph answered 404.')),
+      });
       expect(outcome).toBe('failed');
       expect(deliveries).toHaveLength(1);
       expect(run).toMatchObject({ status: 'failed', invocations: 1, error: { code: 'directory_invalid_response' } });
-      expect((await h.services.integrations.get('broken'))?.value.lastSync).toMatchObject({ runId: run.runId, status: 'failed' });
+      expect((await h.services.integrations.get('broken'))?.value.lastSync).toMatchObject({
+        runId: run.runId,
+        status: 'failed',
+      });
     });
 
     it('transient failures that outlast the retries end failed with a safe code, after the last retry', async () => {
@@ -287,7 +358,8 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       const directory = failing(1, graphDown);
       const original = h.services.queue.send.bind(h.services.queue);
       const sendSpy = jest.spyOn(h.services.queue, 'send').mockImplementation((queue, message) => {
-        if (message.subject === 'sync:retry') return Promise.reject(new AppError('dependency_unavailable', 'Service Bus down'));
+        if (message.subject === 'sync:retry')
+          return Promise.reject(new AppError('dependency_unavailable', 'Service Bus down'));
         return original(queue, message);
       });
       try {
@@ -323,11 +395,14 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
   });
 
   describe('the deletion guard', () => {
-    const statusOf = async (company: string, id: string) => (await h.services.symbolUsers.get(company, symbolUserIdFor(id)))?.value.status;
+    const statusOf = async (company: string, id: string) =>
+      (await h.services.symbolUsers.get(company, symbolUserIdFor(id)))?.value.status;
 
     it('holds a mass deactivation and tells the admins; an admin releases it, or raises the threshold', async () => {
       const company = await imported('guard', { deletionThresholdPercent: 20, deletionThresholdMinimum: 3 });
-      const ids = people('guard').slice(10, 20).map((u) => u.id);
+      const ids = people('guard')
+        .slice(10, 20)
+        .map((u) => u.id);
       const gone = ids.slice(0, 5);
       await approve(h, company, ids);
       for (const id of gone) dir('guard').disableUser(id);
@@ -348,7 +423,10 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       for (const id of gone) dir('guard').disableUser(id);
       expect((await h.sync(company)).run.status).toBe('held');
       const integration = (await h.services.integrations.get(company))!;
-      await h.services.integrations.save({ ...integration.value, settings: { ...integration.value.settings, deletionThresholdPercent: 100 } }, integration.etag);
+      await h.services.integrations.save(
+        { ...integration.value, settings: { ...integration.value.settings, deletionThresholdPercent: 100 } },
+        integration.etag,
+      );
       const next = await h.sync(company);
       expect(next.run).toMatchObject({ status: 'succeeded', counts: { deactivated: 5 } });
       for (const id of gone) expect(await statusOf(company, id)).toBe('inactive');
@@ -356,7 +434,9 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
 
     it('e-mails the admins once per episode: later runs that still hold send nothing until the episode ends', async () => {
       const company = await imported('episode', { deletionThresholdPercent: 20, deletionThresholdMinimum: 3 });
-      const ids = people('episode').slice(10, 20).map((u) => u.id);
+      const ids = people('episode')
+        .slice(10, 20)
+        .map((u) => u.id);
       await approve(h, company, ids);
       for (const id of ids.slice(0, 4)) dir('episode').disableUser(id);
       const first = await h.sync(company);
@@ -377,7 +457,10 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       for (const id of ids.slice(5, 10)) dir('episode').disableUser(id);
       const second = await h.sync(company);
       expect(second.run.status).toBe('held');
-      expect(mails(company, 'deactivations-held').map((m) => m.messageId)).toEqual([`held:${first.run.runId}`, `held:${second.run.runId}`]);
+      expect(mails(company, 'deactivations-held').map((m) => m.messageId)).toEqual([
+        `held:${first.run.runId}`,
+        `held:${second.run.runId}`,
+      ]);
     });
   });
 
@@ -385,15 +468,31 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const target = people('shared').find((u) => u.mail);
     const now = h.clock.now().toISOString();
     const email = (target?.mail ?? '').toUpperCase();
-    await h.services.symbolUsers.save({ ...symbolUser('auto', 'hand-1', email, now), givenName: 'Hand', surname: 'Added', source: 'csv', customFields: { training: 'kept' } }, null);
+    await h.services.symbolUsers.save(
+      {
+        ...symbolUser('auto', 'hand-1', email, now),
+        givenName: 'Hand',
+        surname: 'Added',
+        source: 'csv',
+        customFields: { training: 'kept' },
+      },
+      null,
+    );
     await h.connectCompany('auto', { autoApprove: 'matched' }, tenant('shared'));
     const { run } = await h.sync('auto');
     expect(run.counts.autoApproved).toBe(1);
     const record = (await h.services.directoryUsers.getMany('auto', [target?.id ?? ''])).get(target?.id ?? '')?.value;
     expect(record).toMatchObject({ status: 'approved', symbolUserId: 'hand-1', decidedBy: 'auto-approval' });
     const merged = (await h.services.symbolUsers.get('auto', 'hand-1'))?.value;
-    expect(merged).toMatchObject({ entraObjectId: target?.id, source: 'csv', customFields: { training: 'kept' }, givenName: target?.givenName });
+    expect(merged).toMatchObject({
+      entraObjectId: target?.id,
+      source: 'csv',
+      customFields: { training: 'kept' },
+      givenName: target?.givenName,
+    });
     expect(merged?.links[0]).toMatchObject({ by: 'auto-approval', merged: true });
-    expect((await h.services.symbolUsers.list('auto', { status: null, limit: 10, cursor: null })).items).toHaveLength(1);
+    expect((await h.services.symbolUsers.list('auto', { status: null, limit: 10, cursor: null })).items).toHaveLength(
+      1,
+    );
   });
 });

@@ -22,7 +22,11 @@ const TENANT = { subscribe: 0, notify: 1, lifecycle: 2, renew: 3, recreate: 4, d
 describe('webhooks with the simulated tenant and the local Cosmos server', () => {
   let h: SyncHarness;
   beforeAll(async () => {
-    h = await startSyncHarness({ users: 40, tenants: Object.keys(TENANT).length, env: { WEBHOOK_COALESCE_SECONDS: '1' } });
+    h = await startSyncHarness({
+      users: 40,
+      tenants: Object.keys(TENANT).length,
+      env: { WEBHOOK_COALESCE_SECONDS: '1' },
+    });
   }, 60_000);
   afterAll(async () => {
     await h.close();
@@ -34,7 +38,8 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
   const tenant = (key: keyof typeof TENANT) => h.tenantIds[TENANT[key]] ?? '';
   const subs = (key: keyof typeof TENANT) => h.sim.directory(tenant(key)).subscriptions();
   const integration = async (companyId: string) => (await h.services.integrations.get(companyId))?.value;
-  const record = async (companyId: string) => h.services.subscriptionStore.get((await integration(companyId))?.subscription?.id ?? 'none');
+  const record = async (companyId: string) =>
+    h.services.subscriptionStore.get((await integration(companyId))?.subscription?.id ?? 'none');
   /** A company in the tenant, imported and subscribed by its first sync. */
   const subscribed = async (companyId: string, key: keyof typeof TENANT) => {
     await h.connectCompany(companyId, {}, tenant(key));
@@ -47,14 +52,24 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
     const soon = new Date(h.clock.now().getTime() + 60 * MINUTE).toISOString();
     const rec = (await record(companyId))!;
     await h.services.subscriptionStore.put({ ...rec, expiresAt: soon });
-    await h.services.integrations.save({ ...stored.value, subscription: { ...stored.value.subscription!, expiresAt: soon } }, stored.etag);
+    await h.services.integrations.save(
+      { ...stored.value, subscription: { ...stored.value.subscription!, expiresAt: soon } },
+      stored.etag,
+    );
   };
 
   it('the first successful sync subscribes the company to /users in its tenant; later syncs leave it alone', async () => {
     await subscribed('acme', 'subscribe');
     const [sub] = subs('subscribe');
-    expect(sub).toMatchObject({ resource: '/users', changeType: 'updated,deleted', notificationUrl: `${h.webhooks.url}/api/graph/notifications`, lifecycleNotificationUrl: `${h.webhooks.url}/api/graph/lifecycle` });
-    expect(Date.parse(sub?.expirationDateTime ?? '') - h.clock.now().getTime()).toBe(SUBSCRIPTION_LIFETIME_MINUTES * MINUTE);
+    expect(sub).toMatchObject({
+      resource: '/users',
+      changeType: 'updated,deleted',
+      notificationUrl: `${h.webhooks.url}/api/graph/notifications`,
+      lifecycleNotificationUrl: `${h.webhooks.url}/api/graph/lifecycle`,
+    });
+    expect(Date.parse(sub?.expirationDateTime ?? '') - h.clock.now().getTime()).toBe(
+      SUBSCRIPTION_LIFETIME_MINUTES * MINUTE,
+    );
     const rec = await record('acme');
     expect(rec).toMatchObject({ subscriptionId: sub?.id, companyId: 'acme', tenantId: tenant('subscribe') });
     expect(rec?.clientStateHash).not.toBe(sub?.clientState);
@@ -74,8 +89,14 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
     const [someone, other] = dir.listUsers();
     dir.updateUser(someone!.id, { jobTitle: 'Chief Webhook Officer' });
     dir.updateUser(other!.id, { department: 'Notifications' });
-    const webhookJobs = () => h.queue.on('sync-jobs').filter((m) => m.sessionId === 'notified' && SyncJobSchema.parse(m.body).trigger === 'webhook');
-    await waitFor(() => (h.webhooks.received.filter((r) => r.path === '/api/graph/notifications').length > 0 ? true : undefined), 'a notification');
+    const webhookJobs = () =>
+      h.queue
+        .on('sync-jobs')
+        .filter((m) => m.sessionId === 'notified' && SyncJobSchema.parse(m.body).trigger === 'webhook');
+    await waitFor(
+      () => (h.webhooks.received.filter((r) => r.path === '/api/graph/notifications').length > 0 ? true : undefined),
+      'a notification',
+    );
     await waitFor(() => webhookJobs()[0], 'the webhook job');
     // However Graph batches the two changes, the application's clock stands still: one window, one job.
     expect(webhookJobs()).toHaveLength(1);
@@ -94,7 +115,10 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
     const reauthorize = jest.spyOn(h.services.subscriptions, 'reauthorize');
     try {
       h.sim.directory(tenant('lifecycle')).sendLifecycleEvent(sub!.id, 'reauthorizationRequired');
-      await waitFor(() => (h.webhooks.received.some((r) => r.path === '/api/graph/lifecycle') ? true : undefined), 'the lifecycle event');
+      await waitFor(
+        () => (h.webhooks.received.some((r) => r.path === '/api/graph/lifecycle') ? true : undefined),
+        'the lifecycle event',
+      );
       expect(reauthorize).toHaveBeenCalledWith(tenant('lifecycle'), sub?.id);
       await expect(reauthorize.mock.results[0]?.value).resolves.toBeUndefined();
     } finally {
@@ -144,11 +168,23 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
   it('consent revoked in the tenant → Graph’s lifecycle event → reauthorize is refused → consent_revoked and one e-mail', async () => {
     await subscribed('initech', 'revoke');
     h.webhooks.forward = true;
-    const mails = () => h.queue.on('notifications').filter((m) => (m.body as { companyId: string }).companyId === 'initech' && (m.body as { kind: string }).kind !== 'new-pending-users');
+    const mails = () =>
+      h.queue
+        .on('notifications')
+        .filter(
+          (m) =>
+            (m.body as { companyId: string }).companyId === 'initech' &&
+            (m.body as { kind: string }).kind !== 'new-pending-users',
+        );
     h.sim.directory(tenant('revoke')).revokeConsent();
     try {
-      await waitFor(async () => ((await integration('initech'))?.status === 'consent_revoked' ? true : undefined), 'consent_revoked');
-      expect(mails().map((m) => m.body)).toEqual([expect.objectContaining({ kind: 'consent-revoked', companyId: 'initech' })]);
+      await waitFor(
+        async () => ((await integration('initech'))?.status === 'consent_revoked' ? true : undefined),
+        'consent_revoked',
+      );
+      expect(mails().map((m) => m.body)).toEqual([
+        expect.objectContaining({ kind: 'consent-revoked', companyId: 'initech' }),
+      ]);
     } finally {
       h.sim.directory(tenant('revoke')).grantConsent();
     }

@@ -2,7 +2,12 @@ import { Container, Database, PatchRequestBody } from '@azure/cosmos';
 import { z } from 'zod';
 import { AppError } from '../../domain/app-error';
 import { DirectoryUserRecord, DirectoryUserRecordSchema } from '../../domain/directory/directory-user';
-import { DirectoryUserStore, DirectoryUserWrite, MAX_DIRECTORY_USER_PAGE_SIZE, WriteOutcome } from '../../ports/directory-user-store.port';
+import {
+  DirectoryUserStore,
+  DirectoryUserWrite,
+  MAX_DIRECTORY_USER_PAGE_SIZE,
+  WriteOutcome,
+} from '../../ports/directory-user-store.port';
 import { Versioned } from '../../ports/integration-store.port';
 import { Page } from '../../ports/sync-run-store.port';
 import { reviewKeys, searchTerm } from '../../domain/directory/review-keys';
@@ -61,11 +66,15 @@ export function writeVerdict(kind: Prepared['kind'], status: number, substatus?:
 // single-property ORDER BY is served by the default range index.
 const NOT_SEEN_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND (NOT IS_DEFINED(c.seenRound) OR IS_NULL(c.seenRound) OR c.seenRound != @roundId) ORDER BY c.id ASC';
-const PENDING_REMOVALS_OF_RUN_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId AND c.pendingRemoval.runId = @runId ORDER BY c.id ASC';
+const PENDING_REMOVALS_OF_RUN_QUERY =
+  'SELECT * FROM c WHERE c.companyId = @companyId AND c.pendingRemoval.runId = @runId ORDER BY c.id ASC';
 // `pendingRemoval` is an object or null: only an object has a `runId`.
-const PENDING_REMOVALS_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId AND IS_DEFINED(c.pendingRemoval.runId) ORDER BY c.id ASC';
-const COUNT_SYNCED_QUERY = "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND (c.status != 'approved' OR IS_NULL(c.deactivated))";
-const COUNT_ACTIVE_APPROVED_QUERY = "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = 'approved' AND IS_NULL(c.deactivated)";
+const PENDING_REMOVALS_QUERY =
+  'SELECT * FROM c WHERE c.companyId = @companyId AND IS_DEFINED(c.pendingRemoval.runId) ORDER BY c.id ASC';
+const COUNT_SYNCED_QUERY =
+  "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND (c.status != 'approved' OR IS_NULL(c.deactivated))";
+const COUNT_ACTIVE_APPROVED_QUERY =
+  "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = 'approved' AND IS_NULL(c.deactivated)";
 
 const CountResultSchema = z.array(z.number().int().min(0)).max(1);
 /** `parseStoredVersioned` drops `id` with the storage properties; it comes back from the document. */
@@ -166,21 +175,30 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       pending = pending.filter((o) => retryIndexes.has(o.index));
       if (pending.length === 0) break;
       if (attempt >= this.retry.attempts) {
-        throw new AppError('dependency_unavailable', `Cosmos write of directory users: ${pending.length} of ${writes.length} operations still throttled after ${attempt + 1} attempts`, {
-          meta: { throttled: pending.length },
-        });
+        throw new AppError(
+          'dependency_unavailable',
+          `Cosmos write of directory users: ${pending.length} of ${writes.length} operations still throttled after ${attempt + 1} attempts`,
+          {
+            meta: { throttled: pending.length },
+          },
+        );
       }
       const retryAfterMs = Math.max(0, ...results.filter((r) => r.verdict === 'retry').map((r) => r.retryAfterMs));
       await this.scheduler.sleep(Math.max(retryAfterMs, backoffDelay(attempt, this.retry)));
     }
     return outcomes.map((outcome, index) => {
-      if (outcome === undefined) throw new AppError('internal_error', `Cosmos write of directory users: no outcome for operation ${index}`);
+      if (outcome === undefined)
+        throw new AppError('internal_error', `Cosmos write of directory users: no outcome for operation ${index}`);
       return outcome;
     });
   }
 
   /** Not seen in `roundId` (never marked, or marked in another round), in id order. */
-  async listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
+  async listNotSeenIn(
+    companyId: string,
+    roundId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     return queryPage(
       this.container,
@@ -207,7 +225,9 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       { name: '@status', value: query.status },
     ];
     if (query.search) {
-      conditions.push('(STARTSWITH(c.search.name, @q) OR STARTSWITH(c.search.given, @q) OR STARTSWITH(c.search.surname, @q) OR STARTSWITH(c.search.mail, @q) OR STARTSWITH(c.search.upn, @q))');
+      conditions.push(
+        '(STARTSWITH(c.search.name, @q) OR STARTSWITH(c.search.given, @q) OR STARTSWITH(c.search.surname, @q) OR STARTSWITH(c.search.mail, @q) OR STARTSWITH(c.search.upn, @q))',
+      );
       parameters.push({ name: '@q', value: searchTerm(query.search) });
     }
     if (query.flag) {
@@ -225,7 +245,11 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   }
 
   /** Records with a pending removal from `runId` (or from any run when it is null), in id order. */
-  async listPendingRemovals(companyId: string, runId: string | null, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
+  async listPendingRemovals(
+    companyId: string,
+    runId: string | null,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     return queryPage(
       this.container,
@@ -258,12 +282,18 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   private async count(query: string, companyId: string, operation: string): Promise<number> {
     let resources: unknown;
     try {
-      ({ resources } = await this.container.items.query<unknown>({ query, parameters: [{ name: '@companyId', value: companyId }] }, { partitionKey: companyId }).fetchAll());
+      ({ resources } = await this.container.items
+        .query<unknown>({ query, parameters: [{ name: '@companyId', value: companyId }] }, { partitionKey: companyId })
+        .fetchAll());
     } catch (error) {
       return mapCosmosError(error, operation);
     }
     const parsed = CountResultSchema.safeParse(resources);
-    if (!parsed.success) throw new AppError('internal_error', `Cosmos returned an unexpected count result from container '${DIRECTORY_USERS_CONTAINER}'`);
+    if (!parsed.success)
+      throw new AppError(
+        'internal_error',
+        `Cosmos returned an unexpected count result from container '${DIRECTORY_USERS_CONTAINER}'`,
+      );
     // An aggregate over no documents may come back as an empty result rather than [0].
     return parsed.data[0] ?? 0;
   }
@@ -274,18 +304,35 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     return writes.map((write, index) => {
       const id = write.op === 'put' ? write.record.id : write.id;
       if (!isStorableId(companyId) || !isStorableId(id)) {
-        throw new AppError('internal_error', `Refusing to write a document with an id Cosmos cannot store to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`);
+        throw new AppError(
+          'internal_error',
+          `Refusing to write a document with an id Cosmos cannot store to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`,
+        );
       }
-      if (seen.has(id)) throw new AppError('internal_error', `Refusing a write to container '${DIRECTORY_USERS_CONTAINER}' with two writes for one id (write ${index})`);
+      if (seen.has(id))
+        throw new AppError(
+          'internal_error',
+          `Refusing a write to container '${DIRECTORY_USERS_CONTAINER}' with two writes for one id (write ${index})`,
+        );
       seen.add(id);
       switch (write.op) {
         case 'put': {
           const record = assertWritable(DirectoryUserRecordSchema, DIRECTORY_USERS_CONTAINER, write.record);
           if (record.companyId !== companyId) {
-            throw new AppError('internal_error', `Refusing to write a directory user of another company to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`);
+            throw new AppError(
+              'internal_error',
+              `Refusing to write a directory user of another company to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`,
+            );
           }
           const document = withSearchKeys(record);
-          return { index, id, prepared: write.expectedEtag === null ? { kind: 'create', record: document } : { kind: 'replace', record: document, etag: write.expectedEtag } };
+          return {
+            index,
+            id,
+            prepared:
+              write.expectedEtag === null
+                ? { kind: 'create', record: document }
+                : { kind: 'replace', record: document, etag: write.expectedEtag },
+          };
         }
         case 'delete':
           return { index, id, prepared: { kind: 'delete', etag: write.expectedEtag } };
@@ -320,7 +367,8 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       case 'create':
         return (await this.container.items.create(prepared.record)).statusCode;
       case 'replace':
-        return (await item.replace(prepared.record, { accessCondition: { type: 'IfMatch', condition: prepared.etag } })).statusCode;
+        return (await item.replace(prepared.record, { accessCondition: { type: 'IfMatch', condition: prepared.etag } }))
+          .statusCode;
       case 'delete':
         return (await item.delete({ accessCondition: { type: 'IfMatch', condition: prepared.etag } })).statusCode;
       case 'patch':
@@ -348,10 +396,18 @@ function withoutSearchKeys(resource: unknown): unknown {
 }
 
 function parseRecord(resource: unknown, id?: string): Versioned<DirectoryUserRecord> {
-  const { value, etag } = parseStoredVersioned(StoredRecordSchema, DIRECTORY_USERS_CONTAINER, withoutSearchKeys(resource), id === undefined ? { field: 'id' } : { field: 'id', value: id });
+  const { value, etag } = parseStoredVersioned(
+    StoredRecordSchema,
+    DIRECTORY_USERS_CONTAINER,
+    withoutSearchKeys(resource),
+    id === undefined ? { field: 'id' } : { field: 'id', value: id },
+  );
   const storedId = numberOrStringProperty(resource, 'id');
   if (typeof storedId !== 'string' || !DirectoryUserRecordSchema.shape.id.safeParse(storedId).success) {
-    throw new AppError('internal_error', `A document read from container '${DIRECTORY_USERS_CONTAINER}' failed validation: id (invalid)`);
+    throw new AppError(
+      'internal_error',
+      `A document read from container '${DIRECTORY_USERS_CONTAINER}' failed validation: id (invalid)`,
+    );
   }
   return { value: { id: storedId, ...value }, etag };
 }
@@ -372,4 +428,3 @@ function backoffDelay(attempt: number, options: DirectoryUserStoreRetryOptions):
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
-

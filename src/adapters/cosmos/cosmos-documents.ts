@@ -15,7 +15,9 @@ const STORAGE_PROPERTIES = new Set(['id', 'ttl', '_rid', '_self', '_etag', '_att
  * strict, so anything left over that the schema does not know is a real shape problem.
  */
 export function stripSystemProperties(document: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(document).filter(([key]) => !STORAGE_PROPERTIES.has(key) && !key.startsWith('_')));
+  return Object.fromEntries(
+    Object.entries(document).filter(([key]) => !STORAGE_PROPERTIES.has(key) && !key.startsWith('_')),
+  );
 }
 
 /**
@@ -42,12 +44,23 @@ export function parseStoredDocument<S extends z.ZodType>(
     throw new AppError('internal_error', `A document read from container '${containerName}' is not an object`);
   }
   const record = document;
-  if (idOf !== undefined && (typeof record.id !== 'string' || record.id !== record[idOf.field] || (idOf.value !== undefined && record.id !== idOf.value))) {
-    throw new AppError('internal_error', `A document read from container '${containerName}' has an id that does not match its ${idOf.field}`);
+  if (
+    idOf !== undefined &&
+    (typeof record.id !== 'string' ||
+      record.id !== record[idOf.field] ||
+      (idOf.value !== undefined && record.id !== idOf.value))
+  ) {
+    throw new AppError(
+      'internal_error',
+      `A document read from container '${containerName}' has an id that does not match its ${idOf.field}`,
+    );
   }
   const parsed = schema.safeParse(stripSystemProperties(record));
   if (parsed.success) return parsed.data;
-  throw new AppError('internal_error', `A document read from container '${containerName}' failed validation: ${describeIssues(parsed.error)}`);
+  throw new AppError(
+    'internal_error',
+    `A document read from container '${containerName}' failed validation: ${describeIssues(parsed.error)}`,
+  );
 }
 
 /** Like parseStoredDocument, plus the document's `_etag` (its version for optimistic concurrency). */
@@ -73,11 +86,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function assertWritable<S extends z.ZodType>(schema: S, containerName: string, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new AppError('internal_error', `Refusing to write an invalid document to container '${containerName}': ${describeIssues(parsed.error)}`);
+  throw new AppError(
+    'internal_error',
+    `Refusing to write an invalid document to container '${containerName}': ${describeIssues(parsed.error)}`,
+  );
 }
 
 function describeIssues(error: z.ZodError): string {
-  const parts = error.issues.slice(0, 10).map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'} (${issue.code})`);
+  const parts = error.issues
+    .slice(0, 10)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'} (${issue.code})`);
   const more = error.issues.length > 10 ? ` and ${error.issues.length - 10} more` : '';
   return `${parts.join(', ')}${more}`;
 }
@@ -93,7 +111,16 @@ export function isCosmosStatus(error: unknown, status: number): boolean {
 }
 
 /** Network failures (no HTTP answer): Node's socket errors and the SDK's own timeout. */
-const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'TimeoutError']);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'TimeoutError',
+]);
 
 function networkErrorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
@@ -114,17 +141,28 @@ export function mapCosmosError(error: unknown, operation: string): never {
     case 409:
       throw new AppError('conflict', `Cosmos ${operation}: the document already exists`, { cause: error });
     case 412:
-      throw new AppError('precondition_failed', `Cosmos ${operation}: the document changed meanwhile`, { cause: error });
+      throw new AppError('precondition_failed', `Cosmos ${operation}: the document changed meanwhile`, {
+        cause: error,
+      });
     default:
   }
   // 429 reaches us only after the SDK's own retries gave up: sustained throttling. 408, 449 and
   // 5xx are Cosmos's "try again later", and a lost connection is the same for the caller: the
   // dependency is unavailable (transient), not a bug.
   if (status === 408 || status === 429 || status === 449 || (status !== undefined && status >= 500)) {
-    throw new AppError('dependency_unavailable', `Cosmos ${operation}: the database is busy or unavailable (${status})`, { cause: error, meta: { status } });
+    throw new AppError(
+      'dependency_unavailable',
+      `Cosmos ${operation}: the database is busy or unavailable (${status})`,
+      { cause: error, meta: { status } },
+    );
   }
   const network = networkErrorCode(error);
-  if (network !== undefined) throw new AppError('dependency_unavailable', `Cosmos ${operation}: the database could not be reached (${network})`, { cause: error });
+  if (network !== undefined)
+    throw new AppError(
+      'dependency_unavailable',
+      `Cosmos ${operation}: the database could not be reached (${network})`,
+      { cause: error },
+    );
   throw error;
 }
 

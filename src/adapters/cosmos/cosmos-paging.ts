@@ -22,7 +22,10 @@ export function encodeCursor(continuationToken: string): string {
  * becomes 'validation_failed' too).
  */
 export function decodeCursor(cursor: string): string {
-  const invalid = () => new AppError('validation_failed', 'cursor is not valid', { errors: [{ field: 'cursor', message: 'is not valid' }] });
+  const invalid = () =>
+    new AppError('validation_failed', 'cursor is not valid', {
+      errors: [{ field: 'cursor', message: 'is not valid' }],
+    });
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalid();
   const token = Buffer.from(cursor, 'base64url').toString('utf8');
   // Re-encoding catches non-canonical padding bits and bytes that are not valid UTF-8.
@@ -63,16 +66,24 @@ export async function queryPage<T>(
     let page: { resources: unknown[]; continuationToken: string | undefined };
     try {
       page = await container.items
-        .query<unknown>(query, { partitionKey, maxItemCount: limit - items.length, ...(continuationToken === undefined ? {} : { continuationToken }) })
+        .query<unknown>(query, {
+          partitionKey,
+          maxItemCount: limit - items.length,
+          ...(continuationToken === undefined ? {} : { continuationToken }),
+        })
         .fetchNext();
     } catch (error) {
       if (options.cursor !== null && (cosmosStatus(error) === 400 || error instanceof SyntaxError)) {
-        throw new AppError('validation_failed', 'cursor is not valid', { cause: error, errors: [{ field: 'cursor', message: 'is not valid' }] });
+        throw new AppError('validation_failed', 'cursor is not valid', {
+          cause: error,
+          errors: [{ field: 'cursor', message: 'is not valid' }],
+        });
       }
       return mapCosmosError(error, operation);
     }
     for (const resource of page.resources) items.push(parse(resource));
-    continuationToken = page.continuationToken === undefined || page.continuationToken === '' ? undefined : page.continuationToken;
+    continuationToken =
+      page.continuationToken === undefined || page.continuationToken === '' ? undefined : page.continuationToken;
   } while (items.length < limit && continuationToken !== undefined);
   return { items, nextCursor: continuationToken === undefined ? null : encodeCursor(continuationToken) };
 }

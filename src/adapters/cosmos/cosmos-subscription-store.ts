@@ -21,7 +21,10 @@ export class CosmosSubscriptionStore implements SubscriptionStore {
     try {
       const response = await this.container.item(subscriptionId, subscriptionId).read();
       if (response.statusCode === 404 || response.resource === undefined) return null;
-      return parseStoredDocument(SubscriptionRecordSchema, SUBSCRIPTIONS_CONTAINER, response.resource, { field: 'subscriptionId', value: subscriptionId });
+      return parseStoredDocument(SubscriptionRecordSchema, SUBSCRIPTIONS_CONTAINER, response.resource, {
+        field: 'subscriptionId',
+        value: subscriptionId,
+      });
     } catch (error) {
       if (isCosmosStatus(error, 404)) return null;
       return mapCosmosError(error, 'read subscription');

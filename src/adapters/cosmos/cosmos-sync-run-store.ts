@@ -49,9 +49,12 @@ export class CosmosSyncRunStore implements SyncRunStore {
    */
   async update(run: SyncRun): Promise<SyncRun> {
     const value = assertWritable(SyncRunSchema, SYNC_RUNS_CONTAINER, run);
-    if (!isStorableId(value.runId) || !isStorableId(value.companyId)) throw new AppError('not_found', 'Cosmos replace sync run: not found');
+    if (!isStorableId(value.runId) || !isStorableId(value.companyId))
+      throw new AppError('not_found', 'Cosmos replace sync run: not found');
     try {
-      const response = await this.container.item(value.runId, value.companyId).replace({ ...value, id: value.runId, ttl: SYNC_RUN_TTL_SECONDS });
+      const response = await this.container
+        .item(value.runId, value.companyId)
+        .replace({ ...value, id: value.runId, ttl: SYNC_RUN_TTL_SECONDS });
       return this.parse(response.resource, value.runId);
     } catch (error) {
       return mapCosmosError(error, 'replace sync run');
@@ -76,7 +79,12 @@ export class CosmosSyncRunStore implements SyncRunStore {
   }
 
   private parse(resource: unknown, runId?: string): SyncRun {
-    return parseStoredDocument(SyncRunSchema, SYNC_RUNS_CONTAINER, resource, runId === undefined ? { field: 'runId' } : { field: 'runId', value: runId });
+    return parseStoredDocument(
+      SyncRunSchema,
+      SYNC_RUNS_CONTAINER,
+      resource,
+      runId === undefined ? { field: 'runId' } : { field: 'runId', value: runId },
+    );
   }
 }
 

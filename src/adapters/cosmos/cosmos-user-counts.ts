@@ -48,7 +48,8 @@ async function count(container: Container, companyId: string, status: string): P
     return mapCosmosError(error, `count ${container.id}`);
   }
   const parsed = CountResultSchema.safeParse(resources);
-  if (!parsed.success) throw new AppError('internal_error', `Cosmos returned an unexpected count result from container '${container.id}'`);
+  if (!parsed.success)
+    throw new AppError('internal_error', `Cosmos returned an unexpected count result from container '${container.id}'`);
   // An aggregate over no documents may come back as an empty result rather than [0].
   return parsed.data[0] ?? 0;
 }

@@ -21,14 +21,25 @@ export type EntraCredentialFactory = (tenantId: string) => TokenCredential;
 export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 
 /** Authority hosts that Entra's instance discovery knows; anything else (a local stand-in) skips it. */
-const KNOWN_AUTHORITY_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn']);
+const KNOWN_AUTHORITY_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
 
 /** AADSTS codes meaning the app's own secret was refused (wrong or expired): worth re-reading it. */
 const SECRET_REJECTED = /AADSTS(7000215|7000222)\b/;
 
-export function createEntraCredentialFactory(options: { config: AppConfig['entra']; secrets: SecretStore }): EntraCredentialFactory {
+export function createEntraCredentialFactory(options: {
+  config: AppConfig['entra'];
+  secrets: SecretStore;
+}): EntraCredentialFactory {
   const { config, secrets } = options;
-  const authority = { authorityHost: config.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(hostnameOf(config.authorityHost)) };
+  const authority = {
+    authorityHost: config.authorityHost,
+    disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(hostnameOf(config.authorityHost)),
+  };
   const cache = new Map<string, TokenCredential>();
 
   let build: (tenantId: string) => TokenCredential;
@@ -41,9 +52,13 @@ export function createEntraCredentialFactory(options: { config: AppConfig['entra
   } else {
     if (config.managedIdentityClientId === undefined) {
       // Only a user-assigned managed identity can be a federated identity credential of an app.
-      throw new AppError('configuration_invalid', 'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.', {
-        errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
-      });
+      throw new AppError(
+        'configuration_invalid',
+        'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.',
+        {
+          errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
+        },
+      );
     }
     const managedIdentity = new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
     const getAssertion = async (): Promise<string> => (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token;

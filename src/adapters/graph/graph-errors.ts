@@ -17,7 +17,9 @@ const CONSENT_GONE = /AADSTS(700016|7000229|7000112|90002|500011)\b/;
 const OWN_CREDENTIAL_REFUSED = /AADSTS(7000215|7000222|700024|700027|70021)\b/;
 const CLIENT_REFUSED = /\b(invalid_client|unauthorized_client)\b/;
 
-const GraphErrorBodySchema = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
+const GraphErrorBodySchema = z.object({
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }),
+});
 
 /** What Graph answered, whatever the status. */
 export interface GraphAnswer {
@@ -29,7 +31,9 @@ export interface GraphAnswer {
 /** Graph's own error code and message from an error body (`{ error: { code, message } }`). */
 export function graphErrorOf(text: string): { code: string | null; message: string } {
   const body = GraphErrorBodySchema.safeParse(parseJson(text));
-  return body.success ? { code: body.data.error.code ?? null, message: body.data.error.message ?? '' } : { code: null, message: '' };
+  return body.success
+    ? { code: body.data.error.code ?? null, message: body.data.error.message ?? '' }
+    : { code: null, message: '' };
 }
 
 /** `Retry-After` in seconds (delta-seconds or an HTTP date, read against `nowMs`); null when absent or unreadable. */
@@ -60,11 +64,16 @@ export function answerFailure(answer: GraphAnswer, context: FailureContext): App
   const label = `${status}${graph.code ? ` ${graph.code}` : ''}`;
   const special = context.special?.(status, graph.code, graph.message);
   if (special) return special;
-  if (status === 401 || status === 403) return new AppError('consent_revoked', `Graph refused the app's access to the tenant (${label}).`, { meta });
+  if (status === 401 || status === 403)
+    return new AppError('consent_revoked', `Graph refused the app's access to the tenant (${label}).`, { meta });
   if (RETRYABLE_STATUSES.has(status)) {
-    return new AppError('directory_throttled', `Graph is throttling or unavailable (${status}) after the client's retries.`, {
-      meta: { ...meta, retryAfterSeconds: retryAfterSeconds(answer.headers, context.nowMs) },
-    });
+    return new AppError(
+      'directory_throttled',
+      `Graph is throttling or unavailable (${status}) after the client's retries.`,
+      {
+        meta: { ...meta, retryAfterSeconds: retryAfterSeconds(answer.headers, context.nowMs) },
+      },
+    );
   }
   if (status >= 500) return new AppError('dependency_unavailable', `Graph answered ${status}.`, { meta });
   const code = context.byStatus?.[status] ?? context.clientError;
@@ -77,15 +86,29 @@ export function tokenFailure(error: unknown): AppError {
   const message = error instanceof Error ? error.message : String(error);
   const aadsts = /AADSTS\d+/.exec(message)?.[0] ?? null;
   if (CONSENT_GONE.test(message)) {
-    return new AppError('consent_revoked', `The tenant refused a token for the app (${aadsts ?? 'no AADSTS code'}).`, { cause: error, meta: { aadsts } });
+    return new AppError('consent_revoked', `The tenant refused a token for the app (${aadsts ?? 'no AADSTS code'}).`, {
+      cause: error,
+      meta: { aadsts },
+    });
   }
   if (OWN_CREDENTIAL_REFUSED.test(message)) {
-    return new AppError('configuration_invalid', `Entra refused the app's own credential (${aadsts ?? 'no AADSTS code'}).`, { cause: error, meta: { aadsts } });
+    return new AppError(
+      'configuration_invalid',
+      `Entra refused the app's own credential (${aadsts ?? 'no AADSTS code'}).`,
+      { cause: error, meta: { aadsts } },
+    );
   }
   if (CLIENT_REFUSED.test(message)) {
-    return new AppError('consent_revoked', `The tenant refused a token for the app (${aadsts ?? 'invalid or unauthorized client'}).`, { cause: error, meta: { aadsts } });
+    return new AppError(
+      'consent_revoked',
+      `The tenant refused a token for the app (${aadsts ?? 'invalid or unauthorized client'}).`,
+      { cause: error, meta: { aadsts } },
+    );
   }
-  return new AppError('dependency_unavailable', 'No access token could be obtained for the tenant.', { cause: error, meta: { aadsts } });
+  return new AppError('dependency_unavailable', 'No access token could be obtained for the tenant.', {
+    cause: error,
+    meta: { aadsts },
+  });
 }
 
 /** A request that got no HTTP answer at all (refused, reset, TLS, timeout). */
@@ -93,6 +116,9 @@ export function unreachable(error: unknown): AppError {
   if (error instanceof AppError) return error;
   // With ResponseType.RAW every HTTP answer is returned; a GraphError means no answer at all:
   // statusCode -1 and `code` = the fetch error's name.
-  if (error instanceof GraphError) return new AppError('dependency_unavailable', `Graph could not be reached (${error.code ?? 'network error'}).`, { cause: error });
+  if (error instanceof GraphError)
+    return new AppError('dependency_unavailable', `Graph could not be reached (${error.code ?? 'network error'}).`, {
+      cause: error,
+    });
   return new AppError('dependency_unavailable', 'Graph request failed.', { cause: error });
 }

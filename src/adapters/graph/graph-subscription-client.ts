@@ -25,7 +25,12 @@ export class GraphSubscriptionClient implements SubscriptionClient {
   constructor(private readonly graph: GraphTransport) {}
 
   private send(tenantId: string, request: Omit<GraphRequest, 'url'> & { path: string }): Promise<GraphAnswer> {
-    return this.graph.send(tenantId, { method: request.method, url: this.graph.url(request.path), body: request.body, operation: request.operation });
+    return this.graph.send(tenantId, {
+      method: request.method,
+      url: this.graph.url(request.path),
+      body: request.body,
+      operation: request.operation,
+    });
   }
 
   private failure(answer: GraphAnswer, what: string): AppError {
@@ -33,29 +38,51 @@ export class GraphSubscriptionClient implements SubscriptionClient {
   }
 
   async create(tenantId: string, subscription: NewSubscription): Promise<SubscriptionInfo> {
-    const answer = await this.send(tenantId, { method: 'POST', path: '/subscriptions', body: subscription, operation: 'subscription.create' });
+    const answer = await this.send(tenantId, {
+      method: 'POST',
+      path: '/subscriptions',
+      body: subscription,
+      operation: 'subscription.create',
+    });
     if (answer.status !== 201 && answer.status !== 200) throw this.failure(answer, 'create a subscription');
     return parseSubscription(answer.text);
   }
 
   async renew(tenantId: string, subscriptionId: string, expirationDateTime: string): Promise<SubscriptionInfo> {
-    const answer = await this.send(tenantId, { method: 'PATCH', path: `/subscriptions/${encodeURIComponent(subscriptionId)}`, body: { expirationDateTime }, operation: 'subscription.renew' });
+    const answer = await this.send(tenantId, {
+      method: 'PATCH',
+      path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      body: { expirationDateTime },
+      operation: 'subscription.renew',
+    });
     if (answer.status !== 200) throw this.failure(answer, 'renew a subscription');
     return parseSubscription(answer.text);
   }
 
   async reauthorize(tenantId: string, subscriptionId: string): Promise<void> {
-    const answer = await this.send(tenantId, { method: 'POST', path: `/subscriptions/${encodeURIComponent(subscriptionId)}/reauthorize`, operation: 'subscription.reauthorize' });
+    const answer = await this.send(tenantId, {
+      method: 'POST',
+      path: `/subscriptions/${encodeURIComponent(subscriptionId)}/reauthorize`,
+      operation: 'subscription.reauthorize',
+    });
     if (answer.status < 200 || answer.status >= 300) throw this.failure(answer, 'reauthorize a subscription');
   }
 
   async delete(tenantId: string, subscriptionId: string): Promise<void> {
-    const answer = await this.send(tenantId, { method: 'DELETE', path: `/subscriptions/${encodeURIComponent(subscriptionId)}`, operation: 'subscription.delete' });
+    const answer = await this.send(tenantId, {
+      method: 'DELETE',
+      path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      operation: 'subscription.delete',
+    });
     if (answer.status < 200 || answer.status >= 300) throw this.failure(answer, 'delete a subscription');
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<SubscriptionInfo | null> {
-    const answer = await this.send(tenantId, { method: 'GET', path: `/subscriptions/${encodeURIComponent(subscriptionId)}`, operation: 'subscription.get' });
+    const answer = await this.send(tenantId, {
+      method: 'GET',
+      path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      operation: 'subscription.get',
+    });
     if (answer.status === 404) return null;
     if (answer.status !== 200) throw this.failure(answer, 'read a subscription');
     return parseSubscription(answer.text);
@@ -65,19 +92,28 @@ export class GraphSubscriptionClient implements SubscriptionClient {
     const answer = await this.send(tenantId, { method: 'GET', path: '/subscriptions', operation: 'subscription.list' });
     if (answer.status !== 200) throw this.failure(answer, 'list subscriptions');
     const parsed = SubscriptionListSchema.safeParse(parseJson(answer.text));
-    if (!parsed.success) throw new AppError('directory_invalid_response', 'Graph answered with a body that is not a subscription list.');
+    if (!parsed.success)
+      throw new AppError('directory_invalid_response', 'Graph answered with a body that is not a subscription list.');
     return parsed.data.value.map(toInfo);
   }
 }
 
 function parseSubscription(text: string): SubscriptionInfo {
   const parsed = SubscriptionSchema.safeParse(parseJson(text));
-  if (!parsed.success) throw new AppError('directory_invalid_response', 'Graph answered with a body that is not a subscription.');
+  if (!parsed.success)
+    throw new AppError('directory_invalid_response', 'Graph answered with a body that is not a subscription.');
   return toInfo(parsed.data);
 }
 
 function toInfo(s: z.infer<typeof SubscriptionSchema>): SubscriptionInfo {
-  return { id: s.id, resource: s.resource, changeType: s.changeType, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl ?? null, expirationDateTime: s.expirationDateTime };
+  return {
+    id: s.id,
+    resource: s.resource,
+    changeType: s.changeType,
+    notificationUrl: s.notificationUrl,
+    lifecycleNotificationUrl: s.lifecycleNotificationUrl ?? null,
+    expirationDateTime: s.expirationDateTime,
+  };
 }
 
 /** Maps a non-success answer to the port's error codes (messages carry no user data). */
@@ -90,7 +126,11 @@ export function failure(answer: GraphAnswer, what: string, nowMs: number): AppEr
     // A 403 for reaching the per-tenant subscription limit is not a consent problem.
     special: (status, graphCode, graphMessage) =>
       status === 403 && /limit/i.test(graphMessage)
-        ? new AppError('subscription_rejected', `Graph could not ${what}: the tenant's subscription limit is reached (${status}${graphCode ? ` ${graphCode}` : ''}).`, { meta: { status, graphCode } })
+        ? new AppError(
+            'subscription_rejected',
+            `Graph could not ${what}: the tenant's subscription limit is reached (${status}${graphCode ? ` ${graphCode}` : ''}).`,
+            { meta: { status, graphCode } },
+          )
         : null,
   });
 }

@@ -31,7 +31,14 @@ import { RETRYABLE_STATUSES, retryAfterSeconds, tokenFailure, unreachable, type 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 /** Hosts the SDK already treats as Graph (it attaches the bearer token only to Graph hosts). */
-const SDK_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'graph.microsoft.de', 'microsoftgraph.chinacloudapi.cn', 'canary.graph.microsoft.com']);
+const SDK_GRAPH_HOSTS = new Set([
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'graph.microsoft.de',
+  'microsoftgraph.chinacloudapi.cn',
+  'canary.graph.microsoft.com',
+]);
 
 export type GraphLog = (event: string, fields: Record<string, unknown>) => void;
 
@@ -103,7 +110,11 @@ export class GraphTransport {
     } catch (error) {
       throw new AppError('configuration_invalid', 'GRAPH_BASE_URL is not a URL.', { cause: error });
     }
-    if (url.protocol !== 'https:') throw new AppError('configuration_invalid', 'GRAPH_BASE_URL must be https (the Graph SDK sends tokens over HTTPS only).');
+    if (url.protocol !== 'https:')
+      throw new AppError(
+        'configuration_invalid',
+        'GRAPH_BASE_URL must be https (the Graph SDK sends tokens over HTTPS only).',
+      );
     this.host = url.host;
     // The SDK compares hostnames without the port (GraphRequestUtil.isValidEndpoint).
     this.customHosts = SDK_GRAPH_HOSTS.has(url.hostname) ? undefined : new Set([url.hostname]);
@@ -136,16 +147,29 @@ export class GraphTransport {
   async send(tenantId: string, request: GraphRequest): Promise<GraphAnswer> {
     const call: CallState = { tenantId, url: request.url, attempts: 0 };
     const started = this.clock.now().getTime();
-    const fields = () => ({ tenantId, host: this.host, operation: request.operation, durationMs: this.clock.now().getTime() - started, attempts: call.attempts });
+    const fields = () => ({
+      tenantId,
+      host: this.host,
+      operation: request.operation,
+      durationMs: this.clock.now().getTime() - started,
+      attempts: call.attempts,
+    });
     try {
       const response = await calls.run(call, () => this.fetch(tenantId, request));
       let text: string;
       try {
         text = await response.text();
       } catch (error) {
-        throw new AppError('dependency_unavailable', 'The connection to Graph failed while reading a response.', { cause: error, meta: { status: response.status } });
+        throw new AppError('dependency_unavailable', 'The connection to Graph failed while reading a response.', {
+          cause: error,
+          meta: { status: response.status },
+        });
       }
-      this.log('graph.request', { ...fields(), status: response.status, requestId: response.headers.get('request-id') });
+      this.log('graph.request', {
+        ...fields(),
+        status: response.status,
+        requestId: response.headers.get('request-id'),
+      });
       return { status: response.status, text, headers: response.headers };
     } catch (error) {
       const failure = call.tokenError !== undefined ? tokenFailure(call.tokenError) : unreachable(error);
@@ -164,7 +188,8 @@ export class GraphTransport {
           : request.method === 'PATCH'
             ? await builder.patch(request.body)
             : await builder.delete();
-    if (!(raw instanceof Response)) throw new AppError('internal_error', 'The Graph SDK did not return a raw response.');
+    if (!(raw instanceof Response))
+      throw new AppError('internal_error', 'The Graph SDK did not return a raw response.');
     return raw;
   }
 
@@ -271,7 +296,11 @@ function setRetryAttemptHeader(context: Context, retry: number): void {
   context.options ??= {};
   const headers = context.options.headers;
   if (headers instanceof Headers) headers.set('Retry-Attempt', String(retry));
-  else if (Array.isArray(headers)) context.options.headers = [...headers.filter(([name]) => name?.toLowerCase() !== 'retry-attempt'), ['Retry-Attempt', String(retry)]];
+  else if (Array.isArray(headers))
+    context.options.headers = [
+      ...headers.filter(([name]) => name?.toLowerCase() !== 'retry-attempt'),
+      ['Retry-Attempt', String(retry)],
+    ];
   else context.options.headers = { ...headers, 'Retry-Attempt': String(retry) };
 }
 

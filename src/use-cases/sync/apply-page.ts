@@ -32,7 +32,12 @@ const MAX_CONFLICT_ROUNDS = 3;
 type Put = Extract<Decision, { kind: 'put' }>;
 type Resolved = Exclude<Decision, { kind: 'invalid' }>;
 
-export async function applyPage(services: PageServices, target: PageTarget, rawItems: readonly unknown[], log: Logger): Promise<PageResult> {
+export async function applyPage(
+  services: PageServices,
+  target: PageTarget,
+  rawItems: readonly unknown[],
+  log: Logger,
+): Promise<PageResult> {
   const { companyId } = target.integration;
   const items = rawItems.map(parseDeltaItem);
   const result: PageResult = { counts: { scanned: items.length }, newPending: [], removalsFlagged: 0 };
@@ -40,7 +45,10 @@ export async function applyPage(services: PageServices, target: PageTarget, rawI
   for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && toDecide.length > 0; attempt++) {
     // A first import has no records yet: no reads. If a resumed round meets records its earlier
     // attempt wrote, the creates conflict and those users are read and decided on the next pass.
-    const stored = readsStoredRecords(target.round) || attempt > 1 ? await storedRecords(services, companyId, toDecide) : new Map<string, StoredRecord>();
+    const stored =
+      readsStoredRecords(target.round) || attempt > 1
+        ? await storedRecords(services, companyId, toDecide)
+        : new Map<string, StoredRecord>();
     const ctx = await diffContext(services, target, toDecide, stored);
     const resolved: Resolved[] = [];
     for (const decision of diffPage(toDecide, stored, ctx).decisions) {
@@ -50,21 +58,38 @@ export async function applyPage(services: PageServices, target: PageTarget, rawI
       } else resolved.push(decision.kind === 'put' ? await withEffect(services, decision, ctx.nowIso, log) : decision);
     }
     const conflicted = await write(services, companyId, resolved, ctx.roundId);
-    tally(result, resolved.filter((d) => !conflicted.has(idOf(d))));
-    if (conflicted.size > 0) log.warn('sync.write_conflicts', { companyId, runId: target.runId, conflicts: conflicted.size, attempt });
+    tally(
+      result,
+      resolved.filter((d) => !conflicted.has(idOf(d))),
+    );
+    if (conflicted.size > 0)
+      log.warn('sync.write_conflicts', { companyId, runId: target.runId, conflicts: conflicted.size, attempt });
     toDecide = toDecide.filter((i) => i.kind !== 'invalid' && conflicted.has(i.id));
   }
-  if (toDecide.length > 0) throw new AppError('dependency_unavailable', `${toDecide.length} users kept changing during the sync; the page will be retried.`);
+  if (toDecide.length > 0)
+    throw new AppError(
+      'dependency_unavailable',
+      `${toDecide.length} users kept changing during the sync; the page will be retried.`,
+    );
   return result;
 }
 
-async function storedRecords(services: PageServices, companyId: string, items: readonly DeltaItem[]): Promise<Map<string, StoredRecord>> {
+async function storedRecords(
+  services: PageServices,
+  companyId: string,
+  items: readonly DeltaItem[],
+): Promise<Map<string, StoredRecord>> {
   const ids = [...new Set(items.flatMap((i) => (i.kind === 'invalid' ? [] : [i.id])))];
   const found = await services.directoryUsers.getMany(companyId, ids);
   return new Map([...found].map(([id, v]) => [id, { record: v.value, etag: v.etag }]));
 }
 
-async function diffContext(services: PageServices, target: PageTarget, items: readonly DeltaItem[], stored: ReadonlyMap<string, StoredRecord>): Promise<DiffContext> {
+async function diffContext(
+  services: PageServices,
+  target: PageTarget,
+  items: readonly DeltaItem[],
+  stored: ReadonlyMap<string, StoredRecord>,
+): Promise<DiffContext> {
   const { integration, round } = target;
   return {
     companyId: integration.companyId,
@@ -79,8 +104,14 @@ async function diffContext(services: PageServices, target: PageTarget, items: re
 }
 
 /** Addresses of new users that already belong to Symbol users (only when auto-approval may match on them). */
-async function symbolEmailsFor(services: PageServices, integration: Integration, items: readonly DeltaItem[], stored: ReadonlyMap<string, StoredRecord>): Promise<Set<string>> {
-  if (integration.settings.autoApprove !== 'matched' && integration.settings.autoApprove !== 'clean_or_matched') return new Set();
+async function symbolEmailsFor(
+  services: PageServices,
+  integration: Integration,
+  items: readonly DeltaItem[],
+  stored: ReadonlyMap<string, StoredRecord>,
+): Promise<Set<string>> {
+  if (integration.settings.autoApprove !== 'matched' && integration.settings.autoApprove !== 'clean_or_matched')
+    return new Set();
   const addresses = new Set<string>();
   for (const item of items) {
     if (item.kind !== 'user' || stored.has(item.id)) continue;
@@ -96,12 +127,23 @@ async function withEffect(services: PageServices, decision: Put, nowIso: string,
   const { record, effect } = decision;
   if (!effect) return decision;
   if (effect.kind === 'approve') {
-    const approval = { companyId: record.companyId, entraObjectId: record.id, attributes: record.attributes, nowIso, by: 'auto-approval' };
+    const approval = {
+      companyId: record.companyId,
+      entraObjectId: record.id,
+      attributes: record.attributes,
+      nowIso,
+      by: 'auto-approval',
+    };
     const outcome = await approveIntoSymbol(services, approval);
     if (outcome.kind === 'approved') return { ...decision, record: { ...record, symbolUserId: outcome.symbolUserId } };
     // Auto-approval cannot decide (ambiguous match, no mailbox): the admin does.
     log.info('sync.auto_approve_skipped', { companyId: record.companyId, reason: outcome.kind });
-    return { ...decision, record: { ...record, status: 'pending', decidedAt: null, decidedBy: null }, counter: 'newPending', effect: null };
+    return {
+      ...decision,
+      record: { ...record, status: 'pending', decidedAt: null, decidedBy: null },
+      counter: 'newPending',
+      effect: null,
+    };
   }
   const found = await followOnSymbolUser(services, {
     companyId: record.companyId,
@@ -116,7 +158,12 @@ async function withEffect(services: PageServices, decision: Put, nowIso: string,
 }
 
 /** Writes what changed; returns the ids whose precondition failed (changed or appeared meanwhile). */
-async function write(services: PageServices, companyId: string, decisions: readonly Resolved[], roundId: string | null): Promise<Set<string>> {
+async function write(
+  services: PageServices,
+  companyId: string,
+  decisions: readonly Resolved[],
+  roundId: string | null,
+): Promise<Set<string>> {
   const writes: DirectoryUserWrite[] = [];
   for (const d of decisions) {
     if (d.kind === 'put') writes.push({ op: 'put', record: d.record, expectedEtag: d.expectedEtag });
@@ -136,7 +183,8 @@ function tally(result: PageResult, written: readonly Resolved[]): void {
     else {
       if (d.record.pendingRemoval) result.removalsFlagged++;
       if (d.counter) bump(result.counts, d.counter);
-      if (d.counter === 'newPending' && d.record.status === 'pending') result.newPending.push(d.record.attributes.displayName ?? d.record.attributes.mail ?? d.record.id);
+      if (d.counter === 'newPending' && d.record.status === 'pending')
+        result.newPending.push(d.record.attributes.displayName ?? d.record.attributes.mail ?? d.record.id);
     }
   }
 }

@@ -24,11 +24,16 @@ export async function finishRun(
 }
 
 /** Points the integration's `lastSync` at this run, unless it belongs to another connection or a newer run. */
-export async function setLastSync(services: Pick<Services, 'integrations' | 'clock'>, integration: Integration, run: SyncRun): Promise<void> {
+export async function setLastSync(
+  services: Pick<Services, 'integrations' | 'clock'>,
+  integration: Integration,
+  run: SyncRun,
+): Promise<void> {
   await updateIntegration(services, integration.companyId, (current, nowIso) => {
     if (current.connectionId !== run.connectionId) return { next: null, result: undefined };
     // Never let an older run overwrite the pointer to a newer one.
-    if (current.lastSync && current.lastSync.runId !== run.runId && current.lastSync.queuedAt > run.queuedAt) return { next: null, result: undefined };
+    if (current.lastSync && current.lastSync.runId !== run.runId && current.lastSync.queuedAt > run.queuedAt)
+      return { next: null, result: undefined };
     const lastSync = lastSyncOf(run);
     if (JSON.stringify(current.lastSync) === JSON.stringify(lastSync)) return { next: null, result: undefined };
     return { next: { ...current, lastSync, updatedAt: nowIso }, result: undefined };

@@ -37,7 +37,10 @@ export async function sweepUnseen(
   for (;;) {
     if (outOfTime()) return result;
     // Always the first page: what was handled no longer matches, so the query shrinks as we go.
-    const page = await services.directoryUsers.listNotSeenIn(companyId, round.roundId, { limit: SWEEP_PAGE, cursor: null });
+    const page = await services.directoryUsers.listNotSeenIn(companyId, round.roundId, {
+      limit: SWEEP_PAGE,
+      cursor: null,
+    });
     const detectedAt = services.clock.now().toISOString();
     const writes = page.items.map(({ value, etag }) => sweepWrite(value, etag, round, detectedAt));
     if (writes.length > 0) {
@@ -50,8 +53,14 @@ export async function sweepUnseen(
   }
 }
 
-function sweepWrite(record: DirectoryUserRecord, etag: string, round: SyncRound, detectedAt: string): DirectoryUserWrite {
-  if (record.status === 'pending' || record.status === 'excluded') return { op: 'delete', id: record.id, expectedEtag: etag };
+function sweepWrite(
+  record: DirectoryUserRecord,
+  etag: string,
+  round: SyncRound,
+  detectedAt: string,
+): DirectoryUserWrite {
+  if (record.status === 'pending' || record.status === 'excluded')
+    return { op: 'delete', id: record.id, expectedEtag: etag };
   if (record.status === 'approved' && !record.deactivated && !record.pendingRemoval) {
     const pendingRemoval = { reason: 'not_seen' as const, runId: round.runId, detectedAt };
     return { op: 'put', record: { ...record, seenRound: round.roundId, pendingRemoval }, expectedEtag: etag };
@@ -86,14 +95,25 @@ export async function settleRemovals(
   for (const { value: record, etag } of pending) {
     const nowIso = services.clock.now().toISOString();
     const applied = applyRemoval(record, nowIso);
-    if (applied.deactivateSymbolUserId) await setSymbolUserActive(services, { companyId, symbolUserId: applied.deactivateSymbolUserId, active: false, nowIso });
-    const [outcome] = await services.directoryUsers.write(companyId, [{ op: 'put', record: applied.record, expectedEtag: etag }]);
+    if (applied.deactivateSymbolUserId)
+      await setSymbolUserActive(services, {
+        companyId,
+        symbolUserId: applied.deactivateSymbolUserId,
+        active: false,
+        nowIso,
+      });
+    const [outcome] = await services.directoryUsers.write(companyId, [
+      { op: 'put', record: applied.record, expectedEtag: etag },
+    ]);
     if (outcome?.ok) deactivated++;
   }
   return { counts: { deactivated }, held: 0, activeSynced };
 }
 
-async function allPendingRemovals(services: Pick<Services, 'directoryUsers'>, companyId: string): Promise<Array<Versioned<DirectoryUserRecord>>> {
+async function allPendingRemovals(
+  services: Pick<Services, 'directoryUsers'>,
+  companyId: string,
+): Promise<Array<Versioned<DirectoryUserRecord>>> {
   const pending: Array<Versioned<DirectoryUserRecord>> = [];
   let cursor: string | null = null;
   do {

@@ -43,16 +43,28 @@ export type FailureOutcome = 'failed' | 'retrying';
 const SAFE_MESSAGES = {
   consentRevoked: 'The app can no longer read this tenant: admin consent was revoked or the app was removed.',
   willRetry: (at: Date) => `The sync hit a temporary error and will be retried at ${at.toISOString()}.`,
-  gaveUp: (retries: number) => `The sync kept hitting temporary errors and was stopped after ${retries} retries; the next sync starts over from the last checkpoint.`,
+  gaveUp: (retries: number) =>
+    `The sync kept hitting temporary errors and was stopped after ${retries} retries; the next sync starts over from the last checkpoint.`,
   permanent: 'The sync failed and was stopped; the next sync starts over from the last checkpoint.',
   redelivery: 'The sync hit an error and will be retried.',
 };
 
-export async function handleFailure(services: FailureServices, failed: FailedInvocation, error: unknown, log: Logger): Promise<FailureOutcome> {
+export async function handleFailure(
+  services: FailureServices,
+  failed: FailedInvocation,
+  error: unknown,
+  log: Logger,
+): Promise<FailureOutcome> {
   const code: ErrorCode = isAppError(error) ? error.code : 'internal_error';
   const { run, job } = failed;
   const retriesSoFar = job.retry ?? 0;
-  const fields = { companyId: run.companyId, runId: run.runId, code, deliveryCount: failed.delivery.deliveryCount, retriesSoFar };
+  const fields = {
+    companyId: run.companyId,
+    runId: run.runId,
+    code,
+    deliveryCount: failed.delivery.deliveryCount,
+    retriesSoFar,
+  };
 
   if (code === 'consent_revoked') {
     await markConsentRevoked(services, { companyId: run.companyId, connectionId: run.connectionId }, log, 'sync');
@@ -68,7 +80,10 @@ export async function handleFailure(services: FailureServices, failed: FailedInv
   }
 
   log.error('sync.failed', { ...fields, transient, error: describe(error) });
-  await endFailed(services, failed, { code, message: transient ? SAFE_MESSAGES.gaveUp(retriesSoFar) : SAFE_MESSAGES.permanent });
+  await endFailed(services, failed, {
+    code,
+    message: transient ? SAFE_MESSAGES.gaveUp(retriesSoFar) : SAFE_MESSAGES.permanent,
+  });
   return 'failed';
 }
 
@@ -77,16 +92,33 @@ export function retryJitter(runId: string, retry: number): number {
   return createHash('sha256').update(`${runId}:${retry}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-async function scheduleRetry(services: FailureServices, failed: FailedInvocation, code: ErrorCode, error: unknown, log: Logger): Promise<FailureOutcome> {
+async function scheduleRetry(
+  services: FailureServices,
+  failed: FailedInvocation,
+  code: ErrorCode,
+  error: unknown,
+  log: Logger,
+): Promise<FailureOutcome> {
   const { run, job } = failed;
   const retry = (job.retry ?? 0) + 1;
   const at = new Date(services.clock.now().getTime() + retryDelayMs(retry, retryJitter(run.runId, retry)));
   try {
     await services.syncRuns.update({ ...run, error: { code, message: SAFE_MESSAGES.willRetry(at) } });
     // The message id names the retry: a redelivered failing message schedules the same retry once.
-    await services.queue.send(SYNC_JOBS_QUEUE, { messageId: `${run.runId}:retry:${retry}`, sessionId: run.companyId, body: { ...job, retry }, scheduledEnqueueTime: at, subject: 'sync:retry' });
+    await services.queue.send(SYNC_JOBS_QUEUE, {
+      messageId: `${run.runId}:retry:${retry}`,
+      sessionId: run.companyId,
+      body: { ...job, retry },
+      scheduledEnqueueTime: at,
+      subject: 'sync:retry',
+    });
   } catch (scheduleError) {
-    log.error('sync.retry_not_scheduled', { companyId: run.companyId, runId: run.runId, retry, error: describe(scheduleError) });
+    log.error('sync.retry_not_scheduled', {
+      companyId: run.companyId,
+      runId: run.runId,
+      retry,
+      error: describe(scheduleError),
+    });
     return backToTheQueue(services, failed, code, error, log);
   }
   log.info('sync.retry_scheduled', { companyId: run.companyId, runId: run.runId, retry, at: at.toISOString(), code });
@@ -94,19 +126,37 @@ async function scheduleRetry(services: FailureServices, failed: FailedInvocation
 }
 
 /** Hands the failure back to Service Bus (by throwing): it redelivers, then dead-letters after its max delivery count. */
-async function backToTheQueue(services: FailureServices, failed: FailedInvocation, code: ErrorCode, error: unknown, log: Logger): Promise<never> {
+async function backToTheQueue(
+  services: FailureServices,
+  failed: FailedInvocation,
+  code: ErrorCode,
+  error: unknown,
+  log: Logger,
+): Promise<never> {
   const lastDelivery = failed.delivery.deliveryCount >= services.config.sync.maxDeliveryCount;
   try {
     if (lastDelivery) await endFailed(services, failed, { code, message: SAFE_MESSAGES.permanent });
     else await services.syncRuns.update({ ...failed.run, error: { code, message: SAFE_MESSAGES.redelivery } });
   } catch (recordError) {
-    log.error('sync.failure_not_recorded', { companyId: failed.run.companyId, runId: failed.run.runId, error: describe(recordError) });
+    log.error('sync.failure_not_recorded', {
+      companyId: failed.run.companyId,
+      runId: failed.run.runId,
+      error: describe(recordError),
+    });
   }
   throw error;
 }
 
-async function endFailed(services: FailureServices, failed: FailedInvocation, error: { code: string; message: string }): Promise<void> {
-  await endRun(services, failed.integration, failed.run, { status: 'failed', error, invocationStartedMs: failed.invocationStartedMs });
+async function endFailed(
+  services: FailureServices,
+  failed: FailedInvocation,
+  error: { code: string; message: string },
+): Promise<void> {
+  await endRun(services, failed.integration, failed.run, {
+    status: 'failed',
+    error,
+    invocationStartedMs: failed.invocationStartedMs,
+  });
 }
 
 function describe(error: unknown): string {

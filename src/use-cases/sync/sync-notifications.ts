@@ -16,7 +16,11 @@ import { SyncRound } from '../../domain/sync-round';
 export async function notifyAfterRun(
   services: Pick<Services, 'queue'>,
   integration: Integration,
-  finished: { run: SyncRun; round: SyncRound; held: { count: number; activeSynced: number; episodeStartedBy: string | null } },
+  finished: {
+    run: SyncRun;
+    round: SyncRound;
+    held: { count: number; activeSynced: number; episodeStartedBy: string | null };
+  },
   log: Logger,
 ): Promise<void> {
   const { run, round, held } = finished;
@@ -24,7 +28,15 @@ export async function notifyAfterRun(
   if (to.length === 0) return;
   const messages: Array<{ id: string; body: NotificationMessage }> = [];
   if (round.counts.newPending > 0) {
-    const body: NotificationMessage = { kind: 'new-pending-users', version: 1, companyId: run.companyId, to, runId: run.runId, count: round.counts.newPending, sample: round.newPendingSample.slice(0, 5) };
+    const body: NotificationMessage = {
+      kind: 'new-pending-users',
+      version: 1,
+      companyId: run.companyId,
+      to,
+      runId: run.runId,
+      count: round.counts.newPending,
+      sample: round.newPendingSample.slice(0, 5),
+    };
     messages.push({ id: `new-pending:${run.runId}`, body });
   }
   if (held.count > 0 && held.episodeStartedBy === run.runId) {
@@ -42,9 +54,18 @@ export async function notifyAfterRun(
   }
   for (const message of messages) {
     try {
-      await services.queue.send(NOTIFICATIONS_QUEUE, { messageId: message.id, body: message.body, subject: message.body.kind });
+      await services.queue.send(NOTIFICATIONS_QUEUE, {
+        messageId: message.id,
+        body: message.body,
+        subject: message.body.kind,
+      });
     } catch (error) {
-      log.error('sync.email_not_queued', { companyId: run.companyId, runId: run.runId, kind: message.body.kind, error: error instanceof Error ? error.message : 'unknown' });
+      log.error('sync.email_not_queued', {
+        companyId: run.companyId,
+        runId: run.runId,
+        kind: message.body.kind,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
     }
   }
 }

@@ -30,7 +30,10 @@ describe('Cosmos company documents (integrations, sync-state)', () => {
     await integrations.save(integration('acme'), null);
     await syncStates.save(syncState('acme'), null);
     for (const container of [INTEGRATIONS_CONTAINER, SYNC_STATE_CONTAINER]) {
-      const { resource } = await env.database.container(container).item('acme', 'acme').read<{ id: string; companyId: string }>();
+      const { resource } = await env.database
+        .container(container)
+        .item('acme', 'acme')
+        .read<{ id: string; companyId: string }>();
       expect(resource).toMatchObject({ id: 'acme', companyId: 'acme' });
     }
   });
@@ -38,22 +41,39 @@ describe('Cosmos company documents (integrations, sync-state)', () => {
   it.each([
     [INTEGRATIONS_CONTAINER, () => integration('x'), (id: string) => integrations.get(id)],
     [SYNC_STATE_CONTAINER, () => syncState('x'), (id: string) => syncStates.get(id)],
-  ])('%s: a stored document of the wrong shape is internal_error, without its content in the message', async (container, sample, get) => {
-    await env.database.container(container).items.create({ ...sample(), companyId: 'corrupt-1', id: 'corrupt-1', updatedAt: 'secret-value' });
-    await env.database.container(container).items.create({ ...sample(), companyId: 'corrupt-2', id: 'corrupt-2', leakedField: 'secret-extra-value' });
-    for (const companyId of ['corrupt-1', 'corrupt-2']) {
-      const error = await rejection(get(companyId));
-      expect(error.code).toBe('internal_error');
-      expect(error.message).toContain(container);
-      expect(error.message).not.toMatch(/secret|leakedField/);
-    }
-  });
+  ])(
+    '%s: a stored document of the wrong shape is internal_error, without its content in the message',
+    async (container, sample, get) => {
+      await env.database
+        .container(container)
+        .items.create({ ...sample(), companyId: 'corrupt-1', id: 'corrupt-1', updatedAt: 'secret-value' });
+      await env.database
+        .container(container)
+        .items.create({ ...sample(), companyId: 'corrupt-2', id: 'corrupt-2', leakedField: 'secret-extra-value' });
+      for (const companyId of ['corrupt-1', 'corrupt-2']) {
+        const error = await rejection(get(companyId));
+        expect(error.code).toBe('internal_error');
+        expect(error.message).toContain(container);
+        expect(error.message).not.toMatch(/secret|leakedField/);
+      }
+    },
+  );
 
   it('reads a round checkpointed before `firstImport` existed (with `sweep`) as the same round', async () => {
-    const round = startRound({ runId: 'run-1', roundId: 'round-1', mode: 'full', firstImport: true, nowIso: '2026-11-27T10:00:00.000Z' });
+    const round = startRound({
+      runId: 'run-1',
+      roundId: 'round-1',
+      mode: 'full',
+      firstImport: true,
+      nowIso: '2026-11-27T10:00:00.000Z',
+    });
     const { firstImport: _, ...legacyRound } = round;
-    await env.database.container(SYNC_STATE_CONTAINER).items.create({ ...syncState('legacy-1'), id: 'legacy-1', round: { ...legacyRound, sweep: false } });
-    await env.database.container(SYNC_STATE_CONTAINER).items.create({ ...syncState('legacy-2'), id: 'legacy-2', round: { ...legacyRound, sweep: true } });
+    await env.database
+      .container(SYNC_STATE_CONTAINER)
+      .items.create({ ...syncState('legacy-1'), id: 'legacy-1', round: { ...legacyRound, sweep: false } });
+    await env.database
+      .container(SYNC_STATE_CONTAINER)
+      .items.create({ ...syncState('legacy-2'), id: 'legacy-2', round: { ...legacyRound, sweep: true } });
     expect((await syncStates.get('legacy-1'))?.value).toEqual(syncState('legacy-1', { round }));
     expect((await syncStates.get('legacy-2'))?.value.round).toEqual({ ...round, firstImport: false });
   });

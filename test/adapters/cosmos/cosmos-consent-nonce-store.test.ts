@@ -35,20 +35,28 @@ describe('CosmosConsentNonceStore', () => {
   it('stores the nonce with a ttl of the time left until expiresAt plus the grace period', async () => {
     const issued = nonce();
     await store.put(issued);
-    const { resource } = await env.database.container(CONSENT_NONCES_CONTAINER).item(issued.nonce, COMPANY).read<{ ttl: number }>();
+    const { resource } = await env.database
+      .container(CONSENT_NONCES_CONTAINER)
+      .item(issued.nonce, COMPANY)
+      .read<{ ttl: number }>();
     expect(resource?.ttl).toBe(900 + CONSENT_NONCE_GRACE_SECONDS);
   });
 
   it('keeps a positive ttl for a nonce that is already past its expiry', async () => {
     const issued = nonce({ expiresAt: new Date(NOW.getTime() - 3_600_000).toISOString() });
     await store.put(issued);
-    const { resource } = await env.database.container(CONSENT_NONCES_CONTAINER).item(issued.nonce, COMPANY).read<{ ttl: number }>();
+    const { resource } = await env.database
+      .container(CONSENT_NONCES_CONTAINER)
+      .item(issued.nonce, COMPANY)
+      .read<{ ttl: number }>();
     expect(resource?.ttl).toBe(1);
   });
 
   it('raises internal_error for a stored nonce of the wrong shape', async () => {
     const issued = nonce();
-    await env.database.container(CONSENT_NONCES_CONTAINER).items.create({ ...issued, id: issued.nonce, requestedBy: 'not-an-object' });
+    await env.database
+      .container(CONSENT_NONCES_CONTAINER)
+      .items.create({ ...issued, id: issued.nonce, requestedBy: 'not-an-object' });
     const error = await rejection(store.consume(COMPANY, issued.nonce));
     expect(error.code).toBe('internal_error');
     expect(error.message).not.toContain(issued.nonce);

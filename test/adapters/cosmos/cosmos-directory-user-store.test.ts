@@ -34,26 +34,37 @@ function creates(records: DirectoryUserRecord[]): DirectoryUserWrite[] {
  */
 describe('CosmosDirectoryUserStore', () => {
   it('applies 260 operations (more than a Graph page) in one call, then marks them all seen', async () => {
-      const chunked = store;
-      const bulkCompany = 'many-co';
-      const many = Array.from({ length: 260 }, (_, i) => record(bulkCompany, oid(1000 + i)));
-      const outcomes = await chunked.write(bulkCompany, creates(many));
-      expect(outcomes).toEqual(many.map((r) => ({ id: r.id, ok: true })));
-      await expect(store.countSynced(bulkCompany)).resolves.toBe(many.length);
+    const chunked = store;
+    const bulkCompany = 'many-co';
+    const many = Array.from({ length: 260 }, (_, i) => record(bulkCompany, oid(1000 + i)));
+    const outcomes = await chunked.write(bulkCompany, creates(many));
+    expect(outcomes).toEqual(many.map((r) => ({ id: r.id, ok: true })));
+    await expect(store.countSynced(bulkCompany)).resolves.toBe(many.length);
 
-      const found = await store.getMany(bulkCompany, many.map((r) => r.id));
-      expect(found.size).toBe(many.length);
-      const mixed: DirectoryUserWrite[] = many.map((r, i) =>
-        i % 2 === 0 ? { op: 'mark_seen', id: r.id, roundId: 'round-big' } : { op: 'put', record: { ...r, seenRound: 'round-big', hash: 'hash-2' }, expectedEtag: found.get(r.id)!.etag },
-      );
-      expect((await chunked.write(bulkCompany, mixed)).every((o) => o.ok)).toBe(true);
-      await expect(store.listNotSeenIn(bulkCompany, 'round-big', { limit: 10, cursor: null })).resolves.toEqual({ items: [], nextCursor: null });
+    const found = await store.getMany(
+      bulkCompany,
+      many.map((r) => r.id),
+    );
+    expect(found.size).toBe(many.length);
+    const mixed: DirectoryUserWrite[] = many.map((r, i) =>
+      i % 2 === 0
+        ? { op: 'mark_seen', id: r.id, roundId: 'round-big' }
+        : { op: 'put', record: { ...r, seenRound: 'round-big', hash: 'hash-2' }, expectedEtag: found.get(r.id)!.etag },
+    );
+    expect((await chunked.write(bulkCompany, mixed)).every((o) => o.ok)).toBe(true);
+    await expect(store.listNotSeenIn(bulkCompany, 'round-big', { limit: 10, cursor: null })).resolves.toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 
   it('raises internal_error for stored records of the wrong shape, in reads and lists, without their content', async () => {
     const container = env.database.container(DIRECTORY_USERS_CONTAINER);
     await container.items.create({ ...record('corrupt-co', oid(1)), status: 'secret-status' });
-    await container.items.create({ ...record('corrupt-co', oid(2)), attributes: { ...EMPTY_ATTRIBUTES, secretExtra: 'secret-value' } });
+    await container.items.create({
+      ...record('corrupt-co', oid(2)),
+      attributes: { ...EMPTY_ATTRIBUTES, secretExtra: 'secret-value' },
+    });
     await container.items.create({ ...record('corrupt-co', 'x'.repeat(70)) });
     for (const id of [oid(1), oid(2), 'x'.repeat(70)]) {
       const error = await rejection(store.getMany('corrupt-co', [id]));
@@ -61,7 +72,9 @@ describe('CosmosDirectoryUserStore', () => {
       expect(error.message).toContain(DIRECTORY_USERS_CONTAINER);
       expect(error.message).not.toMatch(/secret/);
     }
-    expect((await rejection(store.listNotSeenIn('corrupt-co', 'r', { limit: 10, cursor: null }))).code).toBe('internal_error');
+    expect((await rejection(store.listNotSeenIn('corrupt-co', 'r', { limit: 10, cursor: null }))).code).toBe(
+      'internal_error',
+    );
   });
 
   describe('when Cosmos throttles', () => {
@@ -76,10 +89,16 @@ describe('CosmosDirectoryUserStore', () => {
       client = new CosmosClient({
         endpoint: proxy.endpoint,
         key: env.server.key,
-        connectionPolicy: { enableEndpointDiscovery: false, retryOptions: { maxRetryAttemptCount: 0, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 0 } },
+        connectionPolicy: {
+          enableEndpointDiscovery: false,
+          retryOptions: { maxRetryAttemptCount: 0, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 0 },
+        },
       });
       scheduler = new TestScheduler();
-      throttled = new CosmosDirectoryUserStore(client.database(DATABASE), { retry: { attempts: 1, baseDelayMs: 200, maxDelayMs: 5000 }, scheduler });
+      throttled = new CosmosDirectoryUserStore(client.database(DATABASE), {
+        retry: { attempts: 1, baseDelayMs: 200, maxDelayMs: 5000 },
+        scheduler,
+      });
     });
     beforeEach(() => {
       scheduler.waits.length = 0;
@@ -93,13 +112,22 @@ describe('CosmosDirectoryUserStore', () => {
       const company = 'throttled-point-co';
       const records = [1, 2, 3].map((n) => record(company, oid(n)));
       proxy.throttleNextWrites(3);
-      await expect(throttled.write(company, creates(records))).resolves.toEqual(records.map((r) => ({ id: r.id, ok: true })));
+      await expect(throttled.write(company, creates(records))).resolves.toEqual(
+        records.map((r) => ({ id: r.id, ok: true })),
+      );
       expect(proxy.throttledCount()).toBe(3);
       // One wait for the round of retries: jittered backoff of the first attempt (100–200 ms), at least the 5 ms Cosmos asked for.
       expect(scheduler.waits).toHaveLength(1);
       expect(scheduler.waits[0]).toBeGreaterThanOrEqual(100);
       expect(scheduler.waits[0]).toBeLessThanOrEqual(200);
-      expect((await store.getMany(company, records.map((r) => r.id))).size).toBe(3);
+      expect(
+        (
+          await store.getMany(
+            company,
+            records.map((r) => r.id),
+          )
+        ).size,
+      ).toBe(3);
     });
 
     it('gives up after the configured extra attempts with dependency_unavailable', async () => {
@@ -156,7 +184,10 @@ async function startThrottlingProxy(target: string): Promise<ThrottlingProxy> {
   let toThrottle = 0;
   let throttledCount = 0;
   const server: Server = createServer((req, res) => {
-    const isWrite = req.method !== 'GET' && /\/docs(\/|$)/.test(req.url ?? '') && req.headers['x-ms-documentdb-isquery'] === undefined;
+    const isWrite =
+      req.method !== 'GET' &&
+      /\/docs(\/|$)/.test(req.url ?? '') &&
+      req.headers['x-ms-documentdb-isquery'] === undefined;
     if (isWrite && toThrottle > 0) {
       toThrottle -= 1;
       throttledCount += 1;
@@ -165,10 +196,13 @@ async function startThrottlingProxy(target: string): Promise<ThrottlingProxy> {
       res.end(JSON.stringify({ code: 'TooManyRequests', message: 'Request rate is large (test proxy)' }));
       return;
     }
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });

@@ -38,7 +38,10 @@ describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscript
     expect(await store.get(id)).toBeNull();
     await store.put(record(id));
     expect(await store.get(id)).toEqual(record(id));
-    const { resource } = await env.database.container(SUBSCRIPTIONS_CONTAINER).item(id, id).read<Record<string, unknown>>();
+    const { resource } = await env.database
+      .container(SUBSCRIPTIONS_CONTAINER)
+      .item(id, id)
+      .read<Record<string, unknown>>();
     expect(resource).toMatchObject({ id, subscriptionId: id, companyId: 'acme' });
     await store.put(record(id, { expiresAt: '2027-01-20T10:00:00.000Z' }));
     expect((await store.get(id))?.expiresAt).toBe('2027-01-20T10:00:00.000Z');
@@ -53,7 +56,9 @@ describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscript
 
   it('refuses to write an invalid record, and reports a stored document that does not fit by field, not value', async () => {
     expect((await rejection(store.put(record('bad', { clientStateHash: 'not-a-hash' })))).code).toBe('internal_error');
-    await env.database.container(SUBSCRIPTIONS_CONTAINER).items.upsert({ id: 'broken', subscriptionId: 'broken', companyId: 'acme', clientStateHash: 'secretish' });
+    await env.database
+      .container(SUBSCRIPTIONS_CONTAINER)
+      .items.upsert({ id: 'broken', subscriptionId: 'broken', companyId: 'acme', clientStateHash: 'secretish' });
     const error = await rejection(store.get('broken'));
     expect(error.code).toBe('internal_error');
     expect(error.message).not.toContain('secretish');
@@ -67,7 +72,12 @@ describe('CosmosIntegrationLister (the timers’ cross-partition scan)', () => {
     const made: Integration[] = [];
     for (let i = 0; i < 23; i++) {
       const companyId = `company-${String(i).padStart(2, '0')}`;
-      const connected = connect(newIntegration(companyId, nowIso), { tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e', admin: { subject: 's', email: null }, nowIso, newConnectionId: `conn-${i}` }).integration;
+      const connected = connect(newIntegration(companyId, nowIso), {
+        tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+        admin: { subject: 's', email: null },
+        nowIso,
+        newConnectionId: `conn-${i}`,
+      }).integration;
       made.push(i % 5 === 4 ? { ...connected, status: 'disconnected' } : connected);
     }
     for (const integration of made) await integrations.save(integration, null);
@@ -76,12 +86,18 @@ describe('CosmosIntegrationLister (the timers’ cross-partition scan)', () => {
     const legacy = { ...made[0]!, companyId: 'legacy', id: 'legacy' } as Record<string, unknown>;
     delete legacy.subscription;
     await env.database.container(INTEGRATIONS_CONTAINER).items.create(legacy);
-    await env.database.container(INTEGRATIONS_CONTAINER).items.create({ id: 'broken', companyId: 'broken', status: 'connected' });
+    await env.database
+      .container(INTEGRATIONS_CONTAINER)
+      .items.create({ id: 'broken', companyId: 'broken', status: 'connected' });
 
     const invalid: Array<string | null> = [];
     const pages: Integration[][] = [];
-    for await (const page of new CosmosIntegrationLister(env.database).connected(5, (id) => invalid.push(id))) pages.push(page);
-    const ids = pages.flat().map((i) => i.companyId).sort();
+    for await (const page of new CosmosIntegrationLister(env.database).connected(5, (id) => invalid.push(id)))
+      pages.push(page);
+    const ids = pages
+      .flat()
+      .map((i) => i.companyId)
+      .sort();
     const expected = [...made.filter((i) => i.status === 'connected').map((i) => i.companyId), 'legacy'].sort();
     expect(ids).toEqual(expected);
     expect(pages.every((p) => p.length <= 5)).toBe(true);

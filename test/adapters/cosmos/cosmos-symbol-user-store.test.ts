@@ -45,7 +45,11 @@ function user(companyId: string, id: string, email: string, overrides: Partial<S
   };
 }
 
-async function listAll(companyId: string, status: SymbolUser['status'] | null, limit: number): Promise<{ pages: SymbolUser[][]; cursors: (string | null)[] }> {
+async function listAll(
+  companyId: string,
+  status: SymbolUser['status'] | null,
+  limit: number,
+): Promise<{ pages: SymbolUser[][]; cursors: (string | null)[] }> {
   const pages: SymbolUser[][] = [];
   const cursors: (string | null)[] = [];
   let cursor: string | null = null;
@@ -89,7 +93,9 @@ describe('CosmosSymbolUserStore', () => {
       ['u-04', '2024-03-07', 'active'],
       ['u-06', '2024-03-04', 'inactive'],
     ];
-    const users = specs.map(([id, day, status]) => user(company, id, `${id}@list.example`, { createdAt: `${day}T12:00:00.000Z`, status }));
+    const users = specs.map(([id, day, status]) =>
+      user(company, id, `${id}@list.example`, { createdAt: `${day}T12:00:00.000Z`, status }),
+    );
     const ordered = [...users].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 
     beforeAll(async () => {
@@ -116,12 +122,21 @@ describe('CosmosSymbolUserStore', () => {
     });
 
     it('gives an empty page with no cursor for a company without users', async () => {
-      await expect(store.list('no-users-co', { status: null, limit: 10, cursor: null })).resolves.toEqual({ items: [], nextCursor: null });
+      await expect(store.list('no-users-co', { status: null, limit: 10, cursor: null })).resolves.toEqual({
+        items: [],
+        nextCursor: null,
+      });
     });
 
     it('rejects a limit outside 1..500 and a malformed cursor with validation_failed', async () => {
-      for (const limit of [0, 501, 2.5]) expect((await rejection(store.list(company, { status: null, limit, cursor: null }))).code).toBe('validation_failed');
-      for (const cursor of ['not base64!', encodeCursor('{}')]) expect((await rejection(store.list(company, { status: null, limit: 2, cursor }))).code).toBe('validation_failed');
+      for (const limit of [0, 501, 2.5])
+        expect((await rejection(store.list(company, { status: null, limit, cursor: null }))).code).toBe(
+          'validation_failed',
+        );
+      for (const cursor of ['not base64!', encodeCursor('{}')])
+        expect((await rejection(store.list(company, { status: null, limit: 2, cursor }))).code).toBe(
+          'validation_failed',
+        );
     });
   });
 
@@ -135,7 +150,9 @@ describe('CosmosSymbolUserStore', () => {
     const lookup = await rejection(store.findByEmailKeys('corrupt-co', ['bad@corrupt.example']));
     expect(lookup.code).toBe('internal_error');
     expect(lookup.message).not.toMatch(/secret|corrupt\.example/);
-    expect((await rejection(store.list('corrupt-co', { status: null, limit: 10, cursor: null }))).code).toBe('internal_error');
+    expect((await rejection(store.list('corrupt-co', { status: null, limit: 10, cursor: null }))).code).toBe(
+      'internal_error',
+    );
     await expect(store.get('corrupt-co', 'su-good')).resolves.toMatchObject({ value: { id: 'su-good' } });
   });
 });

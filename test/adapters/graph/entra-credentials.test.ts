@@ -44,7 +44,11 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
     expect(secrets.reads).toBe(0);
 
     const token = await a.getToken(GRAPH_SCOPE);
-    expect(claimsOf(token!.token)).toMatchObject({ tid: contoso, appid: CLIENT_ID, aud: 'https://graph.microsoft.com' });
+    expect(claimsOf(token!.token)).toMatchObject({
+      tid: contoso,
+      appid: CLIENT_ID,
+      aud: 'https://graph.microsoft.com',
+    });
     await a.getToken(GRAPH_SCOPE);
     expect(secrets.reads).toBe(1);
     expect(claimsOf((await b.getToken(GRAPH_SCOPE))!.token).tid).toBe(fabrikam);
@@ -58,7 +62,10 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
   });
 
   test('client-secret: a secret that stays wrong → configuration_invalid through the directory client', async () => {
-    const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets: new CountingSecrets('wrong') });
+    const credentialFor = createEntraCredentialFactory({
+      config: entraConfig(sim),
+      secrets: new CountingSecrets('wrong'),
+    });
     const client = new GraphDirectoryClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport);
     const error = await rejection(client.deltaPage(contoso, null));
     expect(error.code).toBe('configuration_invalid');
@@ -67,7 +74,10 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
   });
 
   test('client-secret: a failing secret store surfaces its AppError, and the read is retried on the next request', async () => {
-    const secrets = new CountingSecrets(new AppError('dependency_unavailable', 'Key Vault could not be read.'), CLIENT_SECRET);
+    const secrets = new CountingSecrets(
+      new AppError('dependency_unavailable', 'Key Vault could not be read.'),
+      CLIENT_SECRET,
+    );
     const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets });
     const client = new GraphDirectoryClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport);
     expect((await rejection(client.deltaPage(contoso, null))).message).toBe('Key Vault could not be read.');
@@ -76,7 +86,12 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
   });
 
   test('managed-identity-federation without a managed identity client id → configuration_invalid', () => {
-    const error = thrownBy(() => createEntraCredentialFactory({ config: entraConfig(sim, { credential: 'managed-identity-federation' }), secrets: new CountingSecrets() }));
+    const error = thrownBy(() =>
+      createEntraCredentialFactory({
+        config: entraConfig(sim, { credential: 'managed-identity-federation' }),
+        secrets: new CountingSecrets(),
+      }),
+    );
     expect(error.code).toBe('configuration_invalid');
     expect(error.errors).toEqual([{ field: 'AZURE_CLIENT_ID', message: 'is required' }]);
   });
@@ -99,7 +114,14 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
         const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
         const assertion = `${part({ alg: 'none' })}.${part({ aud: 'api://AzureADTokenExchange' })}.c2ln`;
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ access_token: assertion, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: url.searchParams.get('resource'), token_type: 'Bearer' }));
+        res.end(
+          JSON.stringify({
+            access_token: assertion,
+            expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+            resource: url.searchParams.get('resource'),
+            token_type: 'Bearer',
+          }),
+        );
       });
       await new Promise<void>((resolve) => miServer.listen(0, '127.0.0.1', resolve));
       process.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${(miServer.address() as AddressInfo).port}/msi/token`;
@@ -111,14 +133,23 @@ describe('createEntraCredentialFactory against the simulated token endpoint', ()
       else process.env.IDENTITY_ENDPOINT = saved.endpoint;
       if (saved.header === undefined) delete process.env.IDENTITY_HEADER;
       else process.env.IDENTITY_HEADER = saved.header;
-      await new Promise<void>((resolve) => miServer.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        miServer.close(() => {
+          resolve();
+        }),
+      );
     });
 
     test('a managed identity token for api://AzureADTokenExchange becomes the client assertion for the customer tenant', async () => {
-      const config = entraConfig(sim, { credential: 'managed-identity-federation', managedIdentityClientId: MI_CLIENT_ID });
+      const config = entraConfig(sim, {
+        credential: 'managed-identity-federation',
+        managedIdentityClientId: MI_CLIENT_ID,
+      });
       const secrets = new CountingSecrets();
       const credentialFor = createEntraCredentialFactory({ config, secrets });
-      const client = new GraphDirectoryClient(testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport);
+      const client = new GraphDirectoryClient(
+        testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor }).transport,
+      );
       const page = await client.deltaPage(fabrikam, null);
       expect(page.items).toHaveLength(5);
       expect(claimsOf((await credentialFor(contoso).getToken(GRAPH_SCOPE))!.token).tid).toBe(contoso);

@@ -6,7 +6,13 @@ import { AppError } from '../../../src/domain/app-error';
 import { DIRECTORY_SELECT } from '../../../src/domain/directory/directory-user';
 import { freePort } from '../../../src/local/free-port';
 import { rejection, thrownBy } from '../../support/errors';
-import { startScriptedServer, stubCredential, testTransport, type ScriptedServer, type TestTransport } from './graph-test-kit';
+import {
+  startScriptedServer,
+  stubCredential,
+  testTransport,
+  type ScriptedServer,
+  type TestTransport,
+} from './graph-test-kit';
 
 const TENANT = '0d7c1b9e-0000-4000-8000-000000000001';
 
@@ -20,8 +26,19 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
   let client: GraphDirectoryClient;
   let graph: TestTransport;
 
-  const clientOver = (options: { graphBaseUrl?: string; credentialFor?: () => TokenCredential; retry?: GraphRetryOptions; timeoutMs?: number } = {}) => {
-    const test = testTransport({ graphBaseUrl: options.graphBaseUrl ?? base, credentialFor: options.credentialFor ?? (() => stubCredential()), ...options });
+  const clientOver = (
+    options: {
+      graphBaseUrl?: string;
+      credentialFor?: () => TokenCredential;
+      retry?: GraphRetryOptions;
+      timeoutMs?: number;
+    } = {},
+  ) => {
+    const test = testTransport({
+      graphBaseUrl: options.graphBaseUrl ?? base,
+      credentialFor: options.credentialFor ?? (() => stubCredential()),
+      ...options,
+    });
     return { client: new GraphDirectoryClient(test.transport), ...test };
   };
 
@@ -69,10 +86,16 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
     ['a non-string link', page({ value: [], '@odata.nextLink': 42 })],
     ['neither link', page({ value: [] })],
     ['both links', page({ value: [], '@odata.nextLink': 'https://a', '@odata.deltaLink': 'https://b' })],
-    ['a link to another host', page({ value: [], '@odata.nextLink': 'https://evil.example/v1.0/users/delta?$skiptoken=a' })],
+    [
+      'a link to another host',
+      page({ value: [], '@odata.nextLink': 'https://evil.example/v1.0/users/delta?$skiptoken=a' }),
+    ],
     ['an empty 204', { status: 204 }],
     ['a 404', { status: 404, body: JSON.stringify({ error: { code: 'Request_ResourceNotFound', message: 'nope' } }) }],
-    ['a 400 Request_UnsupportedQuery', { status: 400, body: JSON.stringify({ error: { code: 'Request_UnsupportedQuery', message: 'nope' } }) }],
+    [
+      'a 400 Request_UnsupportedQuery',
+      { status: 400, body: JSON.stringify({ error: { code: 'Request_UnsupportedQuery', message: 'nope' } }) },
+    ],
   ])('garbage (%s) → directory_invalid_response', async (_name, reply) => {
     server.replies.push(reply);
     const error = await rejection(client.deltaPage(TENANT, null));
@@ -80,9 +103,15 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
   });
 
   test('401 and 403 → consent_revoked', async () => {
-    server.replies.push({ status: 401, body: JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'expired' } }) });
+    server.replies.push({
+      status: 401,
+      body: JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'expired' } }),
+    });
     server.replies.push({ status: 403, body: '' });
-    expect((await rejection(client.deltaPage(TENANT, null))).meta).toMatchObject({ status: 401, graphCode: 'InvalidAuthenticationToken' });
+    expect((await rejection(client.deltaPage(TENANT, null))).meta).toMatchObject({
+      status: 401,
+      graphCode: 'InvalidAuthenticationToken',
+    });
     const forbidden = await rejection(client.deltaPage(TENANT, null));
     expect(forbidden.code).toBe('consent_revoked');
     expect(forbidden.meta).toMatchObject({ status: 403, graphCode: null });
@@ -111,7 +140,10 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
     expect(throttled.meta).toMatchObject({ status: 503, retryAfterSeconds: 0 });
     expect(server.seen).toHaveLength(3 + 4);
 
-    server.replies.push({ status: 500, body: '{"error":{"code":"generalException","message":"x"}}' }, { status: 502, body: 'bad gateway' });
+    server.replies.push(
+      { status: 500, body: '{"error":{"code":"generalException","message":"x"}}' },
+      { status: 502, body: 'bad gateway' },
+    );
     expect((await rejection(client.deltaPage(TENANT, null))).code).toBe('dependency_unavailable');
     expect((await rejection(client.deltaPage(TENANT, null))).code).toBe('dependency_unavailable');
     expect(server.seen).toHaveLength(9); // 500 and 502 are not retried
@@ -119,7 +151,10 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
 
   test('without Retry-After the waits double from delaySeconds, through the scheduler', async () => {
     const patient = clientOver({ retry: { maxRetries: 3, delaySeconds: 2 } });
-    server.replies.push(...Array.from({ length: 3 }, () => ({ status: 503 })), page({ value: [], '@odata.deltaLink': `${base}/users/delta?$deltatoken=b` }));
+    server.replies.push(
+      ...Array.from({ length: 3 }, () => ({ status: 503 })),
+      page({ value: [], '@odata.deltaLink': `${base}/users/delta?$deltatoken=b` }),
+    );
     expect((await patient.client.deltaPage(TENANT, null)).deltaLink).toBe(`${base}/users/delta?$deltatoken=b`);
     expect(patient.waits).toEqual([2000, 4000, 8000]);
   });
@@ -127,7 +162,10 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
   test('a Retry-After given as an HTTP date is read against the injected clock', async () => {
     const dated = clientOver({ retry: { maxRetries: 1 } });
     const inSevenSeconds = new Date(dated.clock.now().getTime() + 7_000).toUTCString();
-    server.replies.push({ status: 429, headers: { 'Retry-After': inSevenSeconds } }, page({ value: [], '@odata.deltaLink': `${base}/users/delta?$deltatoken=c` }));
+    server.replies.push(
+      { status: 429, headers: { 'Retry-After': inSevenSeconds } },
+      page({ value: [], '@odata.deltaLink': `${base}/users/delta?$deltatoken=c` }),
+    );
     await dated.client.deltaPage(TENANT, null);
     // The date has whole seconds; what is left of the seventh second is rounded up.
     expect(dated.waits).toEqual([7_000]);
@@ -145,15 +183,29 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
     const nowhere = clientOver({ graphBaseUrl: `https://127.0.0.1:${port}/v1.0` });
     const error = await rejection(nowhere.client.deltaPage(TENANT, null));
     expect(error.code).toBe('dependency_unavailable');
-    expect(nowhere.logs).toEqual([{ event: 'graph.request_failed', fields: expect.objectContaining({ host: `127.0.0.1:${port}`, code: 'dependency_unavailable' }) as unknown }]);
+    expect(nowhere.logs).toEqual([
+      {
+        event: 'graph.request_failed',
+        fields: expect.objectContaining({ host: `127.0.0.1:${port}`, code: 'dependency_unavailable' }) as unknown,
+      },
+    ]);
   });
 
   test('token failures are classified; an AppError from the credential (e.g. a missing secret) passes through', async () => {
-    const failing = (error: Error) => clientOver({ credentialFor: () => ({ getToken: () => Promise.reject(error) }) }).client;
+    const failing = (error: Error) =>
+      clientOver({ credentialFor: () => ({ getToken: () => Promise.reject(error) }) }).client;
     const missing = new AppError('configuration_invalid', 'Secret "entra-client-secret" is not set.');
     expect(await rejection(failing(missing).deltaPage(TENANT, null))).toBe(missing);
-    expect((await rejection(failing(new Error('unauthorized_client: AADSTS700016: Application not found')).deltaPage(TENANT, null))).code).toBe('consent_revoked');
-    expect((await rejection(failing(new Error('connect ECONNREFUSED 127.0.0.1:1')).deltaPage(TENANT, null))).code).toBe('dependency_unavailable');
+    expect(
+      (
+        await rejection(
+          failing(new Error('unauthorized_client: AADSTS700016: Application not found')).deltaPage(TENANT, null),
+        )
+      ).code,
+    ).toBe('consent_revoked');
+    expect((await rejection(failing(new Error('connect ECONNREFUSED 127.0.0.1:1')).deltaPage(TENANT, null))).code).toBe(
+      'dependency_unavailable',
+    );
     expect(server.seen).toHaveLength(0);
   });
 
@@ -164,13 +216,21 @@ describe('GraphDirectoryClient against a scripted HTTPS server', () => {
     expect(code('AADSTS700016: Application not found in the directory')).toBe('consent_revoked');
     expect(code('invalid_client: some other refusal')).toBe('consent_revoked');
     expect(code('invalid_client: AADSTS7000215: Invalid client secret provided.')).toBe('configuration_invalid');
-    expect(code('invalid_client: AADSTS7000222: The provided client secret keys are expired.')).toBe('configuration_invalid');
+    expect(code('invalid_client: AADSTS7000222: The provided client secret keys are expired.')).toBe(
+      'configuration_invalid',
+    );
     expect(code('endpoints_resolution_error: See https://aka.ms/msal.js.errors')).toBe('dependency_unavailable');
     expect(tokenFailure(new Error('AADSTS7000112: disabled')).meta.aadsts).toBe('AADSTS7000112');
   });
 
   test('configuration: the Graph base URL must be https', () => {
-    expect(thrownBy(() => new GraphTransport({ graphBaseUrl: 'http://127.0.0.1:1/v1.0', credentialFor: () => stubCredential() })).code).toBe('configuration_invalid');
-    expect(thrownBy(() => new GraphTransport({ graphBaseUrl: 'not a url', credentialFor: () => stubCredential() })).code).toBe('configuration_invalid');
+    expect(
+      thrownBy(
+        () => new GraphTransport({ graphBaseUrl: 'http://127.0.0.1:1/v1.0', credentialFor: () => stubCredential() }),
+      ).code,
+    ).toBe('configuration_invalid');
+    expect(
+      thrownBy(() => new GraphTransport({ graphBaseUrl: 'not a url', credentialFor: () => stubCredential() })).code,
+    ).toBe('configuration_invalid');
   });
 });

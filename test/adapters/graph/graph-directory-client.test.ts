@@ -18,14 +18,21 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
   let waits: number[];
   let people: SimulatedUser[];
 
-  function newClient(retry: { maxRetries?: number; delaySeconds?: number; maxRetryAfterSeconds?: number } = {}): { client: GraphDirectoryClient; logs: LogLine[]; waits: number[] } {
+  function newClient(retry: { maxRetries?: number; delaySeconds?: number; maxRetryAfterSeconds?: number } = {}): {
+    client: GraphDirectoryClient;
+    logs: LogLine[];
+    waits: number[];
+  } {
     const credentialFor = createEntraCredentialFactory({ config: entraConfig(sim), secrets: new CountingSecrets() });
     const { transport, logs, waits } = testTransport({ graphBaseUrl: sim.graphBaseUrl, credentialFor, retry });
     return { client: new GraphDirectoryClient(transport), logs, waits };
   }
 
   beforeAll(async () => {
-    sim = await startSim({ tenants: [{ name: 'Contoso', domain: 'contoso.example', userCount: 450, seed: 1 }], deltaPageSize: 100 });
+    sim = await startSim({
+      tenants: [{ name: 'Contoso', domain: 'contoso.example', userCount: 450, seed: 1 }],
+      deltaPageSize: 100,
+    });
     tenantId = sim.tenants()[0]!.id;
     dir = sim.directory(tenantId);
     dir.grantConsent();
@@ -58,7 +65,9 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
     expect(round.deltaLink.startsWith(`${sim.graphBaseUrl}/users/delta?$deltatoken=`)).toBe(true);
 
     // The URLs that reached the network are exactly the start URL and the nextLinks as given.
-    const requested = fetchSpy.mock.calls.map(([input]) => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url));
+    const requested = fetchSpy.mock.calls.map(([input]) =>
+      typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+    );
     expect(requested).toEqual([`${sim.graphBaseUrl}/users/delta?$select=${SELECT}`, ...round.links]);
     expect(round.links.every((l) => l.includes('$skiptoken='))).toBe(true);
 
@@ -81,14 +90,21 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
     // Logs: host, status, duration, counts — no tokens, URLs or user data.
     const requestLogs = logs.filter((l) => l.event === 'graph.request');
     expect(requestLogs).toHaveLength(5);
-    expect(requestLogs[0]!.fields).toMatchObject({ tenantId, host: new URL(sim.origin).host, operation: 'users.delta', status: 200, attempts: 1 });
+    expect(requestLogs[0]!.fields).toMatchObject({
+      tenantId,
+      host: new URL(sim.origin).host,
+      operation: 'users.delta',
+      status: 200,
+      attempts: 1,
+    });
     const pageLogs = logs.filter((l) => l.event === 'graph.delta_page');
     expect(pageLogs.map((l) => l.fields)).toEqual([
       ...Array.from({ length: 4 }, () => ({ tenantId, items: 100, last: false })),
       { tenantId, items: 50, last: true },
     ]);
     const logText = JSON.stringify(logs);
-    for (const needle of ['token=', 'Bearer', 'eyJ', '@contoso.example', '/users/delta', people[0]!.displayName]) expect(logText).not.toContain(needle);
+    for (const needle of ['token=', 'Bearer', 'eyJ', '@contoso.example', '/users/delta', people[0]!.displayName])
+      expect(logText).not.toContain(needle);
   });
 
   test('the next round returns just the change (and unselected changes do not make a user reappear)', async () => {
@@ -108,7 +124,10 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
     const page = await client.deltaPage(tenantId, null);
     expect(waits).toEqual([1000]);
     expect(page.items).toHaveLength(100);
-    expect(logs).toContainEqual({ event: 'graph.retryable_status', fields: expect.objectContaining({ status: 429, attempt: 1, retryAfterSeconds: 1 }) as unknown });
+    expect(logs).toContainEqual({
+      event: 'graph.retryable_status',
+      fields: expect.objectContaining({ status: 429, attempt: 1, retryAfterSeconds: 1 }) as unknown,
+    });
     expect(logs.filter((l) => l.event === 'graph.request').at(-1)!.fields).toMatchObject({ status: 200, attempts: 2 });
   });
 
@@ -117,9 +136,14 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
     const error = await rejection(client.deltaPage(tenantId, null));
     expect(error.code).toBe('directory_throttled');
     expect(error.meta).toMatchObject({ status: 429, retryAfterSeconds: 0, graphCode: 'TooManyRequests' });
-    expect(logs.filter((l) => l.event === 'graph.retryable_status' && l.fields.retryAfterSeconds === 0)).toHaveLength(4); // 1 + 3 retries
+    expect(logs.filter((l) => l.event === 'graph.retryable_status' && l.fields.retryAfterSeconds === 0)).toHaveLength(
+      4,
+    ); // 1 + 3 retries
     expect(waits).toEqual([0, 0, 0]);
-    expect(logs.at(-1)).toEqual({ event: 'graph.request', fields: expect.objectContaining({ status: 429, attempts: 4 }) as unknown });
+    expect(logs.at(-1)).toEqual({
+      event: 'graph.request',
+      fields: expect.objectContaining({ status: 429, attempts: 4 }) as unknown,
+    });
   });
 
   test('a Retry-After longer than maxRetryAfterSeconds is not slept on: directory_throttled at once', async () => {
@@ -138,7 +162,11 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
 
     const gone = await rejection(client.deltaPage(tenantId, round.deltaLink));
     expect(gone.code).toBe('directory_delta_reset');
-    expect(gone.meta).toMatchObject({ status: 410, graphCode: 'resyncRequired', restartLink: `${sim.graphBaseUrl}/users/delta?$select=${SELECT}` });
+    expect(gone.meta).toMatchObject({
+      status: 410,
+      graphCode: 'resyncRequired',
+      restartLink: `${sim.graphBaseUrl}/users/delta?$select=${SELECT}`,
+    });
     const skipGone = await rejection(client.deltaPage(tenantId, midRound));
     expect(skipGone.code).toBe('directory_delta_reset');
 
@@ -156,7 +184,9 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
 
   test('a link outside the configured Graph endpoint → directory_delta_reset without a restart link (no request made)', async () => {
     const fetchSpy = jest.spyOn(globalThis, 'fetch');
-    const error = await rejection(client.deltaPage(tenantId, 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc'));
+    const error = await rejection(
+      client.deltaPage(tenantId, 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc'),
+    );
     expect(error.code).toBe('directory_delta_reset');
     expect(error.meta.restartLink).toBeNull();
     expect(fetchSpy).not.toHaveBeenCalled();
@@ -174,11 +204,13 @@ describe('GraphDirectoryClient against the simulated tenant (real Graph SDK, rea
       const atTokenTime = await rejection(fresh.client.deltaPage(tenantId, null));
       expect(atTokenTime.code).toBe('consent_revoked');
       expect(atTokenTime.meta.aadsts).toBe('AADSTS7000229');
-      expect(fresh.logs.at(-1)).toEqual({ event: 'graph.request_failed', fields: expect.objectContaining({ code: 'consent_revoked', attempts: 0 }) as unknown });
+      expect(fresh.logs.at(-1)).toEqual({
+        event: 'graph.request_failed',
+        fields: expect.objectContaining({ code: 'consent_revoked', attempts: 0 }) as unknown,
+      });
     } finally {
       dir.grantConsent();
     }
     expect((await client.deltaPage(tenantId, null)).items).toHaveLength(100);
   });
 });
-

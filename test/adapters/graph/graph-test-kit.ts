@@ -54,7 +54,11 @@ export interface Round {
 }
 
 /** Follows a whole round through the port. */
-export async function fullRound(client: DirectoryClient, tenantId: string, start: string | null = null): Promise<Round> {
+export async function fullRound(
+  client: DirectoryClient,
+  tenantId: string,
+  start: string | null = null,
+): Promise<Round> {
   const items: Array<Record<string, unknown>> = [];
   const links: string[] = [];
   let link = start;
@@ -107,7 +111,11 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     replies,
     close: async () => {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
@@ -135,5 +143,10 @@ export function testTransport(options: Omit<GraphTransportOptions, 'log' | 'cloc
   const { lines, log } = logCollector();
   const clock = new TestClock(new Date());
   const scheduler = new TestScheduler(clock);
-  return { transport: new GraphTransport({ ...options, log, clock, scheduler }), logs: lines, waits: scheduler.waits, clock };
+  return {
+    transport: new GraphTransport({ ...options, log, clock, scheduler }),
+    logs: lines,
+    waits: scheduler.waits,
+    clock,
+  };
 }
