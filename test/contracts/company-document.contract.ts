@@ -1,7 +1,9 @@
 import { Versioned } from '../../src/ports/integration-store.port';
 import { isAppError } from '../../src/domain/app-error';
 import { rejection } from '../support/errors';
-import { uniqueCompany } from './contract-fixtures';
+import { integration, syncState, uniqueCompany } from '../support/store-fixtures';
+import { Integration } from '../../src/domain/integration';
+import { SyncState } from '../../src/domain/sync-state';
 
 /** A port whose store keeps one versioned document per company: IntegrationStore and SyncStateStore. */
 export interface CompanyDocumentStore<T extends { companyId: string }> {
@@ -13,7 +15,7 @@ export interface CompanyDocumentStore<T extends { companyId: string }> {
  * The contract both such ports share: null = create (`conflict` if it exists), otherwise IfMatch
  * (`precondition_failed` when the stored version changed or is gone); invalid documents refused.
  */
-export function companyDocumentContract<T extends { companyId: string; updatedAt: string }>(
+function companyDocumentContract<T extends { companyId: string; updatedAt: string }>(
   port: string,
   implementation: string,
   store: () => CompanyDocumentStore<T>,
@@ -69,4 +71,26 @@ export function companyDocumentContract<T extends { companyId: string; updatedAt
       await expect(store().get(company)).resolves.toBeNull();
     });
   });
+}
+
+/** The IntegrationStore port's behaviour, once, for every implementation. */
+export function integrationStoreContract(implementation: string, store: () => CompanyDocumentStore<Integration>): void {
+  companyDocumentContract(
+    'IntegrationStore',
+    implementation,
+    store,
+    integration,
+    (i) => ({ ...i, status: 'sleeping' }) as unknown as Integration,
+  );
+}
+
+/** The SyncStateStore port's behaviour, once, for every implementation. */
+export function syncStateStoreContract(implementation: string, store: () => CompanyDocumentStore<SyncState>): void {
+  companyDocumentContract(
+    'SyncStateStore',
+    implementation,
+    store,
+    (c) => syncState(c),
+    (s) => ({ ...s, deltaLink: 42 }) as unknown as SyncState,
+  );
 }

@@ -1,7 +1,7 @@
 import { ConsentNonce } from '../../src/domain/consent';
 import { CONSENT_NONCE_GRACE_SECONDS, ConsentNonceStore } from '../../src/ports/consent-nonce-store.port';
 import { rejection } from '../support/errors';
-import { consentNonce, NOW, uniqueCompany } from './contract-fixtures';
+import { consentNonce, NOW, uniqueCompany } from '../support/store-fixtures';
 
 export interface NonceStoreTarget {
   store: ConsentNonceStore;

@@ -1,3 +1,4 @@
+import { Database } from '@azure/cosmos';
 import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consent-nonce-store';
 import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
 import { CosmosIntegrationStore } from '../../src/adapters/cosmos/cosmos-integration-store';
@@ -7,9 +8,9 @@ import { CosmosSymbolUserStore } from '../../src/adapters/cosmos/cosmos-symbol-u
 import { CosmosSyncRunStore } from '../../src/adapters/cosmos/cosmos-sync-run-store';
 import { CosmosSyncStateStore } from '../../src/adapters/cosmos/cosmos-sync-state-store';
 import { CosmosTestEnv, startCosmosTestEnv } from '../adapters/cosmos/cosmos-test-env';
-import { companyDocumentContract } from './company-document.contract';
+import { integrationStoreContract, syncStateStoreContract } from './company-document.contract';
 import { consentNonceStoreContract } from './consent-nonce-store.contract';
-import { integration, NOW, syncState } from './contract-fixtures';
+import { NOW } from '../support/store-fixtures';
 import { directoryUserStoreContract } from './directory-user-store.contract';
 import { notificationLogContract } from './notification-log.contract';
 import { subscriptionStoreContract } from './subscription-store.contract';
@@ -31,37 +32,31 @@ afterAll(async () => {
   await env.close();
 });
 
-/** Builds the adapter on first use (the database exists only once beforeAll ran). */
-function lazily<T>(make: () => T): () => T {
+/** The adapter over the test database, built on first use (the database exists only once beforeAll ran). */
+function on<T>(make: (database: Database) => T): () => T {
   let instance: T | undefined;
-  return () => (instance ??= make());
+  return () => (instance ??= make(env.database));
 }
 
 directoryUserStoreContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosDirectoryUserStore(env.database)),
+  on((db) => new CosmosDirectoryUserStore(db)),
 );
 symbolUserStoreContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosSymbolUserStore(env.database)),
+  on((db) => new CosmosSymbolUserStore(db)),
 );
-companyDocumentContract(
-  'IntegrationStore',
+integrationStoreContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosIntegrationStore(env.database)),
-  integration,
-  (i) => ({ ...i, status: 'sleeping' }) as unknown as typeof i,
+  on((db) => new CosmosIntegrationStore(db)),
 );
-companyDocumentContract(
-  'SyncStateStore',
+syncStateStoreContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosSyncStateStore(env.database)),
-  (c) => syncState(c),
-  (s) => ({ ...s, deltaLink: 42 }) as unknown as typeof s,
+  on((db) => new CosmosSyncStateStore(db)),
 );
 syncRunStoreContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosSyncRunStore(env.database)),
+  on((db) => new CosmosSyncRunStore(db)),
 );
 // No `advance`: expiry is Cosmos TTL, which the local server does not run (see NonceStoreTarget).
 consentNonceStoreContract(IMPLEMENTATION, () => ({
@@ -69,9 +64,9 @@ consentNonceStoreContract(IMPLEMENTATION, () => ({
 }));
 subscriptionStoreContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosSubscriptionStore(env.database)),
+  on((db) => new CosmosSubscriptionStore(db)),
 );
 notificationLogContract(
   IMPLEMENTATION,
-  lazily(() => new CosmosNotificationLog(env.database)),
+  on((db) => new CosmosNotificationLog(db)),
 );

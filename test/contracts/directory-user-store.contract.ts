@@ -2,7 +2,7 @@ import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { DirectoryUserStore, DirectoryUserWrite } from '../../src/ports/directory-user-store.port';
 import { Versioned } from '../../src/ports/integration-store.port';
 import { rejection } from '../support/errors';
-import { directoryUser, NOW, oid, pageAll, uniqueCompany } from './contract-fixtures';
+import { directoryUser, NOW, oid, pageAll, uniqueCompany } from '../support/store-fixtures';
 
 /**
  * The DirectoryUserStore port's behaviour, once, for every implementation. Cases named

@@ -9,9 +9,9 @@ import {
 } from '../support/in-memory-ports';
 import { MemorySubscriptionStore } from '../support/in-memory-subscriptions';
 import { TestClock } from '../support/test-time';
-import { companyDocumentContract } from './company-document.contract';
+import { integrationStoreContract, syncStateStoreContract } from './company-document.contract';
 import { consentNonceStoreContract } from './consent-nonce-store.contract';
-import { integration, NOW, syncState } from './contract-fixtures';
+import { NOW } from '../support/store-fixtures';
 import { directoryUserStoreContract } from './directory-user-store.contract';
 import { notificationLogContract } from './notification-log.contract';
 import { subscriptionStoreContract } from './subscription-store.contract';
@@ -35,20 +35,8 @@ const notificationLog = new MemoryNotificationLog();
 
 directoryUserStoreContract(IMPLEMENTATION, () => directoryUsers);
 symbolUserStoreContract(IMPLEMENTATION, () => symbolUsers);
-companyDocumentContract(
-  'IntegrationStore',
-  IMPLEMENTATION,
-  () => integrations,
-  integration,
-  (i) => ({ ...i, status: 'sleeping' }) as unknown as typeof i,
-);
-companyDocumentContract(
-  'SyncStateStore',
-  IMPLEMENTATION,
-  () => syncStates,
-  (c) => syncState(c),
-  (s) => ({ ...s, deltaLink: 42 }) as unknown as typeof s,
-);
+integrationStoreContract(IMPLEMENTATION, () => integrations);
+syncStateStoreContract(IMPLEMENTATION, () => syncStates);
 syncRunStoreContract(IMPLEMENTATION, () => syncRuns);
 consentNonceStoreContract(IMPLEMENTATION, () => {
   const clock = new TestClock(new Date(NOW));

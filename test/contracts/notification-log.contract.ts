@@ -1,5 +1,5 @@
 import { NotificationLog } from '../../src/ports/notification-log.port';
-import { NOW, uniqueCompany } from './contract-fixtures';
+import { NOW, uniqueCompany } from '../support/store-fixtures';
 
 /**
  * The NotificationLog port's behaviour, once, for every implementation. Not modelled by the fake:

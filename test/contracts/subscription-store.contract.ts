@@ -1,6 +1,6 @@
 import { SubscriptionStore } from '../../src/ports/subscription-store.port';
 import { rejection } from '../support/errors';
-import { subscriptionRecord } from './contract-fixtures';
+import { subscriptionRecord } from '../support/store-fixtures';
 import { randomUUID } from 'node:crypto';
 
 /** The SubscriptionStore port's behaviour (subscription id → company), once, for every implementation. */

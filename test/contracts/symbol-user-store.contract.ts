@@ -1,7 +1,7 @@
 import { SymbolUser } from '../../src/domain/symbol-user';
 import { SymbolUserStore } from '../../src/ports/symbol-user-store.port';
 import { rejection } from '../support/errors';
-import { pageAll, symbolUser, uniqueCompany } from './contract-fixtures';
+import { pageAll, symbolUser, uniqueCompany } from '../support/store-fixtures';
 
 /** The SymbolUserStore port's behaviour, once, for every implementation. */
 export function symbolUserStoreContract(implementation: string, store: () => SymbolUserStore): void {

@@ -1,7 +1,7 @@
 import { SyncRun } from '../../src/domain/sync-run';
 import { SyncRunStore } from '../../src/ports/sync-run-store.port';
 import { rejection } from '../support/errors';
-import { pageAll, syncRun, uniqueCompany } from './contract-fixtures';
+import { pageAll, syncRun, uniqueCompany } from '../support/store-fixtures';
 
 /**
  * The SyncRunStore port's behaviour, once, for every implementation. Not modelled by the fake:

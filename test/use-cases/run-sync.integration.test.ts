@@ -11,6 +11,7 @@ import { jobFor } from '../../src/use-cases/enqueue-sync';
 import { runSync } from '../../src/use-cases/run-sync';
 import { retryJitter } from '../../src/use-cases/sync/sync-failure';
 import { symbolUserIdFor } from '../../src/use-cases/symbol-user-effects';
+import { symbolUser } from '../support/store-fixtures';
 import { startSyncHarness, SyncHarness } from '../support/sync-harness';
 
 /**
@@ -47,7 +48,7 @@ async function approve(h: SyncHarness, companyId: string, ids: string[]): Promis
     const a = stored.value.attributes;
     const email = a.mail ?? `${id}@contoso.example`;
     const user: SymbolUser = {
-      ...symbolUser(companyId, symbolUserIdFor(id), email, now),
+      ...symbolUser(companyId, symbolUserIdFor(id), email, { createdAt: now, updatedAt: now }),
       givenName: a.givenName,
       surname: a.surname,
       displayName: a.displayName,
@@ -66,34 +67,6 @@ async function approve(h: SyncHarness, companyId: string, ids: string[]): Promis
     };
     await h.services.directoryUsers.write(companyId, [{ op: 'put', record: approved, expectedEtag: stored.etag }]);
   }
-}
-
-function symbolUser(companyId: string, id: string, email: string, now: string): SymbolUser {
-  return {
-    id,
-    companyId,
-    email,
-    emailKey: email.toLowerCase(),
-    givenName: null,
-    surname: null,
-    displayName: null,
-    jobTitle: null,
-    department: null,
-    officeLocation: null,
-    mobilePhone: null,
-    country: null,
-    city: null,
-    employeeId: null,
-    managerEntraId: null,
-    entraObjectId: null,
-    status: 'active',
-    source: 'manual',
-    createdAt: now,
-    updatedAt: now,
-    deactivatedAt: null,
-    customFields: {},
-    links: [],
-  };
 }
 
 describe('sync worker (Graph delta → diff → Cosmos)', () => {
@@ -470,7 +443,7 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const email = (target?.mail ?? '').toUpperCase();
     await h.services.symbolUsers.save(
       {
-        ...symbolUser('auto', 'hand-1', email, now),
+        ...symbolUser('auto', 'hand-1', email, { createdAt: now, updatedAt: now }),
         givenName: 'Hand',
         surname: 'Added',
         source: 'csv',

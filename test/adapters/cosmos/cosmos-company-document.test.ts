@@ -3,7 +3,7 @@ import { INTEGRATIONS_CONTAINER, SYNC_STATE_CONTAINER } from '../../../src/adapt
 import { CosmosSyncStateStore } from '../../../src/adapters/cosmos/cosmos-sync-state-store';
 import { startRound } from '../../../src/domain/sync-round';
 import { rejection } from '../../support/errors';
-import { integration, syncState } from '../../contracts/contract-fixtures';
+import { integration, syncState } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 /**

@@ -1,8 +1,7 @@
 import { CosmosDirectoryUserStore } from '../../../src/adapters/cosmos/cosmos-directory-user-store';
 import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/directory/directory-user';
+import { directoryUser } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
-
-const NOW = '2026-11-27T10:00:00.000Z';
 
 function rec(
   companyId: string,
@@ -12,31 +11,15 @@ function rec(
   overrides: Partial<DirectoryUserRecord> = {},
 ): DirectoryUserRecord {
   const [given, surname] = name.split(' ');
-  return {
-    companyId,
-    id,
-    connectionId: 'c',
-    attributes: {
-      ...EMPTY_ATTRIBUTES,
-      displayName: name,
-      givenName: given ?? null,
-      surname: surname ?? null,
-      mail,
-      userPrincipalName: `${id}@tenant.onmicrosoft.com`,
-    },
-    hash: 'h',
-    status: 'pending',
-    flags: [],
-    symbolUserId: null,
-    deactivated: null,
-    pendingRemoval: null,
-    firstSeenAt: NOW,
-    lastChangedAt: NOW,
-    seenRound: null,
-    decidedAt: null,
-    decidedBy: null,
-    ...overrides,
+  const attributes = {
+    ...EMPTY_ATTRIBUTES,
+    displayName: name,
+    givenName: given ?? null,
+    surname: surname ?? null,
+    mail,
+    userPrincipalName: `${id}@tenant.onmicrosoft.com`,
   };
+  return directoryUser(companyId, id, { attributes, ...overrides });
 }
 
 describe('CosmosDirectoryUserStore.listForReview (real client, local Cosmos server)', () => {

@@ -6,7 +6,7 @@ import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/direc
 import { DirectoryUserWrite } from '../../../src/ports/directory-user-store.port';
 import { rejection } from '../../support/errors';
 import { TestScheduler } from '../../support/test-time';
-import { directoryUser, oid } from '../../contracts/contract-fixtures';
+import { directoryUser, oid } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 const DATABASE = 'test-directory-user-store';

@@ -2,9 +2,9 @@ import { CosmosIntegrationLister } from '../../../src/adapters/cosmos/cosmos-int
 import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-integration-store';
 import { INTEGRATIONS_CONTAINER, SUBSCRIPTIONS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { CosmosSubscriptionStore } from '../../../src/adapters/cosmos/cosmos-subscription-store';
-import { SubscriptionRecord } from '../../../src/domain/graph-subscription';
 import { connect, Integration, newIntegration } from '../../../src/domain/integration';
 import { rejection } from '../../support/errors';
+import { subscriptionRecord } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;
@@ -18,19 +18,7 @@ afterAll(async () => {
   await env.close();
 });
 
-function record(subscriptionId: string, overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
-  return {
-    subscriptionId,
-    companyId: 'acme',
-    tenantId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-    connectionId: 'conn-1',
-    clientStateHash: 'a'.repeat(64),
-    expiresAt: '2026-12-24T10:00:00.000Z',
-    createdAt: '2026-11-25T10:00:00.000Z',
-    updatedAt: '2026-11-25T10:00:00.000Z',
-    ...overrides,
-  };
-}
+const record = subscriptionRecord;
 
 describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscription id)', () => {
   it('puts, point-reads (id = partition key = subscription id), replaces and deletes', async () => {

@@ -3,6 +3,7 @@ import { CosmosSymbolUserStore, EMAIL_KEYS_PER_QUERY } from '../../../src/adapte
 import { encodeCursor } from '../../../src/adapters/cosmos/cosmos-paging';
 import { SymbolUser } from '../../../src/domain/symbol-user';
 import { rejection } from '../../support/errors';
+import { symbolUser } from '../../support/store-fixtures';
 import { COMPANY, CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;
@@ -16,34 +17,7 @@ afterAll(async () => {
   await env.close();
 });
 
-function user(companyId: string, id: string, email: string, overrides: Partial<SymbolUser> = {}): SymbolUser {
-  return {
-    id,
-    companyId,
-    email,
-    emailKey: email.toLowerCase(),
-    givenName: 'Ada',
-    surname: 'Lovelace',
-    displayName: 'Ada Lovelace',
-    jobTitle: null,
-    department: null,
-    officeLocation: null,
-    mobilePhone: null,
-    country: null,
-    city: null,
-    employeeId: null,
-    managerEntraId: null,
-    entraObjectId: null,
-    status: 'active',
-    source: 'entra',
-    createdAt: '2024-05-01T10:00:00.000Z',
-    updatedAt: '2024-05-01T10:00:00.000Z',
-    deactivatedAt: null,
-    customFields: {},
-    links: [],
-    ...overrides,
-  };
-}
+const user = symbolUser;
 
 async function listAll(
   companyId: string,

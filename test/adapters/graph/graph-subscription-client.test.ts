@@ -72,14 +72,8 @@ describe('GraphSubscriptionClient: Graph statuses → the port’s error codes',
       { status: 404, body: graphError('ResourceNotFound', 'gone') },
     );
     const created = await client.create(TENANT, newSub);
-    expect(created).toEqual({
-      id: SUB,
-      resource: '/users',
-      changeType: 'updated,deleted',
-      notificationUrl: 'https://hooks.example/api/graph/notifications',
-      lifecycleNotificationUrl: 'https://hooks.example/api/graph/lifecycle',
-      expirationDateTime: '2026-12-24T10:00:00.1234567Z',
-    });
+    const { clientState: _, ...withoutClientState } = JSON.parse(subscription()) as Record<string, unknown>;
+    expect(created).toEqual(withoutClientState);
     await client.renew(TENANT, SUB, '2026-12-25T10:00:00Z');
     expect(await client.get(TENANT, SUB)).toMatchObject({ id: SUB });
     expect(await client.list(TENANT)).toHaveLength(1);

@@ -8,7 +8,7 @@ import { queuedRun, SyncRun } from '../../src/domain/sync-run';
 import { SyncState } from '../../src/domain/sync-state';
 import { Page } from '../../src/ports/sync-run-store.port';
 
-/** Documents for the contract suites. Every case makes its own company, so cases share nothing. */
+/** Stored documents for store tests (the contract suites, the Cosmos adapter tests). Contract cases each make their own company, so they share nothing. */
 
 export const NOW = '2026-11-27T10:00:00.000Z';
 
