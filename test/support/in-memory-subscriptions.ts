@@ -80,6 +80,14 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     if (this.revoked.has(call.tenantId)) throw new AppError('consent_revoked', 'AADSTS7000229');
   }
 
+  /** Graph's rule: in the future, and at most 41,760 minutes ahead. */
+  private checkExpiration(expirationDateTime: string): void {
+    const at = Date.parse(expirationDateTime);
+    const nowMs = this.now().getTime();
+    if (Number.isNaN(at) || at <= nowMs) throw new AppError('subscription_rejected', 'expiration not in the future');
+    if (at > nowMs + 41_760 * 60_000) throw new AppError('subscription_rejected', 'expiration too far');
+  }
+
   private live(tenantId: string, id: string): StoredSubscription {
     const sub = this.subs.get(id);
     if (!sub || sub.tenantId !== tenantId || Date.parse(sub.expirationDateTime) <= this.now().getTime())
@@ -99,8 +107,7 @@ export class MemorySubscriptionClient implements SubscriptionClient {
           Date.parse(s.expirationDateTime) > nowMs,
       );
       if (duplicate) throw new AppError('conflict', 'duplicate subscription');
-      if (Date.parse(subscription.expirationDateTime) > nowMs + 41_760 * 60_000)
-        throw new AppError('subscription_rejected', 'expiration too far');
+      this.checkExpiration(subscription.expirationDateTime);
       if (subscription.clientState.length > 128) throw new AppError('subscription_rejected', 'clientState too long');
       const stored: StoredSubscription = {
         id: randomUUID(),
@@ -121,6 +128,7 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     return Promise.resolve().then(() => {
       this.check({ op: 'renew', tenantId, id: subscriptionId });
       const sub = this.live(tenantId, subscriptionId);
+      this.checkExpiration(expirationDateTime);
       sub.expirationDateTime = expirationDateTime;
       return info(sub);
     });
