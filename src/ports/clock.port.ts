@@ -8,6 +8,6 @@ export interface Clock {
  * so tests can answer at once and check what was asked for, instead of sleeping.
  */
 export interface Scheduler {
-  /** Resolves after `ms` milliseconds (rejects early with the signal's reason when it aborts). */
+  /** Resolves after `ms` milliseconds; rejects early (an AbortError) when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

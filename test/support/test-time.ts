@@ -23,7 +23,7 @@ export class TestScheduler implements Scheduler {
   constructor(private readonly clock?: TestClock) {}
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted) return Promise.reject(new DOMException('The operation was aborted', 'AbortError'));
     this.waits.push(ms);
     this.clock?.advance(ms);
     return Promise.resolve();

@@ -196,17 +196,34 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
 
   it('an expired/reset delta state falls back to a full round and sweeps users it did not return', async () => {
     const company = await imported('reset');
-    const victim = people('reset')[4];
+    const [victim, approvedVictim] = [people('reset')[4], people('reset')[5]];
+    await approve(h, company, [approvedVictim?.id ?? '']);
     // Removed while we are not looking: the delta that would have told us is lost with the reset.
     dir('reset').hardDeleteUser(victim?.id ?? '');
+    dir('reset').hardDeleteUser(approvedVictim?.id ?? '');
     dir('reset').resetDeltaState();
     const { run } = await h.sync(company);
-    expect(run).toMatchObject({ status: 'succeeded', mode: 'full' });
-    expect(run.counts.removed).toBeGreaterThanOrEqual(1);
+    expect(run).toMatchObject({ status: 'succeeded', mode: 'full', counts: { removed: 1, deactivated: 1 } });
     expect((await h.services.directoryUsers.getMany(company, [victim?.id ?? ''])).size).toBe(0);
+    // The approved user is kept, deactivated (history kept), and so is its Symbol user.
+    const kept = (await h.services.directoryUsers.getMany(company, [approvedVictim?.id ?? ''])).get(
+      approvedVictim?.id ?? '',
+    );
+    expect(kept?.value).toMatchObject({
+      status: 'approved',
+      pendingRemoval: null,
+      deactivated: { reason: 'not_seen' },
+    });
+    expect((await h.services.symbolUsers.get(company, symbolUserIdFor(approvedVictim?.id ?? '')))?.value.status).toBe(
+      'inactive',
+    );
     dir('reset').expireDeltaTokens();
     const again = await h.sync(company);
-    expect(again.run).toMatchObject({ status: 'succeeded', mode: 'full', counts: { removed: 0, newPending: 0 } });
+    expect(again.run).toMatchObject({
+      status: 'succeeded',
+      mode: 'full',
+      counts: { removed: 0, newPending: 0, deactivated: 0 },
+    });
   });
 
   describe('time', () => {
