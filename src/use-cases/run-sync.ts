@@ -113,12 +113,10 @@ export async function runSync(
   try {
     return await syncRound(invocation, run);
   } catch (error) {
-    return await handleFailure(
-      services,
-      { integration, run, job, delivery, invocationStartedMs: startedMs },
-      error,
-      log,
-    );
+    // The run as last checkpointed (its counts and pages), not as this invocation found it.
+    const latest = (await services.syncRuns.get(job.companyId, run.runId).catch(() => null)) ?? run;
+    const failed = { integration, run: latest, job, delivery, invocationStartedMs: startedMs };
+    return await handleFailure(services, failed, error, log);
   }
 }
 

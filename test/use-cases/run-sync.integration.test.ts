@@ -315,14 +315,29 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       ).toBe(true);
     });
 
-    it('a permanent failure ends failed on the first delivery, with its code', async () => {
+    it('a permanent failure ends failed on the first delivery, with its code and the progress made', async () => {
       await h.connectCompany('broken', {}, tenant('shared'));
+      let brokenPages = 0;
+      // Two pages are read and checkpointed, then Graph answers something that is not a delta page.
+      const broken: DirectoryClient = {
+        deltaPage: (t, l) =>
+          l !== null && l.includes('skiptoken') && (brokenPages += 1) > 1
+            ? Promise.reject(new AppError('directory_invalid_response', 'Graph answered 404.'))
+            : h.services.directory.deltaPage(t, l),
+      };
       const { outcome, run, deliveries } = await h.sync('broken', {
-        directory: failing(1, () => new AppError('directory_invalid_response', 'Graph answered 404.')),
+        directory: broken,
+        sync: { checkpointEveryPages: 1 },
       });
       expect(outcome).toBe('failed');
       expect(deliveries).toHaveLength(1);
-      expect(run).toMatchObject({ status: 'failed', invocations: 1, error: { code: 'directory_invalid_response' } });
+      expect(run).toMatchObject({
+        status: 'failed',
+        invocations: 1,
+        pages: 2,
+        counts: { scanned: 50 },
+        error: { code: 'directory_invalid_response' },
+      });
       expect((await h.services.integrations.get('broken'))?.value.lastSync).toMatchObject({
         runId: run.runId,
         status: 'failed',
