@@ -12,7 +12,7 @@ import { createServices } from '../../src/app/composition-root';
 import { loadConfig } from '../../src/config/config';
 import { CosmosTestEnv, startCosmosTestEnv } from '../adapters/cosmos/cosmos-test-env';
 import { MemoryQueue } from '../support/in-memory-ports';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { TEST_ENV } from '../support/test-services';
 import { TestClock } from '../support/test-time';
 import { consentNonce } from '../support/store-fixtures';

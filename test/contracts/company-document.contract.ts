@@ -1,6 +1,6 @@
 import { Versioned } from '../../src/ports/integration-store.port';
 import { isAppError } from '../../src/domain/app-error';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { integration, syncState, uniqueCompany } from '../support/store-fixtures';
 import { Integration } from '../../src/domain/integration';
 import { SyncState } from '../../src/domain/sync-state';

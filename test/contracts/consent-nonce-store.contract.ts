@@ -1,6 +1,6 @@
 import { ConsentNonce } from '../../src/domain/consent';
 import { CONSENT_NONCE_GRACE_SECONDS, ConsentNonceStore } from '../../src/ports/consent-nonce-store.port';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { consentNonce, NOW, uniqueCompany } from '../support/store-fixtures';
 
 export interface NonceStoreTarget {

@@ -1,7 +1,7 @@
 import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { DirectoryUserStore, DirectoryUserWrite } from '../../src/ports/directory-user-store.port';
 import { Versioned } from '../../src/ports/integration-store.port';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { directoryUser, NOW, oid, pageAll, uniqueCompany } from '../support/store-fixtures';
 
 /**

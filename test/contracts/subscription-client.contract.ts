@@ -1,5 +1,5 @@
 import { NewSubscription, SubscriptionClient } from '../../src/ports/subscription-client.port';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 
 export interface SubscriptionClientTarget {
   client: SubscriptionClient;

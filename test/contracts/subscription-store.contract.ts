@@ -1,5 +1,5 @@
 import { SubscriptionStore } from '../../src/ports/subscription-store.port';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { subscriptionRecord } from '../support/store-fixtures';
 import { randomUUID } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 import { SymbolUser } from '../../src/domain/symbol-user';
 import { SymbolUserStore } from '../../src/ports/symbol-user-store.port';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { pageAll, symbolUser, uniqueCompany } from '../support/store-fixtures';
 
 /** The SymbolUserStore port's behaviour, once, for every implementation. */

@@ -1,6 +1,6 @@
 import { SyncRun } from '../../src/domain/sync-run';
 import { SyncRunStore } from '../../src/ports/sync-run-store.port';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { pageAll, syncRun, uniqueCompany } from '../support/store-fixtures';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { notificationsSend } from '../../src/functions/notifications-send.queue';
 import { OutboxMailer } from '../../src/adapters/mail/outbox-mailer';
-import { rejection } from '../support/errors';
+import { rejection } from '../support/app-errors';
 import { context, createTestHarness } from '../support/test-services';
 
 const message = {

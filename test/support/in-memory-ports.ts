@@ -40,6 +40,9 @@ import { UserCounts, UserCountsReader } from '../../src/ports/user-counts.port';
  * said in the contract suite.
  */
 
+// The test clock lives with the test scheduler; re-exported here for tests that import it from the ports.
+export { TestClock } from './test-time';
+
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** What a store refuses to write: what the Cosmos adapters' `assertWritable` refuses. */

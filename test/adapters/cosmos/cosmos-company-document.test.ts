@@ -2,7 +2,7 @@ import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-inte
 import { INTEGRATIONS_CONTAINER, SYNC_STATE_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { CosmosSyncStateStore } from '../../../src/adapters/cosmos/cosmos-sync-state-store';
 import { startRound } from '../../../src/domain/sync-round';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { integration, syncState } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 

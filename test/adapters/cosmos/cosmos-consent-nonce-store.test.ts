@@ -1,7 +1,7 @@
 import { CosmosConsentNonceStore } from '../../../src/adapters/cosmos/cosmos-consent-nonce-store';
 import { CONSENT_NONCE_GRACE_SECONDS, CONSENT_NONCES_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { ConsentNonce } from '../../../src/domain/consent';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { COMPANY, CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 const NOW = new Date('2024-05-01T10:00:00.000Z');

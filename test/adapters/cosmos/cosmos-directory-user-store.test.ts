@@ -4,7 +4,7 @@ import { CosmosDirectoryUserStore, writeVerdict } from '../../../src/adapters/co
 import { DIRECTORY_USERS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/directory/directory-user';
 import { DirectoryUserWrite } from '../../../src/ports/directory-user-store.port';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { TestScheduler } from '../../support/test-time';
 import { directoryUser, oid } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';

@@ -1,5 +1,5 @@
 import { mapCosmosError } from '../../../src/adapters/cosmos/cosmos-documents';
-import { thrownBy } from '../../support/errors';
+import { thrownBy } from '../../support/app-errors';
 
 /** How a Cosmos failure becomes an AppError: what a retry may cure is `dependency_unavailable`. */
 describe('mapCosmosError', () => {

@@ -15,7 +15,7 @@ import {
   ID_PARTITION_KEY_PATH,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 
 let server: LocalCosmos;
 let client: CosmosClient;

@@ -3,7 +3,7 @@ import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-inte
 import { INTEGRATIONS_CONTAINER, SUBSCRIPTIONS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { CosmosSubscriptionStore } from '../../../src/adapters/cosmos/cosmos-subscription-store';
 import { connect, Integration, newIntegration } from '../../../src/domain/integration';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { subscriptionRecord } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 

@@ -2,7 +2,7 @@ import { SYMBOL_USERS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-sche
 import { CosmosSymbolUserStore, EMAIL_KEYS_PER_QUERY } from '../../../src/adapters/cosmos/cosmos-symbol-user-store';
 import { encodeCursor } from '../../../src/adapters/cosmos/cosmos-paging';
 import { SymbolUser } from '../../../src/domain/symbol-user';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { symbolUser } from '../../support/store-fixtures';
 import { COMPANY, CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 

@@ -1,7 +1,7 @@
 import { CosmosSyncRunStore, decodeCursor, encodeCursor } from '../../../src/adapters/cosmos/cosmos-sync-run-store';
 import { SYNC_RUN_TTL_SECONDS, SYNC_RUNS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { queuedRun, SyncRun } from '../../../src/domain/sync-run';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { COMPANY, CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;

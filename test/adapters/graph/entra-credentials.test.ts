@@ -6,7 +6,7 @@ import { GRAPH_SCOPE } from '../../../src/adapters/graph/graph-transport';
 import { AppError } from '../../../src/domain/app-error';
 import type { EntraSimulator } from '../../../src/local/entra-simulator';
 import { CLIENT_ID, CLIENT_SECRET, startSim } from '../../local/entra-simulator/helpers';
-import { rejection, thrownBy } from '../../support/errors';
+import { rejection, thrownBy } from '../../support/app-errors';
 import { CountingSecrets, entraConfig, testTransport } from './graph-test-kit';
 
 function claimsOf(token: string): Record<string, unknown> {

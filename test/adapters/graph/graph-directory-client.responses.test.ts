@@ -5,7 +5,7 @@ import { GraphTransport, type GraphRetryOptions } from '../../../src/adapters/gr
 import { AppError } from '../../../src/domain/app-error';
 import { DIRECTORY_SELECT } from '../../../src/domain/directory/directory-user';
 import { freePort } from '../../../src/local/free-port';
-import { rejection, thrownBy } from '../../support/errors';
+import { rejection, thrownBy } from '../../support/app-errors';
 import {
   startScriptedServer,
   stubCredential,

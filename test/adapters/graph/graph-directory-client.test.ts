@@ -3,7 +3,7 @@ import { GraphDirectoryClient } from '../../../src/adapters/graph/graph-director
 import { DIRECTORY_SELECT } from '../../../src/domain/directory/directory-user';
 import type { DirectoryControl, EntraSimulator, SimulatedUser } from '../../../src/local/entra-simulator';
 import { startSim } from '../../local/entra-simulator/helpers';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { CountingSecrets, entraConfig, fullRound, testTransport, type LogLine } from './graph-test-kit';
 
 const SELECT = DIRECTORY_SELECT.join(',');

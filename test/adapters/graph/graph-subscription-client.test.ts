@@ -3,7 +3,7 @@ import { GraphSubscriptionClient } from '../../../src/adapters/graph/graph-subsc
 import { createEntraCredentialFactory } from '../../../src/adapters/graph/entra-credentials';
 import type { EntraSimulator } from '../../../src/local/entra-simulator';
 import { startSim } from '../../local/entra-simulator/helpers';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import {
   CountingSecrets,
   entraConfig,

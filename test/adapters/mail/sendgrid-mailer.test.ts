@@ -2,7 +2,7 @@ import { isAppError } from '../../../src/domain/app-error';
 import { IDEMPOTENCY_CUSTOM_ARG, IDEMPOTENCY_HEADER, SendGridMailer } from '../../../src/adapters/mail/sendgrid-mailer';
 import type { OutgoingMail } from '../../../src/ports/mailer.port';
 import { freePort } from '../../../src/local/free-port';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { startSendGridStandIn, type SendGridStandIn } from '../../support/sendgrid-standin';
 
 const API_KEY = 'SG.test-key-0123456789';

@@ -1,6 +1,6 @@
 import { ServiceBusClient } from '@azure/service-bus';
 import { freePort } from '../../../src/local/free-port';
-import { rejection } from '../../support/errors';
+import { rejection } from '../../support/app-errors';
 import { ServiceBusJobQueue, toServiceBusMessage } from '../../../src/adapters/service-bus/service-bus-job-queue';
 import { startAmqpServiceBusStandIn, type AmqpServiceBusStandIn } from '../../support/amqp-service-bus-standin';
 
