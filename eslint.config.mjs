@@ -39,6 +39,24 @@ export default tseslint.config(
     },
   },
   {
+    // Use cases orchestrate through ports: never an adapter, the HTTP layer or the local stack.
+    files: ['src/use-cases/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/adapters/**', '**/http/**', '**/functions/**', '**/local/**', '@azure/*', '@microsoft/*', '@sendgrid/*'], message: 'Use cases depend on ports and the domain only; adapters are chosen in the composition root.' }] },
+      ],
+    },
+  },
+  {
+    // Small helpers any layer may use: pure, and depending on nothing of the application.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '@azure/*', '@microsoft/*', '@sendgrid/*', 'node:*'], message: 'src/shared depends on nothing.' }] }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'src/shared never reads the environment.' }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

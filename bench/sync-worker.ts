@@ -3,22 +3,9 @@
  * Cosmos client) against the servers the parent runs, so this process's peak RSS is the
  * engine's own. It runs one sync per request from the parent and answers with figures.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createLocalJWKSet } from 'jose';
-import { JoseTokenVerifier } from '../src/adapters/auth/jose-token-verifier';
-import { createCosmosClient } from '../src/adapters/cosmos/cosmos-client';
-import { CosmosConsentNonceStore } from '../src/adapters/cosmos/cosmos-consent-nonce-store';
-import { CosmosDirectoryUserStore } from '../src/adapters/cosmos/cosmos-directory-user-store';
-import { CosmosIntegrationStore } from '../src/adapters/cosmos/cosmos-integration-store';
-import { ensureCosmosSchema } from '../src/adapters/cosmos/cosmos-schema';
-import { CosmosSymbolUserStore } from '../src/adapters/cosmos/cosmos-symbol-user-store';
-import { CosmosNotificationLog } from '../src/adapters/cosmos/cosmos-notification-log';
-import { CosmosSyncRunStore } from '../src/adapters/cosmos/cosmos-sync-run-store';
-import { CosmosSyncStateStore } from '../src/adapters/cosmos/cosmos-sync-state-store';
-import { CosmosUserCountsReader } from '../src/adapters/cosmos/cosmos-user-counts';
-import { createEntraCredentialFactory } from '../src/adapters/graph/entra-credentials';
-import { GraphDirectoryClient } from '../src/adapters/graph/graph-directory-client';
+import { createServices } from '../src/app/composition-root';
 import { silentLogger } from '../src/app/logger';
 import { Services } from '../src/app/services';
 import { loadConfig } from '../src/config/config';
@@ -26,14 +13,11 @@ import { connect, newIntegration } from '../src/domain/integration';
 import { SyncJob } from '../src/domain/sync-job';
 import { queuedRun } from '../src/domain/sync-run';
 import { DirectoryClient } from '../src/ports/directory-client.port';
-import { DirectoryUserStore, DirectoryUserWrite } from '../src/ports/directory-user-store.port';
+import { DirectoryUserStore } from '../src/ports/directory-user-store.port';
 import { JobQueue, OutboundMessage } from '../src/ports/job-queue.port';
+import { SubscriptionClient } from '../src/ports/subscription-client.port';
 import { jobFor } from '../src/use-cases/enqueue-sync';
 import { runSync } from '../src/use-cases/run-sync';
-import { CosmosSubscriptionStore } from '../src/adapters/cosmos/cosmos-subscription-store';
-import { CosmosCompanyCatalog } from '../src/adapters/cosmos/cosmos-company-catalog';
-import { CosmosIntegrationLister } from '../src/adapters/cosmos/cosmos-integration-lister';
-import { SubscriptionClient } from '../src/ports/subscription-client.port';
 
 interface Setup {
   graphBaseUrl: string;
@@ -77,27 +61,39 @@ async function build() {
     OUTBOX_DIR: '/unused',
     SYNC_TIME_BUDGET_SECONDS: '3600',
   });
-  const cosmos = createCosmosClient(config.cosmos);
-  const database = await ensureCosmosSchema(cosmos, config.cosmos.database);
-  const secrets = { get: () => Promise.resolve(setup.clientSecret), find: () => Promise.resolve(setup.clientSecret) };
-  const graph = new GraphDirectoryClient({ graphBaseUrl: config.entra.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }) });
+  const sent: OutboundMessage[] = [];
+  const queue: JobQueue = {
+    send: (_q, m) => {
+      sent.push(m);
+      return Promise.resolve();
+    },
+  };
+  // The production composition, with an in-memory queue and mailer, the client secret given, and
+  // Graph subscriptions left out of the engine's figures: the worker's "ensure a subscription"
+  // step talks to a stand-in (bench/webhooks.ts measures the webhook path).
+  const built = await createServices(config, {}, {
+    queue,
+    mailer: { send: () => Promise.resolve() },
+    secrets: { get: () => Promise.resolve(setup.clientSecret), find: () => Promise.resolve(null) },
+    subscriptions: benchSubscriptions,
+  });
   const stats = { graphMs: 0, pages: 0, writes: 0 };
   const directory: DirectoryClient = {
     deltaPage: async (tenantId, link) => {
       const t = performance.now();
       try {
-        return await graph.deltaPage(tenantId, link);
+        return await built.directory.deltaPage(tenantId, link);
       } finally {
         stats.graphMs += performance.now() - t;
         stats.pages++;
       }
     },
   };
-  const inner = new CosmosDirectoryUserStore(database);
+  const inner = built.directoryUsers;
   const directoryUsers: DirectoryUserStore = {
     getMany: (c, ids) => inner.getMany(c, ids),
     listForReview: (c, q) => inner.listForReview(c, q),
-    write: (c, writes: readonly DirectoryUserWrite[]) => {
+    write: (c, writes) => {
       stats.writes += writes.length;
       return inner.write(c, writes);
     },
@@ -106,38 +102,7 @@ async function build() {
     countSynced: (c) => inner.countSynced(c),
     countActiveApproved: (c) => inner.countActiveApproved(c),
   };
-  const sent: OutboundMessage[] = [];
-  const queue: JobQueue = {
-    send: (_q, m) => {
-      sent.push(m);
-      return Promise.resolve();
-    },
-  };
-  const services: Services = {
-    config,
-    clock: { now: () => new Date() },
-    ids: { uuid: () => randomUUID(), token: (n) => randomBytes(n).toString('base64url') },
-    secrets: { get: () => Promise.resolve('x'.repeat(32)), find: () => Promise.resolve(null) },
-    tokens: new JoseTokenVerifier(createLocalJWKSet({ keys: [] }), 'bench', 'bench'),
-    integrations: new CosmosIntegrationStore(database),
-    consentNonces: new CosmosConsentNonceStore(database),
-    signIn: { redeem: () => Promise.reject(new Error('no sign-in in the benchmark')) },
-    syncRuns: new CosmosSyncRunStore(database),
-    userCounts: new CosmosUserCountsReader(database),
-    queue,
-    mailer: { send: () => Promise.resolve() },
-    directory,
-    directoryUsers,
-    syncState: new CosmosSyncStateStore(database),
-    symbolUsers: new CosmosSymbolUserStore(database),
-    notificationLog: new CosmosNotificationLog(database),
-    // The engine's figures leave Graph subscriptions out: the worker's "ensure a subscription" step
-    // talks to this stand-in (bench/webhooks.ts measures the webhook path).
-    subscriptions: benchSubscriptions,
-    subscriptionStore: new CosmosSubscriptionStore(database),
-    integrationLister: new CosmosIntegrationLister(database),
-    companies: new CosmosCompanyCatalog(database),
-  };
+  const services: Services = { ...built, directory, directoryUsers };
   return { services, stats };
 }
 
@@ -150,7 +115,9 @@ async function main(): Promise<void> {
 
   process.on('message', (message: { phase: string }) => {
     void (async () => {
-      Object.assign(stats, { graphMs: 0, pages: 0, writes: 0 });
+      stats.graphMs = 0;
+      stats.pages = 0;
+      stats.writes = 0;
       const run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: connected.integration.connectionId ?? '', trigger: 'manual', mode: 'delta', nowIso: new Date().toISOString() }));
       const job: SyncJob = jobFor(run);
       const cpu0 = process.cpuUsage();

@@ -20,6 +20,8 @@ import { GraphSubscriptionClient } from '../adapters/graph/graph-subscription-cl
 import { createClientAuthentication, createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
 import { OidcEntraSignIn } from '../adapters/identity/oidc-entra-sign-in';
 import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
+import { GraphTransport } from '../adapters/graph/graph-transport';
+import { systemClock, systemScheduler } from '../adapters/time/system-time';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
 import { SendGridMailer } from '../adapters/mail/sendgrid-mailer';
 import { FileSecretStore } from '../adapters/secrets/file-secret-store';
@@ -28,6 +30,7 @@ import { ServiceBusJobQueue } from '../adapters/service-bus/service-bus-job-queu
 import { JobQueue } from '../ports/job-queue.port';
 import { Mailer } from '../ports/mailer.port';
 import { SecretStore } from '../ports/secret-store.port';
+import { Scheduler } from '../ports/clock.port';
 import { Services, WebhookServices } from './services';
 
 /** Things only a hosting runtime can supply (the local stack's in-process broker). */
@@ -35,7 +38,16 @@ export interface RuntimeParts {
   inProcessQueue?: JobQueue;
   /** Structured log sink for adapters that log outside an invocation (Graph paging). */
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Where adapters wait (Retry-After, backoff); tests answer at once. Default: real timers. */
+  scheduler?: Scheduler;
 }
+
+/**
+ * Ports a caller supplies instead of the configured adapters (tests: an in-memory queue, a clock
+ * they move). What is overridden is also what the other adapters are built with (the clock, the
+ * secrets), so an override never leaves a second, inconsistent instance behind.
+ */
+export type ServiceOverrides = Partial<Omit<Services, 'config'>>;
 
 export function azureCredential(managedIdentityClientId: string | undefined): TokenCredential {
   return managedIdentityClientId ? new ManagedIdentityCredential({ clientId: managedIdentityClientId }) : new DefaultAzureCredential();
@@ -45,47 +57,52 @@ export function azureCredential(managedIdentityClientId: string | undefined): To
  * The composition root: the one place that turns validated configuration into adapters. Handlers
  * and use cases only ever see the ports.
  */
-export async function createServices(config: AppConfig, runtime: RuntimeParts = {}): Promise<Services> {
+export async function createServices(config: AppConfig, runtime: RuntimeParts = {}, overrides: ServiceOverrides = {}): Promise<Services> {
   const cosmos = createCosmosClient(config.cosmos);
   // Locally this creates the schema. In Azure the identity has data-plane rights only: the
   // containers come from infra/ and this verifies them (a missing one or a wrong partition key
   // stops the start with a message saying so).
   const database = await ensureCosmosSchema(cosmos, config.cosmos.database);
-  const secrets = createSecretStore(config);
-  // One Graph client per tenant, shared by delta reads and subscriptions (same credential, retries).
-  const graph = new GraphDirectoryClient({
+  const clock = overrides.clock ?? systemClock;
+  const scheduler = runtime.scheduler ?? systemScheduler;
+  const secrets = overrides.secrets ?? createSecretStore(config);
+  // One Graph transport (a client per tenant, retries, error mapping) for delta reads and subscriptions.
+  const graph = new GraphTransport({
     graphBaseUrl: config.entra.graphBaseUrl,
     credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }),
+    clock,
+    scheduler,
     ...(runtime.log ? { log: runtime.log } : {}),
   });
-  const clock = { now: () => new Date() };
   return {
     config,
     clock,
-    ids: { uuid: () => randomUUID(), token: (bytes) => randomBytes(bytes).toString('base64url') },
+    ids: overrides.ids ?? { uuid: () => randomUUID(), token: (bytes) => randomBytes(bytes).toString('base64url') },
     secrets,
-    tokens: JoseTokenVerifier.fromConfig(config.auth),
-    integrations: new CosmosIntegrationStore(database),
-    consentNonces: new CosmosConsentNonceStore(database),
-    signIn: new OidcEntraSignIn({
-      authorityHost: config.entra.authorityHost,
-      clientId: config.entra.clientId,
-      clientAuthentication: createClientAuthentication({ config: config.entra, secrets, now: () => clock.now() }),
-      clock,
-    }),
-    syncRuns: new CosmosSyncRunStore(database),
-    userCounts: new CosmosUserCountsReader(database),
-    queue: createQueue(config, runtime),
-    mailer: createMailer(config, secrets),
-    directory: graph,
-    directoryUsers: new CosmosDirectoryUserStore(database),
-    syncState: new CosmosSyncStateStore(database),
-    symbolUsers: new CosmosSymbolUserStore(database),
-    notificationLog: new CosmosNotificationLog(database),
-    subscriptions: new GraphSubscriptionClient(graph),
-    subscriptionStore: new CosmosSubscriptionStore(database),
-    integrationLister: new CosmosIntegrationLister(database),
-    companies: new CosmosCompanyCatalog(database),
+    tokens: overrides.tokens ?? JoseTokenVerifier.fromConfig(config.auth),
+    integrations: overrides.integrations ?? new CosmosIntegrationStore(database),
+    consentNonces: overrides.consentNonces ?? new CosmosConsentNonceStore(database, clock),
+    signIn:
+      overrides.signIn ??
+      new OidcEntraSignIn({
+        authorityHost: config.entra.authorityHost,
+        clientId: config.entra.clientId,
+        clientAuthentication: createClientAuthentication({ config: config.entra, secrets, now: () => clock.now() }),
+        clock,
+      }),
+    syncRuns: overrides.syncRuns ?? new CosmosSyncRunStore(database),
+    userCounts: overrides.userCounts ?? new CosmosUserCountsReader(database),
+    queue: overrides.queue ?? createQueue(config, runtime),
+    mailer: overrides.mailer ?? createMailer(config, secrets),
+    directory: overrides.directory ?? new GraphDirectoryClient(graph),
+    directoryUsers: overrides.directoryUsers ?? new CosmosDirectoryUserStore(database, { scheduler }),
+    syncState: overrides.syncState ?? new CosmosSyncStateStore(database),
+    symbolUsers: overrides.symbolUsers ?? new CosmosSymbolUserStore(database),
+    notificationLog: overrides.notificationLog ?? new CosmosNotificationLog(database),
+    subscriptions: overrides.subscriptions ?? new GraphSubscriptionClient(graph),
+    subscriptionStore: overrides.subscriptionStore ?? new CosmosSubscriptionStore(database),
+    integrationLister: overrides.integrationLister ?? new CosmosIntegrationLister(database),
+    companies: overrides.companies ?? new CosmosCompanyCatalog(database),
   };
 }
 

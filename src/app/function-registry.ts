@@ -1,4 +1,5 @@
 import { app, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
+import { z } from 'zod';
 import { isAppError } from '../domain/app-error';
 import { QueueName } from '../ports/job-queue.port';
 import { resolveServices, resolveWebhookServices, Services, WebhookServices } from './services';
@@ -26,7 +27,28 @@ export interface HttpFunction {
 export interface QueueMessageMetadata {
   messageId: string;
   sessionId: string | undefined;
+  /** 1 on the first delivery. */
   deliveryCount: number;
+}
+
+/** A positive integer given as a number or as a numeric string. */
+const DeliveryCountSchema = z.union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1));
+
+/**
+ * The Service Bus trigger's metadata, read leniently: the host's types say `deliveryCount` is a
+ * number, but metadata can arrive as strings, so a numeric string counts too. Anything missing or
+ * unreadable falls back to what is safe: an empty message id, no session, a first delivery.
+ */
+const TriggerMetadataSchema = z.object({
+  messageId: z.string().max(128).catch(''),
+  sessionId: z.string().max(128).optional().catch(undefined),
+  deliveryCount: DeliveryCountSchema.catch(1),
+});
+
+export function queueMessageMetadata(triggerMetadata: unknown): QueueMessageMetadata {
+  const parsed = TriggerMetadataSchema.safeParse(typeof triggerMetadata === 'object' && triggerMetadata !== null ? triggerMetadata : {});
+  if (!parsed.success) return { messageId: '', sessionId: undefined, deliveryCount: 1 };
+  return { messageId: parsed.data.messageId, sessionId: parsed.data.sessionId, deliveryCount: parsed.data.deliveryCount };
 }
 
 export interface QueueFunction {
@@ -133,14 +155,10 @@ export function defineQueueFunction(definition: Omit<QueueFunction, 'kind'>): Qu
     queueName: definition.queueName,
     isSessionsEnabled: definition.sessions,
     handler: async (message, context) => {
-      const meta = context.triggerMetadata ?? {};
-      const metadata: QueueMessageMetadata = {
-        messageId: typeof meta.messageId === 'string' ? meta.messageId : '',
-        sessionId: typeof meta.sessionId === 'string' ? meta.sessionId : undefined,
-        deliveryCount: typeof meta.deliveryCount === 'number' ? meta.deliveryCount : 1,
-      };
-      // Rethrow on failure: Service Bus redelivers, then dead-letters after maxDeliveryCount.
-      await fn.handle(message, metadata, context, await resolveServices());
+      // A handler that throws hands the message back: Service Bus redelivers it, then dead-letters
+      // it after maxDeliveryCount (reason MaxDeliveryCountExceeded: the GA Node.js trigger cannot
+      // settle messages itself, so no other reason can be given).
+      await fn.handle(message, queueMessageMetadata(context.triggerMetadata), context, await resolveServices());
     },
   });
   return fn;

@@ -20,6 +20,8 @@ export const SyncJobSchema = z
     requestedAt: z.iso.datetime({ offset: true }),
     /** An admin released the deactivations the deletion guard held: apply them whatever their number. */
     releaseHeld: z.boolean().optional(),
+    /** How many times this run was already retried after transient failures (absent: none). */
+    retry: z.number().int().min(1).max(100).optional(),
   })
   .strict();
 export type SyncJob = z.infer<typeof SyncJobSchema>;

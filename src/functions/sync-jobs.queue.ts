@@ -9,6 +9,11 @@ export const syncJobs = defineQueueFunction({
   queueName: SYNC_JOBS_QUEUE,
   sessions: true,
   handle: async (message, metadata, context, services) => {
-    await runSync(services, message, { messageId: metadata.messageId, deliveryCount: metadata.deliveryCount }, contextLogger(context));
+    await runSync(
+      services,
+      message,
+      { messageId: metadata.messageId, deliveryCount: metadata.deliveryCount },
+      contextLogger(context),
+    );
   },
 });

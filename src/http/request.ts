@@ -1,22 +1,17 @@
 import { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { AppError, FieldProblem } from '../domain/app-error';
+import { AppError } from '../domain/app-error';
+import { fieldProblems } from '../domain/field-problems';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
-export function fieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const base = issue.path.join('.');
-      return { field: issue.keys.map((k) => (base ? `${base}.${k}` : k)).join(', '), message: 'is not a known field' };
-    }
-    return { field: issue.path.join('.') || '(body)', message: issue.message };
-  });
-}
-
 export function validationError(error: z.ZodError, what: string): AppError {
   const errors = fieldProblems(error);
-  return new AppError('validation_failed', `Invalid ${what}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, { errors });
+  return new AppError(
+    'validation_failed',
+    `Invalid ${what}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+    { errors },
+  );
 }
 
 /** Parses a value with a schema, turning failures into a 400 that names the fields. */
@@ -41,10 +36,13 @@ export async function readJsonBody<S extends z.ZodType>(
     throw new AppError('payload_too_large', `The request body must not exceed ${maxBytes} bytes.`);
   }
   const raw = Buffer.from(await request.arrayBuffer());
-  if (raw.byteLength > maxBytes) throw new AppError('payload_too_large', `The request body must not exceed ${maxBytes} bytes.`);
+  if (raw.byteLength > maxBytes)
+    throw new AppError('payload_too_large', `The request body must not exceed ${maxBytes} bytes.`);
   if (raw.byteLength === 0 || raw.toString('utf8').trim() === '') {
     if (options?.optional) return parseWith(schema, undefined, 'request body');
-    throw new AppError('validation_failed', 'A JSON request body is required.', { errors: [{ field: '(body)', message: 'is required' }] });
+    throw new AppError('validation_failed', 'A JSON request body is required.', {
+      errors: [{ field: '(body)', message: 'is required' }],
+    });
   }
   const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
@@ -54,7 +52,9 @@ export async function readJsonBody<S extends z.ZodType>(
   try {
     value = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new AppError('validation_failed', 'The request body is not valid JSON.', { errors: [{ field: '(body)', message: 'is not valid JSON' }] });
+    throw new AppError('validation_failed', 'The request body is not valid JSON.', {
+      errors: [{ field: '(body)', message: 'is not valid JSON' }],
+    });
   }
   return parseWith(schema, value, 'request body');
 }

@@ -1,5 +1,8 @@
 import { ConsentNonce } from '../domain/consent';
 
+/** A nonce outlives its `expiresAt` by this much before the store removes it by itself. */
+export const CONSENT_NONCE_GRACE_SECONDS = 300;
+
 export interface ConsentNonceStore {
   /** Records an issued nonce; it expires by itself at `expiresAt` (+ a grace period). */
   put(nonce: ConsentNonce): Promise<void>;

@@ -2,6 +2,9 @@ import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { Versioned } from './integration-store.port';
 import { Page } from './sync-run-store.port';
 
+/** Largest page `listForReview`, `listNotSeenIn` and `listPendingRemovals` serve (a larger limit is `validation_failed`). */
+export const MAX_DIRECTORY_USER_PAGE_SIZE = 1000;
+
 export type DirectoryUserWrite =
   /** Create (expectedEtag null: must not exist) or replace (expectedEtag: must still be that version). */
   | { op: 'put'; record: DirectoryUserRecord; expectedEtag: string | null }
@@ -32,9 +35,17 @@ export interface DirectoryUserStore {
    */
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]>;
   /** Records whose `seenRound` is not `roundId` (users a full round did not return), paged. */
-  listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>>;
+  listNotSeenIn(
+    companyId: string,
+    roundId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>>;
   /** Records with a pending removal (from the given run, or from any run when runId is null), paged. */
-  listPendingRemovals(companyId: string, runId: string | null, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>>;
+  listPendingRemovals(
+    companyId: string,
+    runId: string | null,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>>;
   /** Records that are not approved-and-deactivated: the base of the deletion guard's share. */
   countSynced(companyId: string): Promise<number>;
   /** Approved records whose Symbol user is active (not deactivated): the deletion guard's base. */

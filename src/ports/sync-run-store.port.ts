@@ -5,6 +5,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** Largest page `list` serves (a larger limit is `validation_failed`). */
+export const MAX_SYNC_RUN_PAGE_SIZE = 1000;
+
 export interface SyncRunStore {
   /** Creates the run; creating the same runId twice is harmless (the first stays). */
   create(run: SyncRun): Promise<SyncRun>;

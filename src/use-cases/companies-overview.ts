@@ -5,7 +5,7 @@ import { Integration, newIntegration } from '../domain/integration';
 import { Page } from '../ports/sync-run-store.port';
 import { Principal } from '../ports/token-verifier.port';
 import { UserCounts } from '../ports/user-counts.port';
-import { forEachWithConcurrency } from './bounded-concurrency';
+import { mapWithConcurrency } from '../shared/bounded-concurrency';
 
 /** One row of the MSP / operator overview. */
 export interface CompanySummaryView {
@@ -55,7 +55,7 @@ export async function listCompanies(services: Pick<Services, 'integrations' | 'u
     nextCursor = offset + slice.length < ids.length ? Buffer.from(`o${offset + slice.length}`, 'utf8').toString('base64url') : null;
   }
   const counts = new Map<string, UserCounts>();
-  await forEachWithConcurrency(integrations, CONCURRENCY, async (integration) => {
+  await mapWithConcurrency(integrations, CONCURRENCY, async (integration) => {
     counts.set(integration.companyId, await services.userCounts.countsFor(integration.companyId));
   });
   return {

@@ -11,6 +11,7 @@ import { Page } from '../ports/sync-run-store.port';
 import { Principal } from '../ports/token-verifier.port';
 import { loadIntegration } from './integration-updates';
 import { approveIntoSymbol } from './symbol-user-effects';
+import { mapWithConcurrency } from '../shared/bounded-concurrency';
 
 /** One entry of the "Pending for approval" (or denied) list, as the admin UI shows it. */
 export interface PendingUserView {
@@ -96,17 +97,8 @@ export interface DecisionFailure {
 const CONCURRENCY = 16;
 const MAX_ATTEMPTS = 5;
 
-async function forEachId<T>(ids: readonly string[], task: (id: string) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(ids.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const index = next++;
-      results[index] = await task(ids[index] ?? '');
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
-  return results;
+function forEachId<T>(ids: readonly string[], task: (id: string) => Promise<T>): Promise<T[]> {
+  return mapWithConcurrency(ids, CONCURRENCY, task);
 }
 
 /**

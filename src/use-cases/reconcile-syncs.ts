@@ -4,7 +4,7 @@ import { Logger } from '../app/logger';
 import { isAppError } from '../domain/app-error';
 import { Integration } from '../domain/integration';
 import { reconcileMode, spreadOffsetMs, syncUnderway } from '../domain/reconciliation';
-import { forEachWithConcurrency } from './bounded-concurrency';
+import { mapWithConcurrency } from '../shared/bounded-concurrency';
 import { enqueueDerivedSync } from './webhook-sync-jobs';
 
 /**
@@ -37,7 +37,7 @@ export async function reconcileSyncs(services: ReconcileServices, log: Logger, o
     summary.invalid++;
   };
   for await (const page of services.integrationLister.connected(options.pageSize ?? 100, onInvalid)) {
-    await forEachWithConcurrency(page, options.concurrency ?? 8, async (integration) => {
+    await mapWithConcurrency(page, options.concurrency ?? 8, async (integration) => {
       summary.scanned++;
       try {
         const mode = await reconcileOne(services, integration, nowMs, slot);

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../domain/app-error';
 import { needsRenewal, SubscriptionRecord } from '../domain/graph-subscription';
 import { Integration } from '../domain/integration';
 import { syncUnderway } from '../domain/reconciliation';
-import { forEachWithConcurrency } from './bounded-concurrency';
+import { mapWithConcurrency } from '../shared/bounded-concurrency';
 import { markConsentRevoked } from './consent-revocation';
 import { forgetSubscription, renewSubscription } from './ensure-subscription';
 import { enqueueResubscribeSync } from './webhook-sync-jobs';
@@ -45,7 +45,7 @@ export async function renewSubscriptions(services: RenewalServices, log: Logger,
   // Subscriptions are per tenant: companies sharing a tenant share one renewal (one PATCH per run).
   const renewals = new Map<string, Promise<RenewalOutcome>>();
   for await (const page of services.integrationLister.connected(options.pageSize ?? 100, onInvalid)) {
-    await forEachWithConcurrency(page, options.concurrency ?? 4, async (integration) => {
+    await mapWithConcurrency(page, options.concurrency ?? 4, async (integration) => {
       summary.scanned++;
       try {
         summary[await renewOne(services, integration, renewals, log)]++;

@@ -5,7 +5,7 @@ import { RenderedEmail } from '../domain/emails/html';
 import { renderIntegrationConnectedEmail } from '../domain/emails/integration-connected.email';
 import { renderConsentRevokedEmail, renderDeactivationsHeldEmail, renderNewPendingUsersEmail } from '../domain/emails/sync-emails';
 import { NotificationMessage, NotificationMessageSchema } from '../domain/notification-message';
-import { fieldProblems } from '../http/request';
+import { fieldProblems } from '../domain/field-problems';
 
 /**
  * Renders and sends one `notifications` message. An invalid body can never succeed, so it is

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { notificationsSend } from '../../src/functions/notifications-send.queue';
 import { OutboxMailer } from '../../src/adapters/mail/outbox-mailer';
-import { isAppError } from '../../src/domain/app-error';
+import { rejection } from '../support/app-errors';
 import { context, createTestHarness } from '../support/test-services';
 
 const message = {
@@ -61,8 +61,8 @@ describe('notifications-send (queue)', () => {
     ['not an object', 'hello'],
   ])('rejects %s without sending anything', async (_name, body) => {
     const h = await createTestHarness();
-    const error: unknown = await notificationsSend.handle(body, { messageId: 'x', sessionId: undefined, deliveryCount: 1 }, context(), h.services).catch((e: unknown) => e);
-    expect(isAppError(error, 'validation_failed')).toBe(true);
+    const error = await rejection(notificationsSend.handle(body, { messageId: 'x', sessionId: undefined, deliveryCount: 1 }, context(), h.services));
+    expect(error.code).toBe('validation_failed');
     expect(h.mailer.sent).toHaveLength(0);
   });
 });

@@ -44,8 +44,8 @@ export interface AmqpServiceBusStandIn {
   /** Target addresses of every sender link the client attached, in order (`$cbs` included). */
   readonly senderLinks: string[];
   failNextSends(count: number, condition: string, description?: string): void;
-  /** Resolves once `count` messages have been recorded (or rejects after timeoutMs). */
-  waitForMessages(count: number, timeoutMs?: number): Promise<RecordedAmqpMessage[]>;
+  /** Resolves once `count` messages have been recorded (a test that waits in vain ends at jest's timeout). */
+  waitForMessages(count: number): Promise<RecordedAmqpMessage[]>;
   close(): Promise<void>;
 }
 
@@ -70,7 +70,11 @@ function decodeBody(body: unknown): unknown {
   return body;
 }
 
-function recordOf(address: string, via: RecordedAmqpMessage['via'], message: Message | Record<string, unknown>): RecordedAmqpMessage {
+function recordOf(
+  address: string,
+  via: RecordedAmqpMessage['via'],
+  message: Message | Record<string, unknown>,
+): RecordedAmqpMessage {
   const m = message as Record<string, unknown>;
   const annotations = asRecord(m.message_annotations);
   return {
@@ -92,7 +96,11 @@ export async function startAmqpServiceBusStandIn(): Promise<AmqpServiceBusStandI
   const tokenAudiences: string[] = [];
   const senderLinks: string[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
-  const failures: { remaining: number; condition: string; description: string } = { remaining: 0, condition: '', description: '' };
+  const failures: { remaining: number; condition: string; description: string } = {
+    remaining: 0,
+    condition: '',
+    description: '',
+  };
   /** Reply links per connection: address the client listens on → our sender. */
   const replyLinks = new Map<Connection, Map<string, Sender>>();
   const sockets = new Set<Socket>();
@@ -107,7 +115,12 @@ export async function startAmqpServiceBusStandIn(): Promise<AmqpServiceBusStandI
     }
   };
 
-  const reply = (context: EventContext, request: Message, properties: Record<string, unknown>, body?: unknown): void => {
+  const reply = (
+    context: EventContext,
+    request: Message,
+    properties: Record<string, unknown>,
+    body?: unknown,
+  ): void => {
     const links = replyLinks.get(context.connection);
     const replyTo = typeof request.reply_to === 'string' ? request.reply_to : undefined;
     const sender = (replyTo === undefined ? undefined : links?.get(replyTo)) ?? [...(links?.values() ?? [])][0];
@@ -166,11 +179,19 @@ export async function startAmqpServiceBusStandIn(): Promise<AmqpServiceBusStandI
           sequenceNumbers.push(nextSequenceNumber++);
         }
         // The client accepts sequence numbers as plain numbers or as 8-byte big-endian buffers.
-        reply(context, request, { 'status-code': 200, 'status-description': 'OK' }, { 'sequence-numbers': sequenceNumbers });
+        reply(
+          context,
+          request,
+          { 'status-code': 200, 'status-description': 'OK' },
+          { 'sequence-numbers': sequenceNumbers },
+        );
         notify();
         return;
       }
-      reply(context, request, { 'status-code': 501, 'status-description': `stand-in does not implement ${String(operation)}` });
+      reply(context, request, {
+        'status-code': 501,
+        'status-description': `stand-in does not implement ${String(operation)}`,
+      });
       return;
     }
 
@@ -209,27 +230,25 @@ export async function startAmqpServiceBusStandIn(): Promise<AmqpServiceBusStandI
       failures.condition = condition;
       failures.description = description;
     },
-    waitForMessages(count, timeoutMs = 5_000) {
-      return new Promise<RecordedAmqpMessage[]>((resolve, reject) => {
-        if (messages.length >= count) {
-          resolve(messages);
-          return;
-        }
-        const timer = setTimeout(() => {
-          reject(new Error(`stand-in: expected ${count} messages, got ${messages.length}`));
-        }, timeoutMs);
-        waiters.push({
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve(messages);
-          },
-        });
+    waitForMessages(count) {
+      return new Promise<RecordedAmqpMessage[]>((resolve) => {
+        if (messages.length >= count) resolve(messages);
+        else
+          waiters.push({
+            count,
+            resolve: () => {
+              resolve(messages);
+            },
+          });
       });
     },
     async close() {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

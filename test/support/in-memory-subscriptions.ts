@@ -5,6 +5,7 @@ import { Integration } from '../../src/domain/integration';
 import { IntegrationLister } from '../../src/ports/integration-lister.port';
 import { NewSubscription, SubscriptionClient, SubscriptionInfo } from '../../src/ports/subscription-client.port';
 import { SubscriptionStore } from '../../src/ports/subscription-store.port';
+import { isStorableId } from '../../src/ports/store-ids';
 import { MemoryIntegrationStore } from './in-memory-ports';
 
 /**
@@ -37,8 +38,13 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   }
 
   put(record: SubscriptionRecord): Promise<void> {
-    this.docs.set(record.subscriptionId, clone(SubscriptionRecordSchema.parse(record)));
-    return Promise.resolve();
+    return Promise.resolve().then(() => {
+      const parsed = SubscriptionRecordSchema.safeParse(record);
+      if (!parsed.success) throw new AppError('internal_error', 'Refusing to write an invalid subscription record');
+      if (!isStorableId(parsed.data.subscriptionId))
+        throw new AppError('internal_error', 'Refusing to write a subscription record with an id a store cannot hold');
+      this.docs.set(parsed.data.subscriptionId, clone(parsed.data));
+    });
   }
 
   delete(subscriptionId: string): Promise<void> {
@@ -52,7 +58,11 @@ interface StoredSubscription extends SubscriptionInfo {
   clientState: string;
 }
 
-export type SubscriptionCall = { op: 'create' | 'renew' | 'reauthorize' | 'delete' | 'get' | 'list'; tenantId: string; id?: string };
+export type SubscriptionCall = {
+  op: 'create' | 'renew' | 'reauthorize' | 'delete' | 'get' | 'list';
+  tenantId: string;
+  id?: string;
+};
 
 /** Graph's `/subscriptions` as the port sees it. `now` decides expiry (like Graph, expired ones are gone). */
 export class MemorySubscriptionClient implements SubscriptionClient {
@@ -75,9 +85,18 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     if (this.revoked.has(call.tenantId)) throw new AppError('consent_revoked', 'AADSTS7000229');
   }
 
+  /** Graph's rule: in the future, and at most 41,760 minutes ahead. */
+  private checkExpiration(expirationDateTime: string): void {
+    const at = Date.parse(expirationDateTime);
+    const nowMs = this.now().getTime();
+    if (Number.isNaN(at) || at <= nowMs) throw new AppError('subscription_rejected', 'expiration not in the future');
+    if (at > nowMs + 41_760 * 60_000) throw new AppError('subscription_rejected', 'expiration too far');
+  }
+
   private live(tenantId: string, id: string): StoredSubscription {
     const sub = this.subs.get(id);
-    if (!sub || sub.tenantId !== tenantId || Date.parse(sub.expirationDateTime) <= this.now().getTime()) throw new AppError('not_found', 'no such subscription');
+    if (!sub || sub.tenantId !== tenantId || Date.parse(sub.expirationDateTime) <= this.now().getTime())
+      throw new AppError('not_found', 'no such subscription');
     return sub;
   }
 
@@ -85,11 +104,26 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     return Promise.resolve().then(() => {
       this.check({ op: 'create', tenantId });
       const nowMs = this.now().getTime();
-      const duplicate = [...this.subs.values()].some((s) => s.tenantId === tenantId && s.notificationUrl === subscription.notificationUrl && s.resource === subscription.resource && Date.parse(s.expirationDateTime) > nowMs);
+      const duplicate = [...this.subs.values()].some(
+        (s) =>
+          s.tenantId === tenantId &&
+          s.notificationUrl === subscription.notificationUrl &&
+          s.resource === subscription.resource &&
+          Date.parse(s.expirationDateTime) > nowMs,
+      );
       if (duplicate) throw new AppError('conflict', 'duplicate subscription');
-      if (Date.parse(subscription.expirationDateTime) > nowMs + 41_760 * 60_000) throw new AppError('subscription_rejected', 'expiration too far');
+      this.checkExpiration(subscription.expirationDateTime);
       if (subscription.clientState.length > 128) throw new AppError('subscription_rejected', 'clientState too long');
-      const stored: StoredSubscription = { id: randomUUID(), tenantId, resource: subscription.resource, changeType: subscription.changeType, notificationUrl: subscription.notificationUrl, lifecycleNotificationUrl: subscription.lifecycleNotificationUrl, expirationDateTime: subscription.expirationDateTime, clientState: subscription.clientState };
+      const stored: StoredSubscription = {
+        id: randomUUID(),
+        tenantId,
+        resource: subscription.resource,
+        changeType: subscription.changeType,
+        notificationUrl: subscription.notificationUrl,
+        lifecycleNotificationUrl: subscription.lifecycleNotificationUrl,
+        expirationDateTime: subscription.expirationDateTime,
+        clientState: subscription.clientState,
+      };
       this.subs.set(stored.id, stored);
       return info(stored);
     });
@@ -99,6 +133,7 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     return Promise.resolve().then(() => {
       this.check({ op: 'renew', tenantId, id: subscriptionId });
       const sub = this.live(tenantId, subscriptionId);
+      this.checkExpiration(expirationDateTime);
       sub.expirationDateTime = expirationDateTime;
       return info(sub);
     });
@@ -134,7 +169,9 @@ export class MemorySubscriptionClient implements SubscriptionClient {
     return Promise.resolve().then(() => {
       this.check({ op: 'list', tenantId });
       const nowMs = this.now().getTime();
-      return [...this.subs.values()].filter((s) => s.tenantId === tenantId && Date.parse(s.expirationDateTime) > nowMs).map(info);
+      return [...this.subs.values()]
+        .filter((s) => s.tenantId === tenantId && Date.parse(s.expirationDateTime) > nowMs)
+        .map(info);
     });
   }
 
@@ -148,7 +185,14 @@ export class MemorySubscriptionClient implements SubscriptionClient {
 }
 
 function info(s: StoredSubscription): SubscriptionInfo {
-  return { id: s.id, resource: s.resource, changeType: s.changeType, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl, expirationDateTime: s.expirationDateTime };
+  return {
+    id: s.id,
+    resource: s.resource,
+    changeType: s.changeType,
+    notificationUrl: s.notificationUrl,
+    lifecycleNotificationUrl: s.lifecycleNotificationUrl,
+    expirationDateTime: s.expirationDateTime,
+  };
 }
 
 /** Connected integrations of the in-memory store, in pages (company id order, like a stable scan). */
@@ -156,7 +200,10 @@ export class MemoryIntegrationLister implements IntegrationLister {
   constructor(private readonly store: MemoryIntegrationStore) {}
 
   async *connected(pageSize: number): AsyncIterable<Integration[]> {
-    const all = [...this.store.docs.values()].map((d) => clone(d.value)).filter((i) => i.status === 'connected').sort((a, b) => a.companyId.localeCompare(b.companyId));
+    const all = [...this.store.docs.values()]
+      .map((d) => clone(d.value))
+      .filter((i) => i.status === 'connected')
+      .sort((a, b) => a.companyId.localeCompare(b.companyId));
     for (let i = 0; i < all.length; i += pageSize) {
       await Promise.resolve();
       yield all.slice(i, i + pageSize);
@@ -165,7 +212,9 @@ export class MemoryIntegrationLister implements IntegrationLister {
 
   connectedToTenant(tenantId: string): Promise<Integration[]> {
     this.tenantQueries++;
-    const all = [...this.store.docs.values()].map((d) => clone(d.value)).filter((i) => i.status === 'connected' && i.tenantId === tenantId.toLowerCase());
+    const all = [...this.store.docs.values()]
+      .map((d) => clone(d.value))
+      .filter((i) => i.status === 'connected' && i.tenantId === tenantId.toLowerCase());
     return Promise.resolve(all.sort((a, b) => (a.companyId < b.companyId ? -1 : a.companyId > b.companyId ? 1 : 0)));
   }
 

@@ -3,6 +3,9 @@ import { freePort } from '../../src/local/free-port';
 import { connectThroughMicrosoft } from './microsoft-login';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait-for';
+
+export { waitFor };
 
 const ROOT = resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -22,16 +25,24 @@ export interface StackProcess {
  * a child process, and waits until `/api/health` answers. The jest run already trusts the loopback
  * certificate (scripts/local-ca.mjs), and the child inherits that.
  */
-export async function startStackProcess(options: { dataDir: string; env?: Record<string, string>; args?: string[] }): Promise<StackProcess> {
+export async function startStackProcess(options: {
+  dataDir: string;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<StackProcess> {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts', '--port', String(port), ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: { ...process.env, LOCAL_DATA_DIR: options.dataDir, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so that kill() can end the group as a whole.
-    detached: true,
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/local/main.ts', '--port', String(port), ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_DATA_DIR: options.dataDir, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that kill() can end the group as a whole.
+      detached: true,
+    },
+  );
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => {
@@ -40,26 +51,28 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`local stack exited early:\n${output}`);
-    try {
-      const health = await fetch(`${url}/api/health`);
-      if (health.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`local stack did not become healthy:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`local stack exited early:\n${output}`);
+        const health = await fetch(`${url}/api/health`).catch(() => null);
+        return health?.ok ? true : undefined;
+      },
+      'the local stack to answer /api/health',
+      90_000,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(
+      `local stack did not become healthy (${error instanceof Error ? error.message : 'unknown'}):\n${output}`,
+    );
   }
   return {
     url,
     output: () => output,
     kill: async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+        process.kill(-child.pid, 'SIGKILL');
       await exited;
     },
     stop: async () => {
@@ -74,7 +87,10 @@ export async function startStackProcess(options: { dataDir: string; env?: Record
 
 /** `npm run --silent token -- …` without npm's own start-up cost: the same script. */
 export async function localToken(dataDir: string, args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/local/token.cli.ts', ...args], { cwd: ROOT, env: { ...process.env, LOCAL_DATA_DIR: dataDir } });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/local/token.cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+  });
   return stdout.trim();
 }
 
@@ -82,18 +98,17 @@ export async function localToken(dataDir: string, args: string[]): Promise<strin
  * Connects a company through the stand-in of Microsoft's sign-in and admin consent as a browser
  * would, signed in as the tenant's Global Administrator; returns the tenant id.
  */
-export async function connectThroughConsent(stackUrl: string, token: string, companyId: string, tenantIndex = 0): Promise<string> {
-  const { landing, tenantId } = await connectThroughMicrosoft(stackUrl, token, companyId, { tenant: tenantIndex === 0 ? 'Contoso' : 'Fabrikam', role: 'Global Administrator' });
-  if (landing.searchParams.get('status') !== 'connected' || tenantId === null) throw new Error(`consent did not connect: ${landing.toString()}`);
+export async function connectThroughConsent(
+  stackUrl: string,
+  token: string,
+  companyId: string,
+  tenantIndex = 0,
+): Promise<string> {
+  const { landing, tenantId } = await connectThroughMicrosoft(stackUrl, token, companyId, {
+    tenant: tenantIndex === 0 ? 'Contoso' : 'Fabrikam',
+    role: 'Global Administrator',
+  });
+  if (landing.searchParams.get('status') !== 'connected' || tenantId === null)
+    throw new Error(`consent did not connect: ${landing.toString()}`);
   return tenantId;
-}
-
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

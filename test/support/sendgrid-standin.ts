@@ -38,7 +38,9 @@ export async function startSendGridStandIn(): Promise<SendGridStandIn> {
       }
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
       if (req.method !== 'POST' || req.url !== '/v3/mail/send') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'not found' }] }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ message: 'not found' }] }));
         return;
       }
       if (response.body === undefined) {
@@ -59,7 +61,11 @@ export async function startSendGridStandIn(): Promise<SendGridStandIn> {
     },
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

@@ -1,37 +1,32 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
-import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consent-nonce-store';
-import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
-import { CosmosIntegrationStore } from '../../src/adapters/cosmos/cosmos-integration-store';
-import { CosmosSymbolUserStore } from '../../src/adapters/cosmos/cosmos-symbol-user-store';
-import { CosmosNotificationLog } from '../../src/adapters/cosmos/cosmos-notification-log';
-import { CosmosSyncRunStore } from '../../src/adapters/cosmos/cosmos-sync-run-store';
-import { CosmosSyncStateStore } from '../../src/adapters/cosmos/cosmos-sync-state-store';
-import { CosmosUserCountsReader } from '../../src/adapters/cosmos/cosmos-user-counts';
-import { createEntraCredentialFactory } from '../../src/adapters/graph/entra-credentials';
-import { GraphDirectoryClient } from '../../src/adapters/graph/graph-directory-client';
+import { createServices } from '../../src/app/composition-root';
 import { silentLogger } from '../../src/app/logger';
 import { Services } from '../../src/app/services';
-import { loadConfig } from '../../src/config/config';
+import { AppConfig, loadConfig } from '../../src/config/config';
 import { connect, newIntegration } from '../../src/domain/integration';
 import { DEFAULT_SETTINGS, IntegrationSettings } from '../../src/domain/integration-settings';
-import { SyncJob } from '../../src/domain/sync-job';
+import { SYNC_JOBS_QUEUE } from '../../src/domain/sync-job';
 import { queuedRun, SyncRun } from '../../src/domain/sync-run';
 import { EntraSimulator, startEntraSimulator } from '../../src/local/entra-simulator';
 import { DirectoryClient } from '../../src/ports/directory-client.port';
 import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../src/ports/directory-user-store.port';
-import { jobFor } from '../../src/use-cases/enqueue-sync';
+import { enqueueSyncRun } from '../../src/use-cases/enqueue-sync';
 import { runSync, SyncOutcome } from '../../src/use-cases/run-sync';
 import { startCosmosTestEnv, CosmosTestEnv } from '../adapters/cosmos/cosmos-test-env';
 import { CLIENT_ID, CLIENT_SECRET, loopbackTls } from '../local/entra-simulator/helpers';
 import { MemoryMailer, MemoryQueue, StaticSecrets } from './in-memory-ports';
 import { TEST_ENV } from './test-services';
-import { createLocalJWKSet } from 'jose';
-import { CosmosSubscriptionStore } from '../../src/adapters/cosmos/cosmos-subscription-store';
-import { CosmosCompanyCatalog } from '../../src/adapters/cosmos/cosmos-company-catalog';
-import { CosmosIntegrationLister } from '../../src/adapters/cosmos/cosmos-integration-lister';
-import { GraphSubscriptionClient } from '../../src/adapters/graph/graph-subscription-client';
+import { TestClock, TestScheduler } from './test-time';
 import { startWebhookReceiver, WebhookReceiver } from './webhook-receiver';
+
+/**
+ * The sync worker with real parts: services from the composition root (the real Graph client
+ * against the simulated tenant over HTTPS, the real Cosmos client against the local
+ * Cosmos-protocol server), with a test clock, a scheduler that never waits, an in-memory queue
+ * and mailer. `sync` plays Service Bus for one company's session: it delivers the run's message,
+ * then every continuation and retry, moving the clock to each scheduled time, redelivering a
+ * message whose handler threw (up to the max delivery count, then dead-lettering it).
+ */
 
 /** Counts the directory-user writes a sync makes (the "writes proportional to change" promise). */
 export class CountingDirectoryUsers implements DirectoryUserStore {
@@ -39,24 +34,12 @@ export class CountingDirectoryUsers implements DirectoryUserStore {
   deletes = 0;
   marks = 0;
   constructor(private readonly inner: DirectoryUserStore) {}
-  get getMany() {
-    return this.inner.getMany.bind(this.inner);
-  }
-  get listForReview() {
-    return this.inner.listForReview.bind(this.inner);
-  }
-  get listNotSeenIn() {
-    return this.inner.listNotSeenIn.bind(this.inner);
-  }
-  get listPendingRemovals() {
-    return this.inner.listPendingRemovals.bind(this.inner);
-  }
-  get countSynced() {
-    return this.inner.countSynced.bind(this.inner);
-  }
-  get countActiveApproved() {
-    return this.inner.countActiveApproved.bind(this.inner);
-  }
+  getMany: DirectoryUserStore['getMany'] = (...args) => this.inner.getMany(...args);
+  listForReview: DirectoryUserStore['listForReview'] = (...args) => this.inner.listForReview(...args);
+  listNotSeenIn: DirectoryUserStore['listNotSeenIn'] = (...args) => this.inner.listNotSeenIn(...args);
+  listPendingRemovals: DirectoryUserStore['listPendingRemovals'] = (...args) => this.inner.listPendingRemovals(...args);
+  countSynced: DirectoryUserStore['countSynced'] = (...args) => this.inner.countSynced(...args);
+  countActiveApproved: DirectoryUserStore['countActiveApproved'] = (...args) => this.inner.countActiveApproved(...args);
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]> {
     for (const w of writes) {
       if (w.op === 'put') this.puts++;
@@ -75,106 +58,197 @@ export class CountingDirectoryUsers implements DirectoryUserStore {
   }
 }
 
+/** One delivery of a `sync-jobs` message, as the harness made it. */
+export interface Delivery {
+  messageId: string;
+  deliveryCount: number;
+  /** The test clock when it was delivered. */
+  at: Date;
+  /** What the worker returned, or `threw` (the message went back to the queue). */
+  outcome: SyncOutcome | 'threw';
+}
+
+export interface SyncOptions {
+  mode?: 'full' | 'delta';
+  releaseHeld?: boolean;
+  /** Stands in for Graph for this sync (e.g. to fail or slow down some pages). */
+  directory?: DirectoryClient;
+  /** Sync settings for this sync only. */
+  sync?: Partial<AppConfig['sync']>;
+  /** Deliver only the run's first message (continuations and retries stay on the queue). */
+  firstDeliveryOnly?: boolean;
+}
+
+export interface SyncResult {
+  /** The last delivery's outcome, or `dead-lettered`. */
+  outcome: SyncOutcome | 'dead-lettered';
+  run: SyncRun;
+  deliveries: Delivery[];
+}
+
 export interface SyncHarness {
   sim: EntraSimulator;
   cosmos: CosmosTestEnv;
   services: Services;
+  config: AppConfig;
+  clock: TestClock;
+  /** The waits adapters asked for (Graph Retry-After, Cosmos backoff): none really happen. */
+  scheduler: TestScheduler;
   queue: MemoryQueue;
   mailer: MemoryMailer;
   directoryUsers: CountingDirectoryUsers;
+  /** The first simulated tenant (`tenantIds[0]`). */
   tenantId: string;
+  /** One simulated tenant per `tenants` asked for: tests that change a directory use their own. */
+  tenantIds: string[];
   /**
    * Where the company subscriptions the worker creates point (NOTIFICATION_URL_BASE): answers the
    * handshake; hands notifications to the real webhook functions only when `forward` is set.
    */
   webhooks: WebhookReceiver;
-  /** Connects a company to the simulated tenant (as the consent callback would). */
-  connectCompany(companyId: string, settings?: Partial<IntegrationSettings>): Promise<string>;
-  /** Queues a run record and runs its job to the end, following continuation messages. */
-  sync(companyId: string, options?: { mode?: 'full' | 'delta'; deliveryCount?: number; directory?: DirectoryClient; releaseHeld?: boolean }): Promise<{ outcome: SyncOutcome; run: SyncRun }>;
+  /** Connects a company to a simulated tenant (as the consent callback would). */
+  connectCompany(companyId: string, settings?: Partial<IntegrationSettings>, tenantId?: string): Promise<string>;
+  /** Queues a run for the company and delivers its messages until the run stops. */
+  sync(companyId: string, options?: SyncOptions): Promise<SyncResult>;
+  /** Delivers what waits on the company's session (a run queued by `sync` with `firstDeliveryOnly`, or by a test). */
+  deliver(companyId: string, options?: SyncOptions): Promise<Delivery[]>;
   close(): Promise<void>;
 }
 
-export async function startSyncHarness(options: { users?: number; pageSize?: number; env?: Record<string, string> } = {}): Promise<SyncHarness> {
+const MAX_DELIVERIES_PER_SYNC = 200;
+
+export async function startSyncHarness(
+  options: { users?: number; pageSize?: number; tenants?: number; env?: Record<string, string> } = {},
+): Promise<SyncHarness> {
+  const tenants = Array.from({ length: options.tenants ?? 1 }, (_, i) => ({
+    name: `Contoso ${i + 1}`,
+    domain: i === 0 ? 'contoso.example' : `contoso${i + 1}.example`,
+    userCount: options.users ?? 120,
+    seed: 7 + i,
+  }));
   const sim = await startEntraSimulator({
     tls: loopbackTls(),
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     allowedRedirectUris: ['http://localhost/cb'],
-    tenants: [{ name: 'Contoso', domain: 'contoso.example', userCount: options.users ?? 120, seed: 7 }],
+    tenants,
     deltaPageSize: options.pageSize ?? 50,
     allowHttpNotificationUrls: true,
   });
-  const tenantId = sim.tenants()[0]?.id ?? '';
-  sim.directory(tenantId).grantConsent();
+  const tenantIds = sim.tenants().map((t) => t.id);
+  for (const id of tenantIds) sim.directory(id).grantConsent();
   const cosmos = await startCosmosTestEnv(`sync-${randomUUID().slice(0, 8)}`);
   const ready: { services?: Services } = {};
   const webhooks = await startWebhookReceiver(() => {
     if (!ready.services) throw new Error('harness services not ready');
     return ready.services;
   });
-  const config = loadConfig({ ...TEST_ENV, GRAPH_BASE_URL: sim.graphBaseUrl, AUTHORITY_HOST: sim.authorityHost, ENTRA_CLIENT_ID: CLIENT_ID, NOTIFICATION_URL_BASE: webhooks.url, ...options.env });
-  const secrets = new StaticSecrets({ 'state-signing-key': randomBytes(32).toString('base64url'), 'entra-client-secret': CLIENT_SECRET });
-  const queue = new MemoryQueue();
+  const config = loadConfig({
+    ...TEST_ENV,
+    GRAPH_BASE_URL: sim.graphBaseUrl,
+    AUTHORITY_HOST: sim.authorityHost,
+    ENTRA_CLIENT_ID: CLIENT_ID,
+    NOTIFICATION_URL_BASE: webhooks.url,
+    COSMOS_ENDPOINT: cosmos.server.endpoint,
+    COSMOS_KEY: cosmos.server.key,
+    COSMOS_DISABLE_ENDPOINT_DISCOVERY: 'true',
+    COSMOS_DATABASE: cosmos.database.id,
+    ...options.env,
+  });
+  const clock = new TestClock(new Date());
+  const scheduler = new TestScheduler(clock);
+  const queue = new MemoryQueue(clock);
   const mailer = new MemoryMailer();
-  const directoryUsers = new CountingDirectoryUsers(new CosmosDirectoryUserStore(cosmos.database));
-  const graph = new GraphDirectoryClient({ graphBaseUrl: sim.graphBaseUrl, credentialFor: createEntraCredentialFactory({ config: config.entra, secrets }), retry: { maxRetries: 3, delaySeconds: 0 } });
-  const services: Services = {
-    config,
-    clock: { now: () => new Date() },
-    ids: { uuid: () => randomUUID(), token: (n) => randomBytes(n).toString('base64url') },
-    secrets,
-    tokens: new JoseTokenVerifier(createLocalJWKSet({ keys: [] }), 'unused', 'unused'),
-    integrations: new CosmosIntegrationStore(cosmos.database),
-    consentNonces: new CosmosConsentNonceStore(cosmos.database),
-    signIn: { redeem: () => Promise.reject(new Error('no sign-in in sync tests')) },
-    syncRuns: new CosmosSyncRunStore(cosmos.database),
-    userCounts: new CosmosUserCountsReader(cosmos.database),
-    queue,
-    mailer,
-    directory: graph,
-    directoryUsers,
-    syncState: new CosmosSyncStateStore(cosmos.database),
-    symbolUsers: new CosmosSymbolUserStore(cosmos.database),
-    notificationLog: new CosmosNotificationLog(cosmos.database),
-    subscriptions: new GraphSubscriptionClient(graph),
-    subscriptionStore: new CosmosSubscriptionStore(cosmos.database),
-    integrationLister: new CosmosIntegrationLister(cosmos.database),
-    companies: new CosmosCompanyCatalog(cosmos.database),
-  };
+  const secrets = new StaticSecrets({
+    'state-signing-key': randomBytes(32).toString('base64url'),
+    'entra-client-secret': CLIENT_SECRET,
+  });
+  const built = await createServices(config, { scheduler }, { clock, secrets, queue, mailer });
+  const directoryUsers = new CountingDirectoryUsers(built.directoryUsers);
+  const services: Services = { ...built, directoryUsers };
   ready.services = services;
+
+  const deliver = async (companyId: string, opts: SyncOptions = {}): Promise<Delivery[]> => {
+    const runServices: Services = {
+      ...services,
+      ...(opts.directory ? { directory: opts.directory } : {}),
+      config: { ...config, sync: { ...config.sync, ...opts.sync } },
+    };
+    const deliveries: Delivery[] = [];
+    for (let next = queue.take(SYNC_JOBS_QUEUE, companyId); next; next = queue.take(SYNC_JOBS_QUEUE, companyId)) {
+      const wait = next.visibleAt.getTime() - clock.now().getTime();
+      if (wait > 0) clock.advance(wait);
+      for (let deliveryCount = 1; ; deliveryCount++) {
+        if (deliveries.length >= MAX_DELIVERIES_PER_SYNC) throw new Error('too many deliveries for one sync');
+        const delivery = { messageId: next.message.messageId, deliveryCount, at: clock.now() };
+        try {
+          const outcome = await runSync(
+            runServices,
+            next.message.body,
+            { messageId: next.message.messageId, deliveryCount },
+            silentLogger,
+          );
+          deliveries.push({ ...delivery, outcome });
+          break;
+        } catch {
+          deliveries.push({ ...delivery, outcome: 'threw' });
+          if (deliveryCount >= runServices.config.sync.maxDeliveryCount) return deliveries; // dead-lettered
+        }
+      }
+      if (opts.firstDeliveryOnly) break;
+    }
+    return deliveries;
+  };
 
   const harness: SyncHarness = {
     sim,
     cosmos,
     services,
+    config,
+    clock,
+    scheduler,
     queue,
     mailer,
     directoryUsers,
-    tenantId,
+    tenantId: tenantIds[0] ?? '',
+    tenantIds,
     webhooks,
-    connectCompany: async (companyId, settings) => {
-      const nowIso = new Date().toISOString();
-      const outcome = connect(newIntegration(companyId, nowIso), { tenantId, admin: { subject: 'admin', email: `admin@${companyId}.example` }, nowIso, newConnectionId: randomUUID() });
-      await services.integrations.save({ ...outcome.integration, settings: { ...DEFAULT_SETTINGS, ...settings } }, null);
+    connectCompany: async (companyId, settings, tenantId = tenantIds[0] ?? '') => {
+      const nowIso = clock.now().toISOString();
+      const outcome = connect(newIntegration(companyId, nowIso), {
+        tenantId,
+        admin: { subject: 'admin', email: `admin@${companyId}.example` },
+        nowIso,
+        newConnectionId: randomUUID(),
+      });
+      await services.integrations.save(
+        { ...outcome.integration, settings: { ...DEFAULT_SETTINGS, ...settings } },
+        null,
+      );
       return outcome.integration.connectionId ?? '';
     },
     sync: async (companyId, opts = {}) => {
       const integration = (await services.integrations.get(companyId))?.value;
       if (!integration?.connectionId) throw new Error('company not connected');
-      const run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: integration.connectionId, trigger: 'manual', mode: opts.mode ?? 'delta', nowIso: new Date().toISOString() }));
-      let job: SyncJob = { ...jobFor(run), ...(opts.releaseHeld ? { releaseHeld: true } : {}) };
-      const runServices = opts.directory ? { ...services, directory: opts.directory } : services;
-      for (let invocation = 0; invocation < 100; invocation++) {
-        const before = queue.on('sync-jobs').length;
-        const outcome = await runSync(runServices, job, { messageId: `${run.runId}:${invocation}`, deliveryCount: opts.deliveryCount ?? 1 }, silentLogger);
-        if (outcome !== 'continued') return { outcome, run: (await services.syncRuns.get(companyId, run.runId)) ?? run };
-        const continuation = queue.on('sync-jobs')[before];
-        if (!continuation) throw new Error('continued without a continuation message');
-        job = continuation.body as SyncJob;
-      }
-      throw new Error('too many continuations');
+      const run = queuedRun({
+        runId: randomUUID(),
+        companyId,
+        connectionId: integration.connectionId,
+        trigger: 'manual',
+        mode: opts.mode ?? 'delta',
+        nowIso: clock.now().toISOString(),
+      });
+      await enqueueSyncRun(services, run, opts.releaseHeld ? { releaseHeld: true } : {});
+      const deliveries = await deliver(companyId, opts);
+      const last = deliveries.at(-1);
+      const stored = (await services.syncRuns.get(companyId, run.runId)) ?? run;
+      return {
+        outcome: last === undefined ? 'skipped' : last.outcome === 'threw' ? 'dead-lettered' : last.outcome,
+        run: stored,
+        deliveries,
+      };
     },
+    deliver,
     close: async () => {
       await sim.close();
       await webhooks.close();

@@ -6,7 +6,20 @@ import { Services } from '../../src/app/services';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { MemoryCompanyCatalog } from './in-memory-company-catalog';
 import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
-import { FixedCounts, MemoryNotificationLog, MemoryConsentNonceStore, MemoryDirectoryUserStore, MemorySymbolUserStore, MemorySyncStateStore, MemoryIntegrationStore, MemoryMailer, MemoryQueue, MemorySyncRunStore, StaticSecrets, TestClock } from './in-memory-ports';
+import {
+  FixedCounts,
+  MemoryNotificationLog,
+  MemoryConsentNonceStore,
+  MemoryDirectoryUserStore,
+  MemorySymbolUserStore,
+  MemorySyncStateStore,
+  MemoryIntegrationStore,
+  MemoryMailer,
+  MemoryQueue,
+  MemorySyncRunStore,
+  StaticSecrets,
+} from './in-memory-ports';
+import { TestClock } from './test-time';
 
 export const TEST_ISSUER = 'https://identity.test.example';
 export const TEST_AUDIENCE = 'symbol-entra-sync-test';
@@ -32,7 +45,14 @@ export const TEST_ENV = {
 };
 
 export interface TestSigner {
-  sign(claims: { sub?: string; email?: string; companies?: string[] | '*' | number; iss?: string; aud?: string; exp?: number | string }): Promise<string>;
+  sign(claims: {
+    sub?: string;
+    email?: string;
+    companies?: string[] | '*' | number;
+    iss?: string;
+    aud?: string;
+    exp?: number | string;
+  }): Promise<string>;
   /** A token signed by a different key (a forgery). */
   forge(claims: { companies: string[] }): Promise<string>;
 }
@@ -59,7 +79,10 @@ async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
   const other = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256' };
   const build = (claims: Parameters<TestSigner['sign']>[0]) =>
-    new SignJWT({ ...(claims.email === undefined ? { email: 'admin@acme.example' } : claims.email ? { email: claims.email } : {}), companies: claims.companies ?? ['acme'] })
+    new SignJWT({
+      ...(claims.email === undefined ? { email: 'admin@acme.example' } : claims.email ? { email: claims.email } : {}),
+      companies: claims.companies ?? ['acme'],
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
       .setIssuer(claims.iss ?? TEST_ISSUER)
       .setAudience(claims.aud ?? TEST_AUDIENCE)
@@ -75,14 +98,16 @@ async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
   };
 }
 
-export async function createTestHarness(overrides: Partial<Record<keyof typeof TEST_ENV, string>> = {}): Promise<TestHarness> {
+export async function createTestHarness(
+  overrides: Partial<Record<keyof typeof TEST_ENV, string>> = {},
+): Promise<TestHarness> {
   const config = loadConfig({ ...TEST_ENV, ...overrides });
   const { signer, jwk } = await makeSigner();
   const clock = new TestClock(new Date());
   const integrations = new MemoryIntegrationStore();
-  const nonces = new MemoryConsentNonceStore();
+  const nonces = new MemoryConsentNonceStore(clock);
   const runs = new MemorySyncRunStore();
-  const queue = new MemoryQueue();
+  const queue = new MemoryQueue(clock);
   const mailer = new MemoryMailer();
   const directoryUsers = new MemoryDirectoryUserStore();
   const symbolUsers = new MemorySymbolUserStore();
@@ -113,7 +138,22 @@ export async function createTestHarness(overrides: Partial<Record<keyof typeof T
     integrationLister,
     companies: new MemoryCompanyCatalog(integrations),
   };
-  return { services, config, clock, integrations, nonces, runs, queue, mailer, signer, directoryUsers, symbolUsers, subscriptions, subscriptionStore, integrationLister };
+  return {
+    services,
+    config,
+    clock,
+    integrations,
+    nonces,
+    runs,
+    queue,
+    mailer,
+    signer,
+    directoryUsers,
+    symbolUsers,
+    subscriptions,
+    subscriptionStore,
+    integrationLister,
+  };
 }
 
 export function context(functionName = 'test', lines?: string[]): InvocationContext {
@@ -126,10 +166,18 @@ export function context(functionName = 'test', lines?: string[]): InvocationCont
   });
 }
 
-export function request(init: { method: string; path: string; token?: string; body?: string; headers?: Record<string, string>; params?: Record<string, string> }): HttpRequest {
+export function request(init: {
+  method: string;
+  path: string;
+  token?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+}): HttpRequest {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
-  if (init.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  if (init.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
   return new HttpRequest({
     method: init.method,
     url: `https://sync.test.example/api/${init.path}`,

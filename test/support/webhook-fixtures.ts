@@ -23,15 +23,32 @@ export interface Subscribed {
 }
 
 /** Connects a company (as the consent callback would) and lets the worker's step ensure its tenant's subscription. */
-export async function connectWithSubscription(h: TestHarness, companyId: string, tenantId = tenantFor(companyId), email: string | null = `admin@${companyId}.example`): Promise<Subscribed> {
+export async function connectWithSubscription(
+  h: TestHarness,
+  companyId: string,
+  tenantId = tenantFor(companyId),
+  email: string | null = `admin@${companyId}.example`,
+): Promise<Subscribed> {
   const nowIso = h.clock.now().toISOString();
-  const outcome = connect(newIntegration(companyId, nowIso), { tenantId, admin: { subject: `admin-${companyId}`, email }, nowIso, newConnectionId: `conn-${companyId}` });
+  const outcome = connect(newIntegration(companyId, nowIso), {
+    tenantId,
+    admin: { subject: `admin-${companyId}`, email },
+    nowIso,
+    newConnectionId: `conn-${companyId}`,
+  });
   await h.integrations.save(outcome.integration, null);
   const result = await ensureSubscription(h.services, companyId, silentLogger);
   // The tenant's subscription: made now, or made earlier for another company of the tenant.
-  if (result !== 'created' && result !== 'attached') throw new Error(`expected the tenant's subscription, got ${result}`);
+  if (result !== 'created' && result !== 'attached')
+    throw new Error(`expected the tenant's subscription, got ${result}`);
   const subscriptionId = (await h.integrations.get(companyId))?.value.subscription?.id ?? '';
-  return { companyId, tenantId, connectionId: `conn-${companyId}`, subscriptionId, clientState: h.subscriptions.clientStateOf(subscriptionId) };
+  return {
+    companyId,
+    tenantId,
+    connectionId: `conn-${companyId}`,
+    subscriptionId,
+    clientState: h.subscriptions.clientStateOf(subscriptionId),
+  };
 }
 
 /** One change notification as Graph sends it for a user. */
@@ -41,21 +58,47 @@ export function change(s: Subscribed, overrides: Record<string, unknown> = {}): 
     subscriptionExpirationDateTime: '2030-01-01T00:00:00.0000000Z',
     changeType: 'updated',
     resource: 'Users/6b0a0c8e-0000-4000-8000-000000000001',
-    resourceData: { '@odata.type': '#Microsoft.Graph.User', '@odata.id': 'Users/6b0a0c8e-0000-4000-8000-000000000001', id: '6b0a0c8e-0000-4000-8000-000000000001', organizationId: s.tenantId },
+    resourceData: {
+      '@odata.type': '#Microsoft.Graph.User',
+      '@odata.id': 'Users/6b0a0c8e-0000-4000-8000-000000000001',
+      id: '6b0a0c8e-0000-4000-8000-000000000001',
+      organizationId: s.tenantId,
+    },
     clientState: s.clientState,
     tenantId: s.tenantId,
     ...overrides,
   };
 }
 
-export function lifecycle(s: Subscribed, event: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { subscriptionId: s.subscriptionId, subscriptionExpirationDateTime: '2030-01-01T00:00:00Z', tenantId: s.tenantId, clientState: s.clientState, lifecycleEvent: event, ...overrides };
+export function lifecycle(
+  s: Subscribed,
+  event: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    subscriptionId: s.subscriptionId,
+    subscriptionExpirationDateTime: '2030-01-01T00:00:00Z',
+    tenantId: s.tenantId,
+    clientState: s.clientState,
+    lifecycleEvent: event,
+    ...overrides,
+  };
 }
 
 export function webhookPost(route: 'notifications' | 'lifecycle', body: string, headers: Record<string, string> = {}) {
-  return request({ method: 'POST', path: `graph/${route}`, body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  return request({
+    method: 'POST',
+    path: `graph/${route}`,
+    body,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 }
 
 export function handshake(route: 'notifications' | 'lifecycle', encodedToken: string) {
-  return request({ method: 'POST', path: `graph/${route}?validationToken=${encodedToken}`, body: '', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  return request({
+    method: 'POST',
+    path: `graph/${route}?validationToken=${encodedToken}`,
+    body: '',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
 }

@@ -42,8 +42,17 @@ export async function startWebhookReceiver(services: () => Services): Promise<We
     const fn = url.pathname === '/api/graph/lifecycle' ? graphLifecycle : graphNotifications;
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
-    const request = new HttpRequest({ method: req.method ?? 'POST', url: `http://127.0.0.1${req.url ?? '/'}`, headers, body: { bytes: body } });
-    const context = new InvocationContext({ invocationId: randomUUID(), functionName: fn.name, logHandler: () => undefined });
+    const request = new HttpRequest({
+      method: req.method ?? 'POST',
+      url: `http://127.0.0.1${req.url ?? '/'}`,
+      headers,
+      body: { bytes: body },
+    });
+    const context = new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: fn.name,
+      logHandler: () => undefined,
+    });
     const response = new HttpResponse(await fn.handle(request, context, services()));
     if (token === null) received.push({ path: url.pathname, body: body.toString('utf8') });
     const out: Record<string, string> = {};
@@ -63,7 +72,11 @@ export async function startWebhookReceiver(services: () => Services): Promise<We
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver.close = async () => {
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   };
   return receiver;
 }

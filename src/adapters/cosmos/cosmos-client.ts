@@ -19,6 +19,8 @@ export function createCosmosClient(config: AppConfig['cosmos']): CosmosClient {
   // A user-assigned identity is named by its client id; without one, DefaultAzureCredential finds
   // the system-assigned identity in Azure and a developer's own sign-in elsewhere.
   const credential =
-    config.managedIdentityClientId === undefined ? new DefaultAzureCredential() : new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+    config.managedIdentityClientId === undefined
+      ? new DefaultAzureCredential()
+      : new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
   return new CosmosClient({ endpoint: config.endpoint, aadCredentials: credential });
 }

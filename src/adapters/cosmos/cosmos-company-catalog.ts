@@ -18,6 +18,13 @@ export class CosmosCompanyCatalog implements CompanyCatalog {
 
   async page(options: { limit: number; cursor: string | null }): Promise<Page<Integration>> {
     assertPageLimit(options.limit, MAX_PAGE);
-    return queryPage(this.container, { query: 'SELECT * FROM c ORDER BY c.id ASC' }, null, options, (resource) => parseStoredDocument(IntegrationSchema, INTEGRATIONS_CONTAINER, resource, { field: 'companyId' }), 'list companies');
+    return queryPage(
+      this.container,
+      { query: 'SELECT * FROM c ORDER BY c.id ASC' },
+      null,
+      options,
+      (resource) => parseStoredDocument(IntegrationSchema, INTEGRATIONS_CONTAINER, resource, { field: 'companyId' }),
+      'list companies',
+    );
   }
 }

@@ -43,12 +43,15 @@ export class CosmosCompanyDocument<S extends z.ZodType<{ companyId: string }>> {
         const response = await this.container.items.create(document);
         return this.versioned(response.resource, value.companyId);
       } catch (error) {
-        if (isCosmosStatus(error, 409)) throw new AppError('conflict', `The ${this.what} already exists`, { cause: error });
+        if (isCosmosStatus(error, 409))
+          throw new AppError('conflict', `The ${this.what} already exists`, { cause: error });
         return mapCosmosError(error, `create ${this.what}`);
       }
     }
     try {
-      const response = await this.container.item(value.companyId, value.companyId).replace(document, { accessCondition: { type: 'IfMatch', condition: expectedEtag } });
+      const response = await this.container
+        .item(value.companyId, value.companyId)
+        .replace(document, { accessCondition: { type: 'IfMatch', condition: expectedEtag } });
       return this.versioned(response.resource, value.companyId);
     } catch (error) {
       if (isCosmosStatus(error, 412) || isCosmosStatus(error, 404)) {

@@ -46,13 +46,18 @@ export class CosmosConsentNonceStore implements ConsentNonceStore {
     try {
       const response = await this.container.item(nonce, companyId).read();
       if (response.statusCode === 404 || response.resource === undefined) return null;
-      read = parseStoredVersioned(ConsentNonceSchema, CONSENT_NONCES_CONTAINER, response.resource, { field: 'nonce', value: nonce });
+      read = parseStoredVersioned(ConsentNonceSchema, CONSENT_NONCES_CONTAINER, response.resource, {
+        field: 'nonce',
+        value: nonce,
+      });
     } catch (error) {
       if (isCosmosStatus(error, 404)) return null;
       return mapCosmosError(error, 'read consent nonce');
     }
     try {
-      await this.container.item(nonce, companyId).delete({ accessCondition: { type: 'IfMatch', condition: read.etag } });
+      await this.container
+        .item(nonce, companyId)
+        .delete({ accessCondition: { type: 'IfMatch', condition: read.etag } });
     } catch (error) {
       if (isCosmosStatus(error, 404) || isCosmosStatus(error, 412)) return null;
       return mapCosmosError(error, 'delete consent nonce');

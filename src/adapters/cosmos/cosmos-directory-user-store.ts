@@ -1,33 +1,30 @@
-import { Container, Database, DeleteOperationInput, OperationInput, PatchRequestBody } from '@azure/cosmos';
+import { Container, Database, PatchRequestBody } from '@azure/cosmos';
 import { z } from 'zod';
 import { AppError } from '../../domain/app-error';
 import { DirectoryUserRecord, DirectoryUserRecordSchema } from '../../domain/directory/directory-user';
-import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../ports/directory-user-store.port';
+import {
+  DirectoryUserStore,
+  DirectoryUserWrite,
+  MAX_DIRECTORY_USER_PAGE_SIZE,
+  WriteOutcome,
+} from '../../ports/directory-user-store.port';
 import { Versioned } from '../../ports/integration-store.port';
 import { Page } from '../../ports/sync-run-store.port';
 import { reviewKeys, searchTerm } from '../../domain/directory/review-keys';
 import { ReviewQuery } from '../../ports/directory-user-store.port';
 import { assertWritable, cosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
-import { assertPageLimit, chunk, mapWithConcurrency, queryPage } from './cosmos-paging';
+import { mapWithConcurrency } from '../../shared/bounded-concurrency';
+import { Scheduler } from '../../ports/clock.port';
+import { systemScheduler } from '../time/system-time';
+import { assertPageLimit, queryPage } from './cosmos-paging';
 import { DIRECTORY_USERS_CONTAINER } from './cosmos-schema';
 
-/** Largest page `listNotSeenIn` / `listPendingRemovals` serve. */
-export const MAX_DIRECTORY_USER_PAGE_SIZE = 1000;
-/** Operations per `executeBulkOperations` call: Cosmos's limit for one batch request. */
-export const BULK_CHUNK_SIZE = 100;
 /**
- * From this many operations on, `write` goes through the bulk API; smaller writes are point
- * operations in parallel. Every `executeBulkOperations` call takes at least about a second,
- * however few operations it holds (the SDK sleeps `intervalForPartialBatchInMs` = 1 s before it
- * looks again for its last partial batch), while a point write takes one round trip: measured
- * here, 1 or 100 creates through bulk ~1,010 ms per call; 10 point creates 7–35 ms, 100 point
- * creates 90–200 ms (32 in flight). Bulk pays off in fewer requests and the SDK's congestion
- * control on big writes (a full round's pages).
+ * Point reads (`getMany`) and point writes in flight at once. The sync writes a page (≤ ~200
+ * users) per call; measured here, 100 point creates take 90–200 ms with 32 in flight, while one
+ * `executeBulkOperations` call never takes less than about a second (the SDK waits
+ * `intervalForPartialBatchInMs` for its last partial batch) — so there is no bulk path.
  */
-export const DEFAULT_BULK_THRESHOLD = 1000;
-/** Bulk calls in flight at once: chunks run side by side, since each takes a second anyway. */
-const BULK_CONCURRENCY = 4;
-/** Point reads (`getMany`) and point writes (small `write`s) in flight at once. */
 const POINT_CONCURRENCY = 32;
 
 export interface DirectoryUserStoreRetryOptions {
@@ -41,25 +38,25 @@ const DEFAULT_RETRY: DirectoryUserStoreRetryOptions = { attempts: 5, baseDelayMs
 
 /**
  * Statuses that mean "not done, try again": throttled (429), timeout (408), gone (410, a
- * partition moved), retry-with (449), unavailable (503), not attempted (424). Retrying a write is
- * safe here: every put and delete carries a precondition, so a retried operation that did apply
- * the first time comes back as a conflict (the caller re-reads), and a patch is idempotent.
+ * partition moved), retry-with (449), unavailable (503). Retrying a write is safe here: every put
+ * and delete carries a precondition, so a retried operation that did apply the first time comes
+ * back as a conflict (the caller re-reads), and a patch is idempotent.
  */
-const RETRYABLE_STATUSES = new Set([408, 410, 424, 429, 449, 503]);
+const RETRYABLE_STATUSES = new Set([408, 410, 429, 449, 503]);
 /** Cosmos's sub-status for "the container (or database) does not exist". */
 const OWNER_RESOURCE_NOT_FOUND = 1003;
 
-export type BulkVerdict = 'ok' | 'conflict' | 'retry' | 'fail';
+export type WriteVerdict = 'ok' | 'conflict' | 'retry' | 'fail';
 
 /**
- * What one operation's status means for the caller. 409 (create of an existing id), 412 (the etag
+ * What one write's status means for the caller. 409 (create of an existing id), 412 (the etag
  * changed) and 404 (replace, delete or patch of a vanished document) are conflicts the caller
  * resolves by re-reading; a 404 on a create, or one saying the container is missing, is a failure.
  */
-export function bulkVerdict(operationType: OperationInput['operationType'], status: number, substatus?: number): BulkVerdict {
+export function writeVerdict(kind: Prepared['kind'], status: number, substatus?: number): WriteVerdict {
   if (status >= 200 && status < 300) return 'ok';
   if (status === 409 || status === 412) return 'conflict';
-  if (status === 404) return operationType === 'Create' || substatus === OWNER_RESOURCE_NOT_FOUND ? 'fail' : 'conflict';
+  if (status === 404) return kind === 'create' || substatus === OWNER_RESOURCE_NOT_FOUND ? 'fail' : 'conflict';
   if (RETRYABLE_STATUSES.has(status)) return 'retry';
   return 'fail';
 }
@@ -69,24 +66,26 @@ export function bulkVerdict(operationType: OperationInput['operationType'], stat
 // single-property ORDER BY is served by the default range index.
 const NOT_SEEN_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND (NOT IS_DEFINED(c.seenRound) OR IS_NULL(c.seenRound) OR c.seenRound != @roundId) ORDER BY c.id ASC';
-const PENDING_REMOVALS_OF_RUN_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId AND c.pendingRemoval.runId = @runId ORDER BY c.id ASC';
+const PENDING_REMOVALS_OF_RUN_QUERY =
+  'SELECT * FROM c WHERE c.companyId = @companyId AND c.pendingRemoval.runId = @runId ORDER BY c.id ASC';
 // `pendingRemoval` is an object or null: only an object has a `runId`.
-const PENDING_REMOVALS_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId AND IS_DEFINED(c.pendingRemoval.runId) ORDER BY c.id ASC';
-const COUNT_SYNCED_QUERY = "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND (c.status != 'approved' OR IS_NULL(c.deactivated))";
-const COUNT_ACTIVE_APPROVED_QUERY = "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = 'approved' AND IS_NULL(c.deactivated)";
+const PENDING_REMOVALS_QUERY =
+  'SELECT * FROM c WHERE c.companyId = @companyId AND IS_DEFINED(c.pendingRemoval.runId) ORDER BY c.id ASC';
+const COUNT_SYNCED_QUERY =
+  "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND (c.status != 'approved' OR IS_NULL(c.deactivated))";
+const COUNT_ACTIVE_APPROVED_QUERY =
+  "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = 'approved' AND IS_NULL(c.deactivated)";
 
 const CountResultSchema = z.array(z.number().int().min(0)).max(1);
 /** `parseStoredVersioned` drops `id` with the storage properties; it comes back from the document. */
 const StoredRecordSchema = DirectoryUserRecordSchema.omit({ id: true });
 
 /** A validated write. */
-type Prepared =
+export type Prepared =
   | { kind: 'create'; record: DirectoryUserRecord }
   | { kind: 'replace'; record: DirectoryUserRecord; etag: string }
   | { kind: 'delete'; etag: string }
   | { kind: 'patch'; roundId: string };
-
-const OPERATION_TYPES = { create: 'Create', replace: 'Replace', delete: 'Delete', patch: 'Patch' } as const;
 
 interface PendingOperation {
   /** Position in the caller's `writes`. */
@@ -97,11 +96,9 @@ interface PendingOperation {
 
 interface AttemptResult {
   index: number;
-  verdict: BulkVerdict;
+  verdict: WriteVerdict;
   status: number;
   retryAfterMs: number;
-  /** The error message of a failed bulk operation, if any. */
-  message?: string;
 }
 
 /**
@@ -116,29 +113,22 @@ interface AttemptResult {
  * serverless prices the difference for a 200-id page is a fraction of a cent per 10,000 users,
  * while the local stack with a large simulated tenant would be unusable with the query.
  *
- * `write` with DEFAULT_BULK_THRESHOLD or more operations sends puts and deletes through
- * `executeBulkOperations` in chunks of BULK_CHUNK_SIZE, and `mark_seen` as bulk Patch operations
- * in separate calls (the local server refuses Patch inside a batch request; for it, and for any
- * 400 answer to a bulk patch, the patch is sent again as a point patch, which real Cosmos and the
- * local server both support). Smaller writes are point operations in parallel, with the same
- * preconditions and the same outcome mapping (bulkVerdict), because a bulk call never takes less
- * than about a second.
+ * `write` sends each write as a point operation (POINT_CONCURRENCY in flight) with its
+ * precondition: create (must not exist), replace or delete IfMatch the etag read, or a patch of
+ * `seenRound`. Operations Cosmos answers with a "try again" status are retried with exponential
+ * backoff (waits through the injected scheduler) before the call gives up.
  *
  * One call must not hold two writes for the same id: their order would be undefined.
  */
 export class CosmosDirectoryUserStore implements DirectoryUserStore {
   private readonly container: Container;
   private readonly retry: DirectoryUserStoreRetryOptions;
-  /** Set once the server said it cannot run Patch in a batch: mark_seen goes straight to point patches. */
-  private bulkPatchUnsupported = false;
+  private readonly scheduler: Scheduler;
 
-  private readonly bulkThreshold: number;
-
-  /** `bulkThreshold`: writes with at least this many operations use the bulk API (DEFAULT_BULK_THRESHOLD). */
-  constructor(database: Database, options: { retry?: DirectoryUserStoreRetryOptions; bulkThreshold?: number } = {}) {
+  constructor(database: Database, options: { retry?: DirectoryUserStoreRetryOptions; scheduler?: Scheduler } = {}) {
     this.container = database.container(DIRECTORY_USERS_CONTAINER);
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
+    this.scheduler = options.scheduler ?? systemScheduler;
   }
 
   async getMany(companyId: string, ids: readonly string[]): Promise<Map<string, Versioned<DirectoryUserRecord>>> {
@@ -166,13 +156,13 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     const outcomes = new Array<WriteOutcome | undefined>(writes.length);
     let pending = operations;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
-      const results = await this.attempt(companyId, pending);
+      const results = await this.point(companyId, pending);
       const failures = results.filter((r) => r.verdict === 'fail');
       if (failures.length > 0) {
         const statuses = [...new Set(failures.map((f) => f.status))].sort((a, b) => a - b);
         throw new AppError(
           statuses.some((s) => s >= 500) ? 'dependency_unavailable' : 'internal_error',
-          `Cosmos bulk write of directory users: ${failures.length} of ${writes.length} operations failed (statuses ${statuses.join(', ')}); the others may have been applied`,
+          `Cosmos write of directory users: ${failures.length} of ${writes.length} operations failed (statuses ${statuses.join(', ')}); the others may have been applied`,
           { meta: { failed: failures.length, status: statuses[0] ?? null } },
         );
       }
@@ -185,21 +175,30 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       pending = pending.filter((o) => retryIndexes.has(o.index));
       if (pending.length === 0) break;
       if (attempt >= this.retry.attempts) {
-        throw new AppError('dependency_unavailable', `Cosmos bulk write of directory users: ${pending.length} of ${writes.length} operations still throttled after ${attempt + 1} attempts`, {
-          meta: { throttled: pending.length },
-        });
+        throw new AppError(
+          'dependency_unavailable',
+          `Cosmos write of directory users: ${pending.length} of ${writes.length} operations still throttled after ${attempt + 1} attempts`,
+          {
+            meta: { throttled: pending.length },
+          },
+        );
       }
       const retryAfterMs = Math.max(0, ...results.filter((r) => r.verdict === 'retry').map((r) => r.retryAfterMs));
-      await sleep(Math.max(retryAfterMs, backoffDelay(attempt, this.retry)));
+      await this.scheduler.sleep(Math.max(retryAfterMs, backoffDelay(attempt, this.retry)));
     }
     return outcomes.map((outcome, index) => {
-      if (outcome === undefined) throw new AppError('internal_error', `Cosmos bulk write of directory users: no outcome for operation ${index}`);
+      if (outcome === undefined)
+        throw new AppError('internal_error', `Cosmos write of directory users: no outcome for operation ${index}`);
       return outcome;
     });
   }
 
   /** Not seen in `roundId` (never marked, or marked in another round), in id order. */
-  async listNotSeenIn(companyId: string, roundId: string, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
+  async listNotSeenIn(
+    companyId: string,
+    roundId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     return queryPage(
       this.container,
@@ -217,7 +216,7 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     );
   }
 
-  /** Records with a pending removal from `runId` (or from any run when it is null), in id order. */
+  /** The review list: one status, optional search prefix and flag, ordered by the sort key. */
   async listForReview(companyId: string, query: ReviewQuery): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(query.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     const conditions = ['c.companyId = @companyId', 'c.status = @status'];
@@ -226,7 +225,9 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       { name: '@status', value: query.status },
     ];
     if (query.search) {
-      conditions.push('(STARTSWITH(c.search.name, @q) OR STARTSWITH(c.search.given, @q) OR STARTSWITH(c.search.surname, @q) OR STARTSWITH(c.search.mail, @q) OR STARTSWITH(c.search.upn, @q))');
+      conditions.push(
+        '(STARTSWITH(c.search.name, @q) OR STARTSWITH(c.search.given, @q) OR STARTSWITH(c.search.surname, @q) OR STARTSWITH(c.search.mail, @q) OR STARTSWITH(c.search.upn, @q))',
+      );
       parameters.push({ name: '@q', value: searchTerm(query.search) });
     }
     if (query.flag) {
@@ -243,7 +244,12 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     );
   }
 
-  async listPendingRemovals(companyId: string, runId: string | null, options: { limit: number; cursor: string | null }): Promise<Page<Versioned<DirectoryUserRecord>>> {
+  /** Records with a pending removal from `runId` (or from any run when it is null), in id order. */
+  async listPendingRemovals(
+    companyId: string,
+    runId: string | null,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     return queryPage(
       this.container,
@@ -276,12 +282,18 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   private async count(query: string, companyId: string, operation: string): Promise<number> {
     let resources: unknown;
     try {
-      ({ resources } = await this.container.items.query<unknown>({ query, parameters: [{ name: '@companyId', value: companyId }] }, { partitionKey: companyId }).fetchAll());
+      ({ resources } = await this.container.items
+        .query<unknown>({ query, parameters: [{ name: '@companyId', value: companyId }] }, { partitionKey: companyId })
+        .fetchAll());
     } catch (error) {
       return mapCosmosError(error, operation);
     }
     const parsed = CountResultSchema.safeParse(resources);
-    if (!parsed.success) throw new AppError('internal_error', `Cosmos returned an unexpected count result from container '${DIRECTORY_USERS_CONTAINER}'`);
+    if (!parsed.success)
+      throw new AppError(
+        'internal_error',
+        `Cosmos returned an unexpected count result from container '${DIRECTORY_USERS_CONTAINER}'`,
+      );
     // An aggregate over no documents may come back as an empty result rather than [0].
     return parsed.data[0] ?? 0;
   }
@@ -292,18 +304,35 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     return writes.map((write, index) => {
       const id = write.op === 'put' ? write.record.id : write.id;
       if (!isStorableId(companyId) || !isStorableId(id)) {
-        throw new AppError('internal_error', `Refusing to write a document with an id Cosmos cannot store to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`);
+        throw new AppError(
+          'internal_error',
+          `Refusing to write a document with an id Cosmos cannot store to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`,
+        );
       }
-      if (seen.has(id)) throw new AppError('internal_error', `Refusing a bulk write to container '${DIRECTORY_USERS_CONTAINER}' with two writes for one id (write ${index})`);
+      if (seen.has(id))
+        throw new AppError(
+          'internal_error',
+          `Refusing a write to container '${DIRECTORY_USERS_CONTAINER}' with two writes for one id (write ${index})`,
+        );
       seen.add(id);
       switch (write.op) {
         case 'put': {
           const record = assertWritable(DirectoryUserRecordSchema, DIRECTORY_USERS_CONTAINER, write.record);
           if (record.companyId !== companyId) {
-            throw new AppError('internal_error', `Refusing to write a directory user of another company to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`);
+            throw new AppError(
+              'internal_error',
+              `Refusing to write a directory user of another company to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`,
+            );
           }
           const document = withSearchKeys(record);
-          return { index, id, prepared: write.expectedEtag === null ? { kind: 'create', record: document } : { kind: 'replace', record: document, etag: write.expectedEtag } };
+          return {
+            index,
+            id,
+            prepared:
+              write.expectedEtag === null
+                ? { kind: 'create', record: document }
+                : { kind: 'replace', record: document, etag: write.expectedEtag },
+          };
         }
         case 'delete':
           return { index, id, prepared: { kind: 'delete', etag: write.expectedEtag } };
@@ -311,60 +340,6 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
           return { index, id, prepared: { kind: 'patch', roundId: write.roundId } };
       }
     });
-  }
-
-  /**
-   * One pass over the operations, a verdict for each: small writes as parallel point operations;
-   * big ones through the bulk API, puts/deletes and patches in separate calls side by side.
-   */
-  private async attempt(companyId: string, pending: readonly PendingOperation[]): Promise<AttemptResult[]> {
-    if (pending.length < this.bulkThreshold) return this.point(companyId, pending);
-    const patches = pending.filter((o) => o.prepared.kind === 'patch');
-    const others = pending.filter((o) => o.prepared.kind !== 'patch');
-    const [otherResults, patchResults] = await Promise.all([
-      this.bulk(companyId, others),
-      this.bulkPatchUnsupported ? this.point(companyId, patches) : this.bulkPatches(companyId, patches),
-    ]);
-    return [...otherResults, ...patchResults];
-  }
-
-  private async bulk(companyId: string, operations: readonly PendingOperation[]): Promise<AttemptResult[]> {
-    if (operations.length === 0) return [];
-    const chunks = await mapWithConcurrency(chunk(operations, BULK_CHUNK_SIZE), BULK_CONCURRENCY, async (part) => {
-      let results;
-      try {
-        results = await this.container.items.executeBulkOperations(part.map((o) => bulkOperation(companyId, o)));
-      } catch (error) {
-        return mapCosmosError(error, 'bulk write directory users');
-      }
-      return part.map((o, i): AttemptResult => {
-        const result = results[i];
-        // No result, or an error without an HTTP status (the SDK failed the batch itself): a 500.
-        const code = result?.response?.statusCode ?? Number(result?.error?.code ?? 500);
-        const status = Number.isFinite(code) ? code : 500;
-        return {
-          index: o.index,
-          status,
-          verdict: bulkVerdict(OPERATION_TYPES[o.prepared.kind], status, result?.error?.substatus),
-          retryAfterMs: result?.error?.retryAfterInMs ?? 0,
-          message: result?.error?.message ?? '',
-        };
-      });
-    });
-    return chunks.flat();
-  }
-
-  /** Bulk patches; any the server refused as a bad request are sent again as point patches. */
-  private async bulkPatches(companyId: string, patches: readonly PendingOperation[]): Promise<AttemptResult[]> {
-    const results = await this.bulk(companyId, patches);
-    const refused = new Set(results.filter((r) => r.status === 400).map((r) => r.index));
-    if (refused.size === 0) return results;
-    if (results.some((r) => r.status === 400 && /not supported in batch/i.test(r.message ?? ''))) this.bulkPatchUnsupported = true;
-    const retried = await this.point(
-      companyId,
-      patches.filter((p) => refused.has(p.index)),
-    );
-    return [...results.filter((r) => !refused.has(r.index)), ...retried];
   }
 
   private async point(companyId: string, operations: readonly PendingOperation[]): Promise<AttemptResult[]> {
@@ -381,7 +356,7 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
         substatus = numberProperty(error, 'substatus');
         retryAfterMs = numberProperty(error, 'retryAfterInMs') ?? 0;
       }
-      return { index: o.index, status, verdict: bulkVerdict(OPERATION_TYPES[o.prepared.kind], status, substatus), retryAfterMs };
+      return { index: o.index, status, verdict: writeVerdict(o.prepared.kind, status, substatus), retryAfterMs };
     });
   }
 
@@ -392,7 +367,8 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       case 'create':
         return (await this.container.items.create(prepared.record)).statusCode;
       case 'replace':
-        return (await item.replace(prepared.record, { accessCondition: { type: 'IfMatch', condition: prepared.etag } })).statusCode;
+        return (await item.replace(prepared.record, { accessCondition: { type: 'IfMatch', condition: prepared.etag } }))
+          .statusCode;
       case 'delete':
         return (await item.delete({ accessCondition: { type: 'IfMatch', condition: prepared.etag } })).statusCode;
       case 'patch':
@@ -403,23 +379,6 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
 
 function seenRoundPatch(roundId: string): PatchRequestBody {
   return { operations: [{ op: 'set', path: '/seenRound', value: roundId }] };
-}
-
-function bulkOperation(companyId: string, o: PendingOperation): OperationInput {
-  const { prepared } = o;
-  switch (prepared.kind) {
-    case 'create':
-      return { operationType: 'Create', partitionKey: companyId, resourceBody: prepared.record };
-    case 'replace':
-      return { operationType: 'Replace', partitionKey: companyId, id: o.id, ifMatch: prepared.etag, resourceBody: prepared.record };
-    case 'delete': {
-      // The batch protocol honours ifMatch on deletes; the SDK's input type just does not list it.
-      const operation: DeleteOperationInput & { ifMatch: string } = { operationType: 'Delete', partitionKey: companyId, id: o.id, ifMatch: prepared.etag };
-      return operation;
-    }
-    case 'patch':
-      return { operationType: 'Patch', partitionKey: companyId, id: o.id, resourceBody: seenRoundPatch(prepared.roundId) };
-  }
 }
 
 /**
@@ -437,10 +396,18 @@ function withoutSearchKeys(resource: unknown): unknown {
 }
 
 function parseRecord(resource: unknown, id?: string): Versioned<DirectoryUserRecord> {
-  const { value, etag } = parseStoredVersioned(StoredRecordSchema, DIRECTORY_USERS_CONTAINER, withoutSearchKeys(resource), id === undefined ? { field: 'id' } : { field: 'id', value: id });
+  const { value, etag } = parseStoredVersioned(
+    StoredRecordSchema,
+    DIRECTORY_USERS_CONTAINER,
+    withoutSearchKeys(resource),
+    id === undefined ? { field: 'id' } : { field: 'id', value: id },
+  );
   const storedId = numberOrStringProperty(resource, 'id');
   if (typeof storedId !== 'string' || !DirectoryUserRecordSchema.shape.id.safeParse(storedId).success) {
-    throw new AppError('internal_error', `A document read from container '${DIRECTORY_USERS_CONTAINER}' failed validation: id (invalid)`);
+    throw new AppError(
+      'internal_error',
+      `A document read from container '${DIRECTORY_USERS_CONTAINER}' failed validation: id (invalid)`,
+    );
   }
   return { value: { id: storedId, ...value }, etag };
 }
@@ -460,8 +427,4 @@ function numberProperty(value: unknown, key: string): number | undefined {
 function backoffDelay(attempt: number, options: DirectoryUserStoreRetryOptions): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

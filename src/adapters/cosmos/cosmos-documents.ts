@@ -15,7 +15,9 @@ const STORAGE_PROPERTIES = new Set(['id', 'ttl', '_rid', '_self', '_etag', '_att
  * strict, so anything left over that the schema does not know is a real shape problem.
  */
 export function stripSystemProperties(document: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(document).filter(([key]) => !STORAGE_PROPERTIES.has(key) && !key.startsWith('_')));
+  return Object.fromEntries(
+    Object.entries(document).filter(([key]) => !STORAGE_PROPERTIES.has(key) && !key.startsWith('_')),
+  );
 }
 
 /**
@@ -42,12 +44,23 @@ export function parseStoredDocument<S extends z.ZodType>(
     throw new AppError('internal_error', `A document read from container '${containerName}' is not an object`);
   }
   const record = document;
-  if (idOf !== undefined && (typeof record.id !== 'string' || record.id !== record[idOf.field] || (idOf.value !== undefined && record.id !== idOf.value))) {
-    throw new AppError('internal_error', `A document read from container '${containerName}' has an id that does not match its ${idOf.field}`);
+  if (
+    idOf !== undefined &&
+    (typeof record.id !== 'string' ||
+      record.id !== record[idOf.field] ||
+      (idOf.value !== undefined && record.id !== idOf.value))
+  ) {
+    throw new AppError(
+      'internal_error',
+      `A document read from container '${containerName}' has an id that does not match its ${idOf.field}`,
+    );
   }
   const parsed = schema.safeParse(stripSystemProperties(record));
   if (parsed.success) return parsed.data;
-  throw new AppError('internal_error', `A document read from container '${containerName}' failed validation: ${describeIssues(parsed.error)}`);
+  throw new AppError(
+    'internal_error',
+    `A document read from container '${containerName}' failed validation: ${describeIssues(parsed.error)}`,
+  );
 }
 
 /** For listings that skip a document that does not parse (one bad document must not stop the rest). */
@@ -82,11 +95,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function assertWritable<S extends z.ZodType>(schema: S, containerName: string, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new AppError('internal_error', `Refusing to write an invalid document to container '${containerName}': ${describeIssues(parsed.error)}`);
+  throw new AppError(
+    'internal_error',
+    `Refusing to write an invalid document to container '${containerName}': ${describeIssues(parsed.error)}`,
+  );
 }
 
 function describeIssues(error: z.ZodError): string {
-  const parts = error.issues.slice(0, 10).map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'} (${issue.code})`);
+  const parts = error.issues
+    .slice(0, 10)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'} (${issue.code})`);
   const more = error.issues.length > 10 ? ` and ${error.issues.length - 10} more` : '';
   return `${parts.join(', ')}${more}`;
 }
@@ -101,6 +119,23 @@ export function isCosmosStatus(error: unknown, status: number): boolean {
   return cosmosStatus(error) === status;
 }
 
+/** Network failures (no HTTP answer): Node's socket errors and the SDK's own timeout. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'TimeoutError',
+]);
+
+function networkErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' && NETWORK_ERROR_CODES.has(error.code) ? error.code : undefined;
+}
+
 /**
  * Turns a Cosmos failure into an AppError where the status has a meaning for the application;
  * anything else is rethrown unchanged (an unexpected failure stays an unexpected failure).
@@ -108,29 +143,37 @@ export function isCosmosStatus(error: unknown, status: number): boolean {
  * before calling this.
  */
 export function mapCosmosError(error: unknown, operation: string): never {
-  switch (cosmosStatus(error)) {
+  const status = cosmosStatus(error);
+  switch (status) {
     case 404:
       throw new AppError('not_found', `Cosmos ${operation}: not found`, { cause: error });
     case 409:
       throw new AppError('conflict', `Cosmos ${operation}: the document already exists`, { cause: error });
     case 412:
-      throw new AppError('precondition_failed', `Cosmos ${operation}: the document changed meanwhile`, { cause: error });
-    // 429 reaches us only after the SDK's own retries gave up: sustained throttling. 503 is
-    // Cosmos's "try again later". Both are the dependency being unavailable, not a bug.
-    case 429:
-    case 503:
-      throw new AppError('dependency_unavailable', `Cosmos ${operation}: the database is busy or unavailable`, { cause: error });
+      throw new AppError('precondition_failed', `Cosmos ${operation}: the document changed meanwhile`, {
+        cause: error,
+      });
     default:
-      throw error;
   }
+  // 429 reaches us only after the SDK's own retries gave up: sustained throttling. 408, 449 and
+  // 5xx are Cosmos's "try again later", and a lost connection is the same for the caller: the
+  // dependency is unavailable (transient), not a bug.
+  if (status === 408 || status === 429 || status === 449 || (status !== undefined && status >= 500)) {
+    throw new AppError(
+      'dependency_unavailable',
+      `Cosmos ${operation}: the database is busy or unavailable (${status})`,
+      { cause: error, meta: { status } },
+    );
+  }
+  const network = networkErrorCode(error);
+  if (network !== undefined)
+    throw new AppError(
+      'dependency_unavailable',
+      `Cosmos ${operation}: the database could not be reached (${network})`,
+      { cause: error },
+    );
+  throw error;
 }
 
-/**
- * Characters Cosmos does not allow in an item id. Ids we are asked to read come from callers; one
- * that cannot be stored cannot exist either, so readers answer "not found" without a round trip.
- */
-const INVALID_ID = /[/\\?#]/;
-
-export function isStorableId(id: string): boolean {
-  return id.length > 0 && id.length <= 255 && !INVALID_ID.test(id);
-}
+// The id rule is part of the store ports' contract (every implementation applies it).
+export { isStorableId } from '../../ports/store-ids';

@@ -28,7 +28,9 @@ export class CosmosIntegrationLister implements IntegrationLister {
     });
     try {
       for (const resource of (await iterator.fetchAll()).resources) {
-        const integration = parseOrNull(() => parseStoredDocument(IntegrationSchema, INTEGRATIONS_CONTAINER, resource, { field: 'companyId' }));
+        const integration = parseOrNull(() =>
+          parseStoredDocument(IntegrationSchema, INTEGRATIONS_CONTAINER, resource, { field: 'companyId' }),
+        );
         if (integration !== null) found.push(integration);
       }
     } catch (error) {
@@ -38,7 +40,10 @@ export class CosmosIntegrationLister implements IntegrationLister {
   }
 
   async *connected(pageSize: number, onInvalid?: (companyId: string | null) => void): AsyncIterable<Integration[]> {
-    const iterator = this.container.items.query<unknown>({ query: 'SELECT * FROM c WHERE c.status = @status', parameters: [{ name: '@status', value: 'connected' }] }, { maxItemCount: pageSize });
+    const iterator = this.container.items.query<unknown>(
+      { query: 'SELECT * FROM c WHERE c.status = @status', parameters: [{ name: '@status', value: 'connected' }] },
+      { maxItemCount: pageSize },
+    );
     while (iterator.hasMoreResults()) {
       let resources: unknown[];
       try {
@@ -51,7 +56,10 @@ export class CosmosIntegrationLister implements IntegrationLister {
         try {
           page.push(parseStoredDocument(IntegrationSchema, INTEGRATIONS_CONTAINER, resource, { field: 'companyId' }));
         } catch {
-          const id = typeof resource === 'object' && resource !== null && 'id' in resource && typeof resource.id === 'string' ? resource.id : null;
+          const id =
+            typeof resource === 'object' && resource !== null && 'id' in resource && typeof resource.id === 'string'
+              ? resource.id
+              : null;
           onInvalid?.(id);
         }
       }

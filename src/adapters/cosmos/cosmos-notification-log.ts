@@ -28,7 +28,12 @@ export class CosmosNotificationLog implements NotificationLog {
 
   async markSent(companyId: string, messageId: string, sentAtIso: string): Promise<void> {
     try {
-      await this.container.items.upsert({ id: documentId(messageId), companyId, sentAt: sentAtIso, ttl: NOTIFICATION_LOG_TTL_SECONDS });
+      await this.container.items.upsert({
+        id: documentId(messageId),
+        companyId,
+        sentAt: sentAtIso,
+        ttl: NOTIFICATION_LOG_TTL_SECONDS,
+      });
     } catch (error) {
       mapCosmosError(error, 'write notification log');
     }

@@ -22,7 +22,10 @@ export function encodeCursor(continuationToken: string): string {
  * becomes 'validation_failed' too).
  */
 export function decodeCursor(cursor: string): string {
-  const invalid = () => new AppError('validation_failed', 'cursor is not valid', { errors: [{ field: 'cursor', message: 'is not valid' }] });
+  const invalid = () =>
+    new AppError('validation_failed', 'cursor is not valid', {
+      errors: [{ field: 'cursor', message: 'is not valid' }],
+    });
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalid();
   const token = Buffer.from(cursor, 'base64url').toString('utf8');
   // Re-encoding catches non-canonical padding bits and bytes that are not valid UTF-8.
@@ -64,45 +67,24 @@ export async function queryPage<T>(
     let page: { resources: unknown[]; continuationToken: string | undefined };
     try {
       page = await container.items
-        .query<unknown>(query, { ...(partitionKey === null ? {} : { partitionKey }), maxItemCount: limit - items.length, ...(continuationToken === undefined ? {} : { continuationToken }) })
+        .query<unknown>(query, {
+          ...(partitionKey === null ? {} : { partitionKey }),
+          maxItemCount: limit - items.length,
+          ...(continuationToken === undefined ? {} : { continuationToken }),
+        })
         .fetchNext();
     } catch (error) {
       if (options.cursor !== null && (cosmosStatus(error) === 400 || error instanceof SyntaxError)) {
-        throw new AppError('validation_failed', 'cursor is not valid', { cause: error, errors: [{ field: 'cursor', message: 'is not valid' }] });
+        throw new AppError('validation_failed', 'cursor is not valid', {
+          cause: error,
+          errors: [{ field: 'cursor', message: 'is not valid' }],
+        });
       }
       return mapCosmosError(error, operation);
     }
     for (const resource of page.resources) items.push(parse(resource));
-    continuationToken = page.continuationToken === undefined || page.continuationToken === '' ? undefined : page.continuationToken;
+    continuationToken =
+      page.continuationToken === undefined || page.continuationToken === '' ? undefined : page.continuationToken;
   } while (items.length < limit && continuationToken !== undefined);
   return { items, nextCursor: continuationToken === undefined ? null : encodeCursor(continuationToken) };
-}
-
-/** Runs `task` over `items` with at most `concurrency` in flight; results in input order. */
-export async function mapWithConcurrency<I, O>(items: readonly I[], concurrency: number, task: (item: I, index: number) => Promise<O>): Promise<O[]> {
-  const results = new Array<O>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next;
-      next += 1;
-      try {
-        results[index] = await task(items[index] as I, index);
-      } catch (error) {
-        // Start nothing new once one task failed; the tasks already running finish on their own.
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
-/** Splits into consecutive chunks of at most `size`. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
 }

@@ -1,4 +1,11 @@
-import { ContainerDefinition, CosmosClient, Database, IndexingPolicy, PartitionKeyDefinitionVersion, UniqueKeyPolicy } from '@azure/cosmos';
+import {
+  ContainerDefinition,
+  CosmosClient,
+  Database,
+  IndexingPolicy,
+  PartitionKeyDefinitionVersion,
+  UniqueKeyPolicy,
+} from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
 import { cosmosStatus } from './cosmos-documents';
 
@@ -26,8 +33,8 @@ export const ID_PARTITION_KEY_PATH = '/id';
 
 /** Sync runs are history for the admin UI; they expire by themselves after 90 days. */
 export const SYNC_RUN_TTL_SECONDS = 90 * 24 * 60 * 60;
-/** A consent nonce outlives its `expiresAt` by this much before Cosmos removes it. */
-export const CONSENT_NONCE_GRACE_SECONDS = 300;
+/** A consent nonce outlives its `expiresAt` by this much before Cosmos removes it (the port's rule). */
+export { CONSENT_NONCE_GRACE_SECONDS } from '../../ports/consent-nonce-store.port';
 
 /**
  * `-1` switches TTL on for the container without expiring anything by default: only items that
@@ -43,7 +50,11 @@ export interface CosmosContainerDefinition extends ContainerDefinition {
   uniqueKeyPolicy?: UniqueKeyPolicy;
 }
 
-function container(id: string, extra: Pick<CosmosContainerDefinition, 'defaultTtl' | 'indexingPolicy' | 'uniqueKeyPolicy'> = {}, partitionKeyPath: string = PARTITION_KEY_PATH): CosmosContainerDefinition {
+function container(
+  id: string,
+  extra: Pick<CosmosContainerDefinition, 'defaultTtl' | 'indexingPolicy' | 'uniqueKeyPolicy'> = {},
+  partitionKeyPath: string = PARTITION_KEY_PATH,
+): CosmosContainerDefinition {
   return { id, partitionKey: { paths: [partitionKeyPath], version: PartitionKeyDefinitionVersion.V2 }, ...extra };
 }
 
@@ -88,7 +99,10 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   /** id = Entra object id; `status`: pending | denied | approved | excluded. */
   container(DIRECTORY_USERS_CONTAINER),
   /** Symbol's users of the company, id = Symbol user id; `status`: active | inactive; `emailKey` unique. */
-  container(SYMBOL_USERS_CONTAINER, { uniqueKeyPolicy: SYMBOL_USERS_UNIQUE_KEYS, indexingPolicy: SYMBOL_USERS_INDEXING_POLICY }),
+  container(SYMBOL_USERS_CONTAINER, {
+    uniqueKeyPolicy: SYMBOL_USERS_UNIQUE_KEYS,
+    indexingPolicy: SYMBOL_USERS_INDEXING_POLICY,
+  }),
   /** One document per company (the delta cursor and the round in progress); id = companyId. */
   container(SYNC_STATE_CONTAINER),
   /** id = notification message id; each item carries `ttl` = NOTIFICATION_LOG_TTL_SECONDS. */
@@ -109,12 +123,20 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
  * this only verifies them.
  */
 export async function ensureCosmosSchema(client: CosmosClient, databaseId: string): Promise<Database> {
-  const database = await createOrRead(`database '${databaseId}'`, async () => (await client.databases.createIfNotExists({ id: databaseId })).database, () =>
-    client.database(databaseId).read().then((r) => r.database),
+  const database = await createOrRead(
+    `database '${databaseId}'`,
+    async () => (await client.databases.createIfNotExists({ id: databaseId })).database,
+    () =>
+      client
+        .database(databaseId)
+        .read()
+        .then((r) => r.database),
   );
   for (const definition of COSMOS_CONTAINERS) {
-    const resource = await createOrRead(`container '${definition.id}'`, async () => (await database.containers.createIfNotExists(definition)).resource, async () =>
-      (await database.container(definition.id).read()).resource,
+    const resource = await createOrRead(
+      `container '${definition.id}'`,
+      async () => (await database.containers.createIfNotExists(definition)).resource,
+      async () => (await database.container(definition.id).read()).resource,
     );
     const paths = resource?.partitionKey?.paths ?? [];
     const expectedPath = definition.partitionKey.paths[0];

@@ -1,7 +1,14 @@
 import { Container, Database } from '@azure/cosmos';
 import { SubscriptionRecord, SubscriptionRecordSchema } from '../../domain/graph-subscription';
 import { SubscriptionStore } from '../../ports/subscription-store.port';
-import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseOrNull, parseStoredDocument } from './cosmos-documents';
+import {
+  assertWritable,
+  isCosmosStatus,
+  isStorableId,
+  mapCosmosError,
+  parseOrNull,
+  parseStoredDocument,
+} from './cosmos-documents';
 import { SUBSCRIPTIONS_CONTAINER } from './cosmos-schema';
 
 /**
@@ -21,7 +28,10 @@ export class CosmosSubscriptionStore implements SubscriptionStore {
     try {
       const response = await this.container.item(subscriptionId, subscriptionId).read();
       if (response.statusCode === 404 || response.resource === undefined) return null;
-      return parseStoredDocument(SubscriptionRecordSchema, SUBSCRIPTIONS_CONTAINER, response.resource, { field: 'subscriptionId', value: subscriptionId });
+      return parseStoredDocument(SubscriptionRecordSchema, SUBSCRIPTIONS_CONTAINER, response.resource, {
+        field: 'subscriptionId',
+        value: subscriptionId,
+      });
     } catch (error) {
       if (isCosmosStatus(error, 404)) return null;
       return mapCosmosError(error, 'read subscription');
@@ -32,9 +42,14 @@ export class CosmosSubscriptionStore implements SubscriptionStore {
   async forTenant(tenantId: string): Promise<SubscriptionRecord[]> {
     const records: SubscriptionRecord[] = [];
     try {
-      const iterator = this.container.items.query<unknown>({ query: 'SELECT * FROM c WHERE c.tenantId = @tenantId', parameters: [{ name: '@tenantId', value: tenantId.toLowerCase() }] });
+      const iterator = this.container.items.query<unknown>({
+        query: 'SELECT * FROM c WHERE c.tenantId = @tenantId',
+        parameters: [{ name: '@tenantId', value: tenantId.toLowerCase() }],
+      });
       for (const resource of (await iterator.fetchAll()).resources) {
-        const record = parseOrNull(() => parseStoredDocument(SubscriptionRecordSchema, SUBSCRIPTIONS_CONTAINER, resource, { field: 'subscriptionId' }));
+        const record = parseOrNull(() =>
+          parseStoredDocument(SubscriptionRecordSchema, SUBSCRIPTIONS_CONTAINER, resource, { field: 'subscriptionId' }),
+        );
         // A document of an older shape is not ours to act on; its subscription expires at Graph by itself.
         if (record !== null) records.push(record);
       }

@@ -3,23 +3,24 @@ import { AppError } from '../../domain/app-error';
 import { SymbolUser, SymbolUserSchema } from '../../domain/symbol-user';
 import { Versioned } from '../../ports/integration-store.port';
 import { Page } from '../../ports/sync-run-store.port';
-import { SymbolUserStore } from '../../ports/symbol-user-store.port';
+import { MAX_SYMBOL_USER_PAGE_SIZE, SymbolUserStore } from '../../ports/symbol-user-store.port';
 import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
-import { assertPageLimit, chunk, mapWithConcurrency, queryPage } from './cosmos-paging';
+import { chunk, mapWithConcurrency } from '../../shared/bounded-concurrency';
+import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYMBOL_USERS_CONTAINER } from './cosmos-schema';
 
-/** Largest page `list` serves. */
-export const MAX_SYMBOL_USER_PAGE_SIZE = 500;
 /** E-mail keys per lookup query; longer lists are split into several queries. */
 export const EMAIL_KEYS_PER_QUERY = 1000;
 const LOOKUP_CONCURRENCY = 4;
 
-const FIND_BY_EMAIL_KEYS_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId AND ARRAY_CONTAINS(@emailKeys, c.emailKey)';
+const FIND_BY_EMAIL_KEYS_QUERY =
+  'SELECT * FROM c WHERE c.companyId = @companyId AND ARRAY_CONTAINS(@emailKeys, c.emailKey)';
 // Two-property ORDER BY: served by the composite index (createdAt ASC, id ASC) declared in
 // cosmos-schema.ts and infra/app/cosmos.bicep. createdAt + id is unique, so the order is total and
 // paging is stable.
 const LIST_ALL_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.createdAt ASC, c.id ASC';
-const LIST_BY_STATUS_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId AND c.status = @status ORDER BY c.createdAt ASC, c.id ASC';
+const LIST_BY_STATUS_QUERY =
+  'SELECT * FROM c WHERE c.companyId = @companyId AND c.status = @status ORDER BY c.createdAt ASC, c.id ASC';
 
 /** `parseStoredVersioned` drops `id` with the storage properties; it comes back from the document. */
 const StoredSymbolUserSchema = SymbolUserSchema.omit({ id: true });
@@ -82,25 +83,35 @@ export class CosmosSymbolUserStore implements SymbolUserStore {
    */
   async save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>> {
     const value = assertWritable(SymbolUserSchema, SYMBOL_USERS_CONTAINER, user);
-    if (!isStorableId(value.id)) throw new AppError('internal_error', `Refusing to write a document with an id Cosmos cannot store to container '${SYMBOL_USERS_CONTAINER}'`);
+    if (!isStorableId(value.id))
+      throw new AppError(
+        'internal_error',
+        `Refusing to write a document with an id Cosmos cannot store to container '${SYMBOL_USERS_CONTAINER}'`,
+      );
     if (expectedEtag === null) {
       try {
         const response = await this.container.items.create(value);
         return parseSymbolUser(response.resource, value.id);
       } catch (error) {
         // Cosmos answers 409 for both a taken id and a taken unique key, without saying which.
-        if (isCosmosStatus(error, 409)) throw new AppError('conflict', 'A Symbol user with this id or e-mail address already exists in the company', { cause: error });
+        if (isCosmosStatus(error, 409))
+          throw new AppError('conflict', 'A Symbol user with this id or e-mail address already exists in the company', {
+            cause: error,
+          });
         return mapCosmosError(error, 'create symbol user');
       }
     }
     try {
-      const response = await this.container.item(value.id, value.companyId).replace(value, { accessCondition: { type: 'IfMatch', condition: expectedEtag } });
+      const response = await this.container
+        .item(value.id, value.companyId)
+        .replace(value, { accessCondition: { type: 'IfMatch', condition: expectedEtag } });
       return parseSymbolUser(response.resource, value.id);
     } catch (error) {
       if (isCosmosStatus(error, 412) || isCosmosStatus(error, 404)) {
         throw new AppError('precondition_failed', 'The Symbol user was changed meanwhile', { cause: error });
       }
-      if (isCosmosStatus(error, 409)) throw new AppError('conflict', 'Another Symbol user of the company has this e-mail address', { cause: error });
+      if (isCosmosStatus(error, 409))
+        throw new AppError('conflict', 'Another Symbol user of the company has this e-mail address', { cause: error });
       return mapCosmosError(error, 'replace symbol user');
     }
   }
@@ -109,7 +120,10 @@ export class CosmosSymbolUserStore implements SymbolUserStore {
    * Oldest first (`createdAt`, then `id`), all users or those of one status. A cursor belongs to
    * the query it came from: pass it back with the same status filter.
    */
-  async list(companyId: string, options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null }): Promise<Page<SymbolUser>> {
+  async list(
+    companyId: string,
+    options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null },
+  ): Promise<Page<SymbolUser>> {
     assertPageLimit(options.limit, MAX_SYMBOL_USER_PAGE_SIZE);
     const parameters: SqlParameter[] = [{ name: '@companyId', value: companyId }];
     if (options.status !== null) parameters.push({ name: '@status', value: options.status });
@@ -125,10 +139,18 @@ export class CosmosSymbolUserStore implements SymbolUserStore {
 }
 
 function parseSymbolUser(resource: unknown, id?: string): Versioned<SymbolUser> {
-  const { value, etag } = parseStoredVersioned(StoredSymbolUserSchema, SYMBOL_USERS_CONTAINER, resource, id === undefined ? { field: 'id' } : { field: 'id', value: id });
+  const { value, etag } = parseStoredVersioned(
+    StoredSymbolUserSchema,
+    SYMBOL_USERS_CONTAINER,
+    resource,
+    id === undefined ? { field: 'id' } : { field: 'id', value: id },
+  );
   const storedId = documentId(resource);
   if (storedId === undefined || !SymbolUserSchema.shape.id.safeParse(storedId).success) {
-    throw new AppError('internal_error', `A document read from container '${SYMBOL_USERS_CONTAINER}' failed validation: id (invalid)`);
+    throw new AppError(
+      'internal_error',
+      `A document read from container '${SYMBOL_USERS_CONTAINER}' failed validation: id (invalid)`,
+    );
   }
   return { value: { id: storedId, ...value }, etag };
 }

@@ -1,13 +1,11 @@
 import { Container, Database } from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
 import { SyncRun, SyncRunSchema } from '../../domain/sync-run';
-import { Page, SyncRunStore } from '../../ports/sync-run-store.port';
+import { MAX_SYNC_RUN_PAGE_SIZE, Page, SyncRunStore } from '../../ports/sync-run-store.port';
 import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredDocument } from './cosmos-documents';
 import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYNC_RUN_TTL_SECONDS, SYNC_RUNS_CONTAINER } from './cosmos-schema';
 
-/** Largest page the store serves; callers validate their own (smaller) limits first. */
-export const MAX_SYNC_RUN_PAGE_SIZE = 1000;
 const LIST_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.queuedAt DESC';
 
 /** Sync-run history in `sync-runs`, id = runId; every run expires after SYNC_RUN_TTL_SECONDS. */
@@ -51,9 +49,12 @@ export class CosmosSyncRunStore implements SyncRunStore {
    */
   async update(run: SyncRun): Promise<SyncRun> {
     const value = assertWritable(SyncRunSchema, SYNC_RUNS_CONTAINER, run);
-    if (!isStorableId(value.runId) || !isStorableId(value.companyId)) throw new AppError('not_found', 'Cosmos replace sync run: not found');
+    if (!isStorableId(value.runId) || !isStorableId(value.companyId))
+      throw new AppError('not_found', 'Cosmos replace sync run: not found');
     try {
-      const response = await this.container.item(value.runId, value.companyId).replace({ ...value, id: value.runId, ttl: SYNC_RUN_TTL_SECONDS });
+      const response = await this.container
+        .item(value.runId, value.companyId)
+        .replace({ ...value, id: value.runId, ttl: SYNC_RUN_TTL_SECONDS });
       return this.parse(response.resource, value.runId);
     } catch (error) {
       return mapCosmosError(error, 'replace sync run');
@@ -78,7 +79,12 @@ export class CosmosSyncRunStore implements SyncRunStore {
   }
 
   private parse(resource: unknown, runId?: string): SyncRun {
-    return parseStoredDocument(SyncRunSchema, SYNC_RUNS_CONTAINER, resource, runId === undefined ? { field: 'runId' } : { field: 'runId', value: runId });
+    return parseStoredDocument(
+      SyncRunSchema,
+      SYNC_RUNS_CONTAINER,
+      resource,
+      runId === undefined ? { field: 'runId' } : { field: 'runId', value: runId },
+    );
   }
 }
 

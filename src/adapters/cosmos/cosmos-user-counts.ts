@@ -40,7 +40,10 @@ async function count(container: Container, companyId: string, query: string, sta
       .query<unknown>(
         {
           query,
-          parameters: [{ name: '@companyId', value: companyId }, ...(status === null ? [] : [{ name: '@status', value: status }])],
+          parameters: [
+            { name: '@companyId', value: companyId },
+            ...(status === null ? [] : [{ name: '@status', value: status }]),
+          ],
         },
         { partitionKey: companyId },
       )
@@ -49,7 +52,8 @@ async function count(container: Container, companyId: string, query: string, sta
     return mapCosmosError(error, `count ${container.id}`);
   }
   const parsed = CountResultSchema.safeParse(resources);
-  if (!parsed.success) throw new AppError('internal_error', `Cosmos returned an unexpected count result from container '${container.id}'`);
+  if (!parsed.success)
+    throw new AppError('internal_error', `Cosmos returned an unexpected count result from container '${container.id}'`);
   // An aggregate over no documents may come back as an empty result rather than [0].
   return parsed.data[0] ?? 0;
 }

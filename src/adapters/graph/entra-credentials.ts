@@ -25,7 +25,12 @@ export type EntraCredentialFactory = (tenantId: string) => TokenCredential;
 export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 
 /** Authority hosts that Entra's instance discovery knows; anything else (a local stand-in) skips it. */
-const KNOWN_AUTHORITY_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn']);
+const KNOWN_AUTHORITY_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
 
 /** AADSTS codes meaning the app's own secret was refused (wrong or expired): worth re-reading it. */
 const SECRET_REJECTED = /AADSTS(7000215|7000222)\b/;
@@ -34,9 +39,15 @@ const CERTIFICATE_REJECTED = /AADSTS700027\b/;
 
 export const CLIENT_CERTIFICATE_SECRET: SecretName = 'entra-client-certificate';
 
-export function createEntraCredentialFactory(options: { config: AppConfig['entra']; secrets: SecretStore }): EntraCredentialFactory {
+export function createEntraCredentialFactory(options: {
+  config: AppConfig['entra'];
+  secrets: SecretStore;
+}): EntraCredentialFactory {
   const { config, secrets } = options;
-  const authority = { authorityHost: config.authorityHost, disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(hostnameOf(config.authorityHost)) };
+  const authority = {
+    authorityHost: config.authorityHost,
+    disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(hostnameOf(config.authorityHost)),
+  };
   const cache = new Map<string, TokenCredential>();
 
   let build: (tenantId: string) => TokenCredential;
@@ -60,9 +71,13 @@ export function createEntraCredentialFactory(options: { config: AppConfig['entra
   } else {
     if (config.managedIdentityClientId === undefined) {
       // Only a user-assigned managed identity can be a federated identity credential of an app.
-      throw new AppError('configuration_invalid', 'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.', {
-        errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
-      });
+      throw new AppError(
+        'configuration_invalid',
+        'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.',
+        {
+          errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
+        },
+      );
     }
     const managedIdentity = new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
     const getAssertion = async (): Promise<string> => (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token;
@@ -94,13 +109,18 @@ export interface ClientCertificate {
  */
 export function parseClientCertificate(pem: string): ClientCertificate {
   const invalid = (why: string): AppError =>
-    new AppError('configuration_invalid', `Secret "${CLIENT_CERTIFICATE_SECRET}" ${why}: it must hold the app's certificate and its unencrypted private key as PEM (a Key Vault certificate with content type application/x-pem-file).`, {
-      errors: [{ field: CLIENT_CERTIFICATE_SECRET, message: why }],
-    });
+    new AppError(
+      'configuration_invalid',
+      `Secret "${CLIENT_CERTIFICATE_SECRET}" ${why}: it must hold the app's certificate and its unencrypted private key as PEM (a Key Vault certificate with content type application/x-pem-file).`,
+      {
+        errors: [{ field: CLIENT_CERTIFICATE_SECRET, message: why }],
+      },
+    );
   const certificateBlock = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
   const keyBlock = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
   if (certificateBlock === undefined) throw invalid('holds no PEM certificate');
-  if (keyBlock === undefined) throw invalid(/ENCRYPTED PRIVATE KEY/.test(pem) ? 'holds an encrypted private key' : 'holds no PEM private key');
+  if (keyBlock === undefined)
+    throw invalid(/ENCRYPTED PRIVATE KEY/.test(pem) ? 'holds an encrypted private key' : 'holds no PEM private key');
   let certificate: X509Certificate;
   let privateKey: KeyObject;
   try {
@@ -110,8 +130,13 @@ export function parseClientCertificate(pem: string): ClientCertificate {
     throw invalid('could not be read');
   }
   if (privateKey.asymmetricKeyType !== 'rsa') throw invalid('has a non-RSA key (Entra ID app certificates are RSA)');
-  if (!certificate.checkPrivateKey(privateKey)) throw invalid("holds a private key that does not belong to its certificate");
-  return { certificate, privateKey, thumbprintSha256: createHash('sha256').update(certificate.raw).digest('base64url') };
+  if (!certificate.checkPrivateKey(privateKey))
+    throw invalid('holds a private key that does not belong to its certificate');
+  return {
+    certificate,
+    privateKey,
+    thumbprintSha256: createHash('sha256').update(certificate.raw).digest('base64url'),
+  };
 }
 
 /**
@@ -121,7 +146,13 @@ export function parseClientCertificate(pem: string): ClientCertificate {
  * authenticating the app where MSAL does not do it for us (redeeming an authorization code);
  * send it with `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
  */
-export async function signCertificateClientAssertion(options: { certificatePem: string; clientId: string; tokenEndpoint: string; now: Date; jwtId?: string }): Promise<string> {
+export async function signCertificateClientAssertion(options: {
+  certificatePem: string;
+  clientId: string;
+  tokenEndpoint: string;
+  now: Date;
+  jwtId?: string;
+}): Promise<string> {
   const { privateKey, thumbprintSha256 } = parseClientCertificate(options.certificatePem);
   const issuedAt = Math.floor(options.now.getTime() / 1000);
   return new SignJWT({})
@@ -138,14 +169,15 @@ export async function signCertificateClientAssertion(options: { certificatePem: 
 
 /** How the app authenticates itself at the token endpoint when it redeems a sign-in code. */
 export type ClientAuthentication =
-  | { kind: 'client_secret'; clientSecret: string }
-  | { kind: 'client_assertion'; clientAssertion: string };
+  { kind: 'client_secret'; clientSecret: string } | { kind: 'client_assertion'; clientAssertion: string };
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** The form fields of a client authentication (RFC 6749 §2.3.1 / RFC 7523). */
 export function clientAuthenticationFields(auth: ClientAuthentication): Record<string, string> {
-  return auth.kind === 'client_secret' ? { client_secret: auth.clientSecret } : { client_assertion: auth.clientAssertion, client_assertion_type: JWT_BEARER_ASSERTION_TYPE };
+  return auth.kind === 'client_secret'
+    ? { client_secret: auth.clientSecret }
+    : { client_assertion: auth.clientAssertion, client_assertion_type: JWT_BEARER_ASSERTION_TYPE };
 }
 
 /**
@@ -154,23 +186,40 @@ export function clientAuthenticationFields(auth: ClientAuthentication): Record<s
  * app's certificate (audience: the token endpoint), or the managed identity's token for
  * `api://AzureADTokenExchange` as a federated client assertion (no secret at all).
  */
-export function createClientAuthentication(options: { config: AppConfig['entra']; secrets: SecretStore; now?: () => Date }): (tokenEndpoint: string) => Promise<ClientAuthentication> {
+export function createClientAuthentication(options: {
+  config: AppConfig['entra'];
+  secrets: SecretStore;
+  now?: () => Date;
+}): (tokenEndpoint: string) => Promise<ClientAuthentication> {
   const { config, secrets } = options;
   const now = options.now ?? (() => new Date());
-  if (config.credential === 'client-secret') return async () => ({ kind: 'client_secret', clientSecret: await secrets.get('entra-client-secret') });
+  if (config.credential === 'client-secret')
+    return async () => ({ kind: 'client_secret', clientSecret: await secrets.get('entra-client-secret') });
   if (config.credential === 'client-certificate') {
     return async (tokenEndpoint) => ({
       kind: 'client_assertion',
-      clientAssertion: await signCertificateClientAssertion({ certificatePem: await secrets.get(CLIENT_CERTIFICATE_SECRET), clientId: config.clientId, tokenEndpoint, now: now() }),
+      clientAssertion: await signCertificateClientAssertion({
+        certificatePem: await secrets.get(CLIENT_CERTIFICATE_SECRET),
+        clientId: config.clientId,
+        tokenEndpoint,
+        now: now(),
+      }),
     });
   }
   if (config.managedIdentityClientId === undefined) {
-    throw new AppError('configuration_invalid', 'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.', {
-      errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
-    });
+    throw new AppError(
+      'configuration_invalid',
+      'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.',
+      {
+        errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
+      },
+    );
   }
   const managedIdentity = new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
-  return async () => ({ kind: 'client_assertion', clientAssertion: (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token });
+  return async () => ({
+    kind: 'client_assertion',
+    clientAssertion: (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token,
+  });
 }
 
 function hostnameOf(url: string): string {

@@ -1,15 +1,25 @@
 import { CosmosDirectoryUserStore } from '../../../src/adapters/cosmos/cosmos-directory-user-store';
 import { DirectoryUserRecord, EMPTY_ATTRIBUTES } from '../../../src/domain/directory/directory-user';
+import { directoryUser } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
-const NOW = '2026-11-27T10:00:00.000Z';
-
-function rec(companyId: string, id: string, name: string, mail: string | null, overrides: Partial<DirectoryUserRecord> = {}): DirectoryUserRecord {
+function rec(
+  companyId: string,
+  id: string,
+  name: string,
+  mail: string | null,
+  overrides: Partial<DirectoryUserRecord> = {},
+): DirectoryUserRecord {
   const [given, surname] = name.split(' ');
-  return {
-    companyId, id, connectionId: 'c', attributes: { ...EMPTY_ATTRIBUTES, displayName: name, givenName: given ?? null, surname: surname ?? null, mail, userPrincipalName: `${id}@tenant.onmicrosoft.com` },
-    hash: 'h', status: 'pending', flags: [], symbolUserId: null, deactivated: null, pendingRemoval: null, firstSeenAt: NOW, lastChangedAt: NOW, seenRound: null, decidedAt: null, decidedBy: null, ...overrides,
+  const attributes = {
+    ...EMPTY_ATTRIBUTES,
+    displayName: name,
+    givenName: given ?? null,
+    surname: surname ?? null,
+    mail,
+    userPrincipalName: `${id}@tenant.onmicrosoft.com`,
   };
+  return directoryUser(companyId, id, { attributes, ...overrides });
 }
 
 describe('CosmosDirectoryUserStore.listForReview (real client, local Cosmos server)', () => {
@@ -28,15 +38,32 @@ describe('CosmosDirectoryUserStore.listForReview (real client, local Cosmos serv
       rec('acme', 'u7', 'Approved Person', 'ap@acme.example', { status: 'approved', symbolUserId: 's' }),
       rec('globex', 'g1', 'Ann Other', 'ann@globex.example'),
     ];
-    await store.write('acme', records.filter((r) => r.companyId === 'acme').map((r) => ({ op: 'put' as const, record: r, expectedEtag: null })));
-    await store.write('globex', records.filter((r) => r.companyId === 'globex').map((r) => ({ op: 'put' as const, record: r, expectedEtag: null })));
+    await store.write(
+      'acme',
+      records.filter((r) => r.companyId === 'acme').map((r) => ({ op: 'put' as const, record: r, expectedEtag: null })),
+    );
+    await store.write(
+      'globex',
+      records
+        .filter((r) => r.companyId === 'globex')
+        .map((r) => ({ op: 'put' as const, record: r, expectedEtag: null })),
+    );
   });
   afterAll(async () => {
     await env.close();
   });
 
   const ids = async (query: Partial<Parameters<CosmosDirectoryUserStore['listForReview']>[1]>) =>
-    (await store.listForReview('acme', { status: 'pending', search: null, flag: null, limit: 50, cursor: null, ...query })).items.map((i) => i.value.id);
+    (
+      await store.listForReview('acme', {
+        status: 'pending',
+        search: null,
+        flag: null,
+        limit: 50,
+        cursor: null,
+        ...query,
+      })
+    ).items.map((i) => i.value.id);
 
   it('orders by display name case-insensitively, ties by id; one company, one status', async () => {
     expect(await ids({})).toEqual(['u1', 'u2', 'u6', 'u3', 'u5']);

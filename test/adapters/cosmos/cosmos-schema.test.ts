@@ -22,7 +22,13 @@ let client: CosmosClient;
 
 beforeAll(async () => {
   server = await startLocalCosmos();
-  client = createCosmosClient({ auth: 'key', endpoint: server.endpoint, key: server.key, database: 'unused', disableEndpointDiscovery: true });
+  client = createCosmosClient({
+    auth: 'key',
+    endpoint: server.endpoint,
+    key: server.key,
+    database: 'unused',
+    disableEndpointDiscovery: true,
+  });
 });
 afterAll(async () => {
   client.dispose();
@@ -35,10 +41,21 @@ describe('ensureCosmosSchema', () => {
     const { resources } = await database.containers.readAll().fetchAll();
     const byId = new Map(resources.map((c) => [c.id, c]));
     expect([...byId.keys()].sort()).toEqual(
-      [INTEGRATIONS_CONTAINER, CONSENT_NONCES_CONTAINER, SYNC_RUNS_CONTAINER, DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, SYNC_STATE_CONTAINER, NOTIFICATION_LOG_CONTAINER, SUBSCRIPTIONS_CONTAINER].sort(),
+      [
+        INTEGRATIONS_CONTAINER,
+        CONSENT_NONCES_CONTAINER,
+        SYNC_RUNS_CONTAINER,
+        DIRECTORY_USERS_CONTAINER,
+        SYMBOL_USERS_CONTAINER,
+        SYNC_STATE_CONTAINER,
+        NOTIFICATION_LOG_CONTAINER,
+        SUBSCRIPTIONS_CONTAINER,
+      ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
-      expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([definition.id === SUBSCRIPTIONS_CONTAINER ? ID_PARTITION_KEY_PATH : PARTITION_KEY_PATH]);
+      expect(byId.get(definition.id)?.partitionKey?.paths).toEqual([
+        definition.id === SUBSCRIPTIONS_CONTAINER ? ID_PARTITION_KEY_PATH : PARTITION_KEY_PATH,
+      ]);
     }
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
@@ -57,10 +74,16 @@ describe('ensureCosmosSchema', () => {
     const database = await ensureCosmosSchema(client, 'test-schema-twice');
     await database.container(INTEGRATIONS_CONTAINER).items.create({ id: 'acme', companyId: 'acme' });
     await ensureCosmosSchema(client, 'test-schema-twice');
-    await Promise.all([ensureCosmosSchema(client, 'test-schema-twice'), ensureCosmosSchema(client, 'test-schema-twice')]);
+    await Promise.all([
+      ensureCosmosSchema(client, 'test-schema-twice'),
+      ensureCosmosSchema(client, 'test-schema-twice'),
+    ]);
     const { resources } = await database.containers.readAll().fetchAll();
     expect(resources).toHaveLength(COSMOS_CONTAINERS.length);
-    const { resource } = await database.container(INTEGRATIONS_CONTAINER).item('acme', 'acme').read<{ id: string; companyId: string }>();
+    const { resource } = await database
+      .container(INTEGRATIONS_CONTAINER)
+      .item('acme', 'acme')
+      .read<{ id: string; companyId: string }>();
     expect(resource).toMatchObject({ id: 'acme', companyId: 'acme' });
   });
 
@@ -80,7 +103,10 @@ describe('ensureCosmosSchema', () => {
 
   it('refuses a graph-subscriptions container partitioned by company (the webhook needs point reads by subscription id)', async () => {
     const { database } = await client.databases.createIfNotExists({ id: 'test-schema-subscriptions' });
-    await database.containers.createIfNotExists({ id: SUBSCRIPTIONS_CONTAINER, partitionKey: { paths: [PARTITION_KEY_PATH] } });
+    await database.containers.createIfNotExists({
+      id: SUBSCRIPTIONS_CONTAINER,
+      partitionKey: { paths: [PARTITION_KEY_PATH] },
+    });
     const error = await rejection(ensureCosmosSchema(client, 'test-schema-subscriptions'));
     expect(error.code).toBe('configuration_invalid');
     expect(error.message).toContain(`'${SUBSCRIPTIONS_CONTAINER}'`);
@@ -89,7 +115,10 @@ describe('ensureCosmosSchema', () => {
 
   it('refuses a database whose symbol-users container lacks the unique e-mail key (it cannot be added later)', async () => {
     const { database } = await client.databases.createIfNotExists({ id: 'test-schema-unique-keys' });
-    await database.containers.createIfNotExists({ id: SYMBOL_USERS_CONTAINER, partitionKey: { paths: [PARTITION_KEY_PATH] } });
+    await database.containers.createIfNotExists({
+      id: SYMBOL_USERS_CONTAINER,
+      partitionKey: { paths: [PARTITION_KEY_PATH] },
+    });
     const error = await rejection(ensureCosmosSchema(client, 'test-schema-unique-keys'));
     expect(error.code).toBe('configuration_invalid');
     expect(error.message).toContain(SYMBOL_USERS_CONTAINER);
@@ -99,10 +128,19 @@ describe('ensureCosmosSchema', () => {
 
 describe('createCosmosClient', () => {
   it('builds a managed-identity client without contacting anything', () => {
-    const miClient = createCosmosClient({ auth: 'managed-identity', endpoint: 'https://example.documents.azure.com', database: 'd', managedIdentityClientId: '00000000-0000-0000-0000-000000000001' });
+    const miClient = createCosmosClient({
+      auth: 'managed-identity',
+      endpoint: 'https://example.documents.azure.com',
+      database: 'd',
+      managedIdentityClientId: '00000000-0000-0000-0000-000000000001',
+    });
     expect(miClient).toBeInstanceOf(CosmosClient);
     miClient.dispose();
-    const defaultClient = createCosmosClient({ auth: 'managed-identity', endpoint: 'https://example.documents.azure.com', database: 'd' });
+    const defaultClient = createCosmosClient({
+      auth: 'managed-identity',
+      endpoint: 'https://example.documents.azure.com',
+      database: 'd',
+    });
     expect(defaultClient).toBeInstanceOf(CosmosClient);
     defaultClient.dispose();
   });

@@ -2,9 +2,9 @@ import { CosmosIntegrationLister } from '../../../src/adapters/cosmos/cosmos-int
 import { CosmosIntegrationStore } from '../../../src/adapters/cosmos/cosmos-integration-store';
 import { INTEGRATIONS_CONTAINER, SUBSCRIPTIONS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
 import { CosmosSubscriptionStore } from '../../../src/adapters/cosmos/cosmos-subscription-store';
-import { SubscriptionRecord } from '../../../src/domain/graph-subscription';
 import { connect, Integration, newIntegration } from '../../../src/domain/integration';
 import { rejection } from '../../support/app-errors';
+import { subscriptionRecord } from '../../support/store-fixtures';
 import { CosmosTestEnv, startCosmosTestEnv } from './cosmos-test-env';
 
 const TENANT = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -21,17 +21,7 @@ afterAll(async () => {
   await env.close();
 });
 
-function record(subscriptionId: string, overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
-  return {
-    subscriptionId,
-    tenantId: TENANT,
-    clientStateHash: 'a'.repeat(64),
-    expiresAt: '2026-12-24T10:00:00.000Z',
-    createdAt: '2026-11-25T10:00:00.000Z',
-    updatedAt: '2026-11-25T10:00:00.000Z',
-    ...overrides,
-  };
-}
+const record = subscriptionRecord;
 
 describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscription id)', () => {
   it('puts, point-reads (id = partition key = subscription id), replaces and deletes', async () => {
@@ -39,7 +29,10 @@ describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscript
     expect(await store.get(id)).toBeNull();
     await store.put(record(id));
     expect(await store.get(id)).toEqual(record(id));
-    const { resource } = await env.database.container(SUBSCRIPTIONS_CONTAINER).item(id, id).read<Record<string, unknown>>();
+    const { resource } = await env.database
+      .container(SUBSCRIPTIONS_CONTAINER)
+      .item(id, id)
+      .read<Record<string, unknown>>();
     expect(resource).toMatchObject({ id, subscriptionId: id, tenantId: TENANT });
     await store.put(record(id, { expiresAt: '2027-01-20T10:00:00.000Z' }));
     expect((await store.get(id))?.expiresAt).toBe('2027-01-20T10:00:00.000Z');
@@ -56,7 +49,9 @@ describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscript
     expect(await store.forTenant(TENANT.toUpperCase())).toEqual([newer, older]);
     expect(await store.forTenant(OTHER_TENANT)).toEqual([other]);
     // A document of an older shape (per company) is skipped, not fatal.
-    await env.database.container(SUBSCRIPTIONS_CONTAINER).items.upsert({ id: 'legacy', subscriptionId: 'legacy', companyId: 'acme', tenantId: OTHER_TENANT });
+    await env.database
+      .container(SUBSCRIPTIONS_CONTAINER)
+      .items.upsert({ id: 'legacy', subscriptionId: 'legacy', companyId: 'acme', tenantId: OTHER_TENANT });
     expect(await store.forTenant(OTHER_TENANT)).toEqual([other]);
     for (const r of [older, newer, other]) await store.delete(r.subscriptionId);
   });
@@ -66,8 +61,13 @@ describe('CosmosSubscriptionStore (graph-subscriptions, partitioned by subscript
   });
 
   it('refuses to write an invalid record, and reports a stored document that does not fit by field, not value', async () => {
-    expect((await rejection(store.put(record('5b7e8c1d-0000-4000-8000-0000000000ff', { clientStateHash: 'not-a-hash' })))).code).toBe('internal_error');
-    await env.database.container(SUBSCRIPTIONS_CONTAINER).items.upsert({ id: 'broken', subscriptionId: 'broken', companyId: 'acme', clientStateHash: 'secretish' });
+    expect(
+      (await rejection(store.put(record('5b7e8c1d-0000-4000-8000-0000000000ff', { clientStateHash: 'not-a-hash' }))))
+        .code,
+    ).toBe('internal_error');
+    await env.database
+      .container(SUBSCRIPTIONS_CONTAINER)
+      .items.upsert({ id: 'broken', subscriptionId: 'broken', companyId: 'acme', clientStateHash: 'secretish' });
     const error = await rejection(store.get('broken'));
     expect(error.code).toBe('internal_error');
     expect(error.message).not.toContain('secretish');
@@ -81,7 +81,12 @@ describe('CosmosIntegrationLister (the timers’ cross-partition scan)', () => {
     const made: Integration[] = [];
     for (let i = 0; i < 23; i++) {
       const companyId = `company-${String(i).padStart(2, '0')}`;
-      const connected = connect(newIntegration(companyId, nowIso), { tenantId: TENANT, admin: { subject: 's', email: null }, nowIso, newConnectionId: `conn-${i}` }).integration;
+      const connected = connect(newIntegration(companyId, nowIso), {
+        tenantId: TENANT,
+        admin: { subject: 's', email: null },
+        nowIso,
+        newConnectionId: `conn-${i}`,
+      }).integration;
       made.push(i % 5 === 4 ? { ...connected, status: 'disconnected' } : connected);
     }
     for (const integration of made) await integrations.save(integration, null);
@@ -90,12 +95,18 @@ describe('CosmosIntegrationLister (the timers’ cross-partition scan)', () => {
     const legacy = { ...made[0]!, companyId: 'legacy', id: 'legacy' } as Record<string, unknown>;
     delete legacy.subscription;
     await env.database.container(INTEGRATIONS_CONTAINER).items.create(legacy);
-    await env.database.container(INTEGRATIONS_CONTAINER).items.create({ id: 'broken', companyId: 'broken', status: 'connected' });
+    await env.database
+      .container(INTEGRATIONS_CONTAINER)
+      .items.create({ id: 'broken', companyId: 'broken', status: 'connected' });
 
     const invalid: Array<string | null> = [];
     const pages: Integration[][] = [];
-    for await (const page of new CosmosIntegrationLister(env.database).connected(5, (id) => invalid.push(id))) pages.push(page);
-    const ids = pages.flat().map((i) => i.companyId).sort();
+    for await (const page of new CosmosIntegrationLister(env.database).connected(5, (id) => invalid.push(id)))
+      pages.push(page);
+    const ids = pages
+      .flat()
+      .map((i) => i.companyId)
+      .sort();
     const expected = [...made.filter((i) => i.status === 'connected').map((i) => i.companyId), 'legacy'].sort();
     expect(ids).toEqual(expected);
     expect(pages.every((p) => p.length <= 5)).toBe(true);

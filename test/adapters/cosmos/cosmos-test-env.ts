@@ -13,7 +13,13 @@ export interface CosmosTestEnv {
 /** A fresh loopback Cosmos server, the real client as the application builds it, and the schema. */
 export async function startCosmosTestEnv(databaseId: string): Promise<CosmosTestEnv> {
   const server = await startLocalCosmos();
-  const client = createCosmosClient({ auth: 'key', endpoint: server.endpoint, key: server.key, database: databaseId, disableEndpointDiscovery: true });
+  const client = createCosmosClient({
+    auth: 'key',
+    endpoint: server.endpoint,
+    key: server.key,
+    database: databaseId,
+    disableEndpointDiscovery: true,
+  });
   const database = await ensureCosmosSchema(client, databaseId);
   return {
     server,

@@ -28,10 +28,20 @@ beforeAll(async () => {
   // Approved users whose deactivation the deletion guard holds; one approved user without a removal.
   for (let i = 0; i < 2; i += 1) {
     n += 1;
-    await directory.items.create({ id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`, companyId: COMPANY, status: 'approved', pendingRemoval: { reason: 'deleted', runId: 'run-1', detectedAt: '2026-11-27T10:00:00.000Z' } });
+    await directory.items.create({
+      id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
+      companyId: COMPANY,
+      status: 'approved',
+      pendingRemoval: { reason: 'deleted', runId: 'run-1', detectedAt: '2026-11-27T10:00:00.000Z' },
+    });
   }
   n += 1;
-  await directory.items.create({ id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`, companyId: COMPANY, status: 'approved', pendingRemoval: null });
+  await directory.items.create({
+    id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
+    companyId: COMPANY,
+    status: 'approved',
+    pendingRemoval: null,
+  });
   const symbolStatuses: [string, string, number][] = [
     [COMPANY, 'active', 6],
     [COMPANY, 'inactive', 2],
@@ -51,11 +61,29 @@ afterAll(async () => {
 
 describe('CosmosUserCountsReader', () => {
   it('counts pending, denied, excluded and held directory users and active Symbol users of one company', async () => {
-    await expect(reader.countsFor(COMPANY)).resolves.toEqual({ pending: 4, denied: 2, excluded: 3, held: 2, activeUsers: 6 });
-    await expect(reader.countsFor(OTHER_COMPANY)).resolves.toEqual({ pending: 7, denied: 0, excluded: 0, held: 0, activeUsers: 9 });
+    await expect(reader.countsFor(COMPANY)).resolves.toEqual({
+      pending: 4,
+      denied: 2,
+      excluded: 3,
+      held: 2,
+      activeUsers: 6,
+    });
+    await expect(reader.countsFor(OTHER_COMPANY)).resolves.toEqual({
+      pending: 7,
+      denied: 0,
+      excluded: 0,
+      held: 0,
+      activeUsers: 9,
+    });
   });
 
   it('gives zeros for a company with no users', async () => {
-    await expect(reader.countsFor('empty-co')).resolves.toEqual({ pending: 0, denied: 0, excluded: 0, held: 0, activeUsers: 0 });
+    await expect(reader.countsFor('empty-co')).resolves.toEqual({
+      pending: 0,
+      denied: 0,
+      excluded: 0,
+      held: 0,
+      activeUsers: 0,
+    });
   });
 });

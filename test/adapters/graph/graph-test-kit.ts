@@ -1,14 +1,15 @@
 // Shared helpers for the Graph adapter tests (not a test file itself).
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { GraphTransport, type GraphTransportOptions } from '../../../src/adapters/graph/graph-transport';
 import type { AppConfig } from '../../../src/config/config';
-import { AppError } from '../../../src/domain/app-error';
 import type { DirectoryClient } from '../../../src/ports/directory-client.port';
 import type { SecretName, SecretStore } from '../../../src/ports/secret-store.port';
 import type { EntraSimulator } from '../../../src/local/entra-simulator';
 import { CLIENT_ID, CLIENT_SECRET, loopbackTls } from '../../local/entra-simulator/helpers';
+import { TestClock, TestScheduler } from '../../support/test-time';
 
 export function entraConfig(sim: EntraSimulator, overrides: Partial<AppConfig['entra']> = {}): AppConfig['entra'] {
   return {
@@ -57,7 +58,11 @@ export interface Round {
 }
 
 /** Follows a whole round through the port. */
-export async function fullRound(client: DirectoryClient, tenantId: string, start: string | null = null): Promise<Round> {
+export async function fullRound(
+  client: DirectoryClient,
+  tenantId: string,
+  start: string | null = null,
+): Promise<Round> {
   const items: Array<Record<string, unknown>> = [];
   const links: string[] = [];
   let link = start;
@@ -81,8 +86,8 @@ export interface ScriptedReply {
   status: number;
   headers?: Record<string, string>;
   body?: string;
-  /** Wait this long before answering. */
-  delayMs?: number;
+  /** Never answer (until the server closes): for timeouts. */
+  hang?: boolean;
 }
 
 /** A tiny HTTPS server (the loopback certificate) answering scripted replies in order; default 200 `{}`. */
@@ -99,13 +104,9 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
   const server: Server = createHttpsServer(loopbackTls(), (req: IncomingMessage, res: ServerResponse) => {
     seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
     const reply = replies.shift() ?? { status: 200, body: '{}' };
-    const answer = (): void => {
-      if (res.destroyed) return;
-      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
-      res.end(reply.body ?? '');
-    };
-    if (reply.delayMs) setTimeout(answer, reply.delayMs);
-    else answer();
+    if (reply.hang) return;
+    res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+    res.end(reply.body ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -114,18 +115,13 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     replies,
     close: async () => {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-export async function unusedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  return port;
 }
 
 export interface LogLine {
@@ -138,16 +134,23 @@ export function logCollector(): { lines: LogLine[]; log: (event: string, fields:
   return { lines, log: (event, fields) => lines.push({ event, fields }) };
 }
 
-/** The AppError a promise rejects with (anything else fails the test). */
-export { rejection as appErrorOf } from '../../support/app-errors';
+export interface TestTransport {
+  transport: GraphTransport;
+  logs: LogLine[];
+  /** The waits the transport asked for (it never really waits). */
+  waits: number[];
+  clock: TestClock;
+}
 
-/** The AppError a function throws (anything else fails the test). */
-export function appErrorThrownBy(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a throw');
+/** A Graph transport whose waits are recorded (and cost no time) and whose log lines are collected. */
+export function testTransport(options: Omit<GraphTransportOptions, 'log' | 'clock' | 'scheduler'>): TestTransport {
+  const { lines, log } = logCollector();
+  const clock = new TestClock(new Date());
+  const scheduler = new TestScheduler(clock);
+  return {
+    transport: new GraphTransport({ ...options, log, clock, scheduler }),
+    logs: lines,
+    waits: scheduler.waits,
+    clock,
+  };
 }

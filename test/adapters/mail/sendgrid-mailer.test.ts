@@ -1,7 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
-import { AppError, isAppError } from '../../../src/domain/app-error';
+import { isAppError } from '../../../src/domain/app-error';
 import { IDEMPOTENCY_CUSTOM_ARG, IDEMPOTENCY_HEADER, SendGridMailer } from '../../../src/adapters/mail/sendgrid-mailer';
 import type { OutgoingMail } from '../../../src/ports/mailer.port';
+import { freePort } from '../../../src/local/free-port';
+import { rejection } from '../../support/app-errors';
 import { startSendGridStandIn, type SendGridStandIn } from '../../support/sendgrid-standin';
 
 const API_KEY = 'SG.test-key-0123456789';
@@ -14,12 +15,6 @@ const mail: OutgoingMail = {
   idempotencyKey: 'welcome:company-1:run-1',
 };
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 describe('SendGridMailer', () => {
   let sendgrid: SendGridStandIn;
@@ -81,39 +76,36 @@ describe('SendGridMailer', () => {
   it('maps a non-2xx answer to dependency_unavailable without leaking the key', async () => {
     sendgrid.respondWith(401, { errors: [{ message: 'The provided authorization grant is invalid, expired, or revoked', field: null, help: null }] });
     const mailer = new SendGridMailer({ from: 'noreply@symbol.example', apiKey: API_KEY, baseUrl: sendgrid.baseUrl });
-    const error = await failure(mailer.send(mail));
+    const error = await rejection(mailer.send(mail));
     expect(isAppError(error, 'dependency_unavailable')).toBe(true);
-    const appError = error as AppError;
+    const appError = error;
     expect(appError.message).toContain('HTTP 401');
     expect(appError.message).toContain('authorization grant is invalid');
     expect(appError.cause).toBeUndefined();
     expect(JSON.stringify({ message: appError.message, stack: appError.stack, errors: appError.errors })).not.toContain(API_KEY);
 
     sendgrid.respondWith(500);
-    const serverError = await failure(mailer.send(mail));
+    const serverError = await rejection(mailer.send(mail));
     expect(isAppError(serverError, 'dependency_unavailable')).toBe(true);
-    expect((serverError as Error).message).toContain('HTTP 500');
+    expect(serverError.message).toContain('HTTP 500');
   });
 
   it('maps an unreachable endpoint to dependency_unavailable', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => { resolve(); }));
+    const port = await freePort();
     const mailer = new SendGridMailer({ from: 'noreply@symbol.example', apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}` });
-    const error = await failure(mailer.send(mail));
+    const error = await rejection(mailer.send(mail));
     expect(isAppError(error, 'dependency_unavailable')).toBe(true);
-    expect((error as Error).message).toContain('ECONNREFUSED');
-    expect((error as Error).message).not.toContain(API_KEY);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).not.toContain(API_KEY);
   });
 
   it('reports a missing key and an empty recipient list without calling SendGrid', async () => {
     const noKey = new SendGridMailer({ from: 'noreply@symbol.example', apiKey: '  ', baseUrl: sendgrid.baseUrl });
-    expect(isAppError(await failure(noKey.send(mail)), 'configuration_invalid')).toBe(true);
+    expect(isAppError(await rejection(noKey.send(mail)), 'configuration_invalid')).toBe(true);
     const failingProvider = new SendGridMailer({ from: 'noreply@symbol.example', apiKey: () => Promise.reject(new Error('vault down')), baseUrl: sendgrid.baseUrl });
-    expect(isAppError(await failure(failingProvider.send(mail)), 'dependency_unavailable')).toBe(true);
+    expect(isAppError(await rejection(failingProvider.send(mail)), 'dependency_unavailable')).toBe(true);
     const mailer = new SendGridMailer({ from: 'noreply@symbol.example', apiKey: API_KEY, baseUrl: sendgrid.baseUrl });
-    expect(isAppError(await failure(mailer.send({ ...mail, to: [] })), 'validation_failed')).toBe(true);
+    expect(isAppError(await rejection(mailer.send({ ...mail, to: [] })), 'validation_failed')).toBe(true);
     expect(sendgrid.requests).toHaveLength(0);
   });
 });

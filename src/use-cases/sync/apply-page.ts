@@ -1,0 +1,198 @@
+import { Services } from '../../app/services';
+import { Logger } from '../../app/logger';
+import { AppError } from '../../domain/app-error';
+import { addressesOf } from '../../domain/directory/classification';
+import { DeltaItem, mergeAttributes, parseDeltaItem } from '../../domain/directory/delta-item';
+import { EMPTY_ATTRIBUTES } from '../../domain/directory/directory-user';
+import { attributesHash } from '../../domain/directory/fingerprint-hash';
+import { Decision, DiffContext, diffPage, StoredRecord } from '../../domain/directory/sync-diff';
+import { Integration } from '../../domain/integration';
+import { SyncCounts } from '../../domain/sync-run';
+import { PageResult, readsStoredRecords, SyncRound } from '../../domain/sync-round';
+import { DirectoryUserWrite } from '../../ports/directory-user-store.port';
+import { approveIntoSymbol, followOnSymbolUser } from '../symbol-user-effects';
+
+/**
+ * One page of `users/delta` → stored records: validate the items, read what is stored for them,
+ * decide with the pure diff, carry out each decision's Symbol-user effect, write the records
+ * (each write conditional on the version read), and count. Users that someone else changed
+ * meanwhile (an admin approving, say) are read and decided again, a few times at most.
+ */
+
+export type PageServices = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>;
+
+export interface PageTarget {
+  integration: Integration;
+  runId: string;
+  round: SyncRound;
+}
+
+const MAX_CONFLICT_ROUNDS = 3;
+
+type Put = Extract<Decision, { kind: 'put' }>;
+type Resolved = Exclude<Decision, { kind: 'invalid' }>;
+
+export async function applyPage(
+  services: PageServices,
+  target: PageTarget,
+  rawItems: readonly unknown[],
+  log: Logger,
+): Promise<PageResult> {
+  const { companyId } = target.integration;
+  const items = rawItems.map(parseDeltaItem);
+  const result: PageResult = { counts: { scanned: items.length }, newPending: [], removalsFlagged: 0 };
+  let toDecide = items;
+  for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && toDecide.length > 0; attempt++) {
+    // A first import has no records yet: no reads. If a resumed round meets records its earlier
+    // attempt wrote, the creates conflict and those users are read and decided on the next pass.
+    const stored =
+      readsStoredRecords(target.round) || attempt > 1
+        ? await storedRecords(services, companyId, toDecide)
+        : new Map<string, StoredRecord>();
+    const ctx = await diffContext(services, target, toDecide, stored);
+    const resolved: Resolved[] = [];
+    for (const decision of diffPage(toDecide, stored, ctx).decisions) {
+      if (decision.kind === 'invalid') {
+        bump(result.counts, 'invalid');
+        log.warn('sync.invalid_item', { companyId, runId: target.runId, problem: decision.problem });
+      } else resolved.push(decision.kind === 'put' ? await withEffect(services, decision, ctx.nowIso, log) : decision);
+    }
+    const conflicted = await write(services, companyId, resolved, ctx.roundId);
+    tally(
+      result,
+      resolved.filter((d) => !conflicted.has(idOf(d))),
+    );
+    if (conflicted.size > 0)
+      log.warn('sync.write_conflicts', { companyId, runId: target.runId, conflicts: conflicted.size, attempt });
+    toDecide = toDecide.filter((i) => i.kind !== 'invalid' && conflicted.has(i.id));
+  }
+  if (toDecide.length > 0)
+    throw new AppError(
+      'dependency_unavailable',
+      `${toDecide.length} users kept changing during the sync; the page will be retried.`,
+    );
+  return result;
+}
+
+async function storedRecords(
+  services: PageServices,
+  companyId: string,
+  items: readonly DeltaItem[],
+): Promise<Map<string, StoredRecord>> {
+  const ids = [...new Set(items.flatMap((i) => (i.kind === 'invalid' ? [] : [i.id])))];
+  const found = await services.directoryUsers.getMany(companyId, ids);
+  return new Map([...found].map(([id, v]) => [id, { record: v.value, etag: v.etag }]));
+}
+
+async function diffContext(
+  services: PageServices,
+  target: PageTarget,
+  items: readonly DeltaItem[],
+  stored: ReadonlyMap<string, StoredRecord>,
+): Promise<DiffContext> {
+  const { integration, round } = target;
+  return {
+    companyId: integration.companyId,
+    connectionId: integration.connectionId ?? '',
+    runId: target.runId,
+    roundId: round.mode === 'full' ? round.roundId : null,
+    nowIso: services.clock.now().toISOString(),
+    settings: integration.settings,
+    hash: attributesHash,
+    symbolEmails: await symbolEmailsFor(services, integration, items, stored),
+  };
+}
+
+/** Addresses of new users that already belong to Symbol users (only when auto-approval may match on them). */
+async function symbolEmailsFor(
+  services: PageServices,
+  integration: Integration,
+  items: readonly DeltaItem[],
+  stored: ReadonlyMap<string, StoredRecord>,
+): Promise<Set<string>> {
+  if (integration.settings.autoApprove !== 'matched' && integration.settings.autoApprove !== 'clean_or_matched')
+    return new Set();
+  const addresses = new Set<string>();
+  for (const item of items) {
+    if (item.kind !== 'user' || stored.has(item.id)) continue;
+    for (const address of addressesOf(mergeAttributes(EMPTY_ATTRIBUTES, item.changes))) addresses.add(address);
+  }
+  if (addresses.size === 0) return addresses;
+  const users = await services.symbolUsers.findByEmailKeys(integration.companyId, [...addresses]);
+  return new Set(users.map((u) => u.value.emailKey));
+}
+
+/** Carries out a decision's Symbol-user effect first, so the record never claims what did not happen. */
+async function withEffect(services: PageServices, decision: Put, nowIso: string, log: Logger): Promise<Put> {
+  const { record, effect } = decision;
+  if (!effect) return decision;
+  if (effect.kind === 'approve') {
+    const approval = {
+      companyId: record.companyId,
+      entraObjectId: record.id,
+      attributes: record.attributes,
+      nowIso,
+      by: 'auto-approval',
+    };
+    const outcome = await approveIntoSymbol(services, approval);
+    if (outcome.kind === 'approved') return { ...decision, record: { ...record, symbolUserId: outcome.symbolUserId } };
+    // Auto-approval cannot decide (ambiguous match, no mailbox): the admin does.
+    log.info('sync.auto_approve_skipped', { companyId: record.companyId, reason: outcome.kind });
+    return {
+      ...decision,
+      record: { ...record, status: 'pending', decidedAt: null, decidedBy: null },
+      counter: 'newPending',
+      effect: null,
+    };
+  }
+  const found = await followOnSymbolUser(services, {
+    companyId: record.companyId,
+    symbolUserId: effect.symbolUserId,
+    entraObjectId: record.id,
+    attributes: record.attributes,
+    nowIso,
+    ...(effect.kind === 'reactivate' ? { active: true } : {}),
+  });
+  if (!found) log.warn('sync.symbol_user_missing', { companyId: record.companyId, symbolUserId: effect.symbolUserId });
+  return decision;
+}
+
+/** Writes what changed; returns the ids whose precondition failed (changed or appeared meanwhile). */
+async function write(
+  services: PageServices,
+  companyId: string,
+  decisions: readonly Resolved[],
+  roundId: string | null,
+): Promise<Set<string>> {
+  const writes: DirectoryUserWrite[] = [];
+  for (const d of decisions) {
+    if (d.kind === 'put') writes.push({ op: 'put', record: d.record, expectedEtag: d.expectedEtag });
+    else if (d.kind === 'delete') writes.push({ op: 'delete', id: d.id, expectedEtag: d.expectedEtag });
+    else if (d.markSeen && roundId !== null) writes.push({ op: 'mark_seen', id: d.id, roundId });
+  }
+  if (writes.length === 0) return new Set();
+  const outcomes = await services.directoryUsers.write(companyId, writes);
+  return new Set(outcomes.filter((o) => !o.ok).map((o) => o.id));
+}
+
+/** Counts the decisions that were written. */
+function tally(result: PageResult, written: readonly Resolved[]): void {
+  for (const d of written) {
+    if (d.kind === 'delete') bump(result.counts, 'removed');
+    else if (d.kind === 'unchanged') bump(result.counts, d.counter);
+    else {
+      if (d.record.pendingRemoval) result.removalsFlagged++;
+      if (d.counter) bump(result.counts, d.counter);
+      if (d.counter === 'newPending' && d.record.status === 'pending')
+        result.newPending.push(d.record.attributes.displayName ?? d.record.attributes.mail ?? d.record.id);
+    }
+  }
+}
+
+function idOf(d: Resolved): string {
+  return d.kind === 'put' ? d.record.id : d.id;
+}
+
+function bump(counts: Partial<SyncCounts>, name: keyof SyncCounts): void {
+  counts[name] = (counts[name] ?? 0) + 1;
+}

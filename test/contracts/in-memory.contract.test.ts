@@ -1,0 +1,51 @@
+import {
+  MemoryConsentNonceStore,
+  MemoryDirectoryUserStore,
+  MemoryIntegrationStore,
+  MemoryNotificationLog,
+  MemorySymbolUserStore,
+  MemorySyncRunStore,
+  MemorySyncStateStore,
+} from '../support/in-memory-ports';
+import { MemorySubscriptionStore } from '../support/in-memory-subscriptions';
+import { TestClock } from '../support/test-time';
+import { integrationStoreContract, syncStateStoreContract } from './company-document.contract';
+import { consentNonceStoreContract } from './consent-nonce-store.contract';
+import { NOW } from '../support/store-fixtures';
+import { directoryUserStoreContract } from './directory-user-store.contract';
+import { notificationLogContract } from './notification-log.contract';
+import { subscriptionStoreContract } from './subscription-store.contract';
+import { symbolUserStoreContract } from './symbol-user-store.contract';
+import { syncRunStoreContract } from './sync-run-store.contract';
+
+/**
+ * The store contracts against the in-memory fakes the handler tests use (test/support). The same
+ * suites run against the Cosmos adapters in cosmos.contract.test.ts: a fake that disagrees with
+ * Cosmos fails here.
+ */
+
+const IMPLEMENTATION = 'in-memory fake';
+const directoryUsers = new MemoryDirectoryUserStore();
+const symbolUsers = new MemorySymbolUserStore();
+const integrations = new MemoryIntegrationStore();
+const syncStates = new MemorySyncStateStore();
+const syncRuns = new MemorySyncRunStore();
+const subscriptions = new MemorySubscriptionStore();
+const notificationLog = new MemoryNotificationLog();
+
+directoryUserStoreContract(IMPLEMENTATION, () => directoryUsers);
+symbolUserStoreContract(IMPLEMENTATION, () => symbolUsers);
+integrationStoreContract(IMPLEMENTATION, () => integrations);
+syncStateStoreContract(IMPLEMENTATION, () => syncStates);
+syncRunStoreContract(IMPLEMENTATION, () => syncRuns);
+consentNonceStoreContract(IMPLEMENTATION, () => {
+  const clock = new TestClock(new Date(NOW));
+  return {
+    store: new MemoryConsentNonceStore(clock),
+    advance: (ms) => {
+      clock.advance(ms);
+    },
+  };
+});
+subscriptionStoreContract(IMPLEMENTATION, () => subscriptions);
+notificationLogContract(IMPLEMENTATION, () => notificationLog);
