@@ -50,7 +50,7 @@ export async function benchApprove(total: number, perCall: number): Promise<void
     const ids = Array.from({ length: total }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     const records: DirectoryUserRecord[] = ids.map((id, i) => ({
       companyId: 'acme', id, connectionId: 'c', attributes: { ...EMPTY_ATTRIBUTES, displayName: `Person ${i}`, givenName: 'Person', surname: String(i), mail: `person.${i}@contoso.example`, userPrincipalName: `person.${i}@contoso.example`, licensed: true },
-      hash: 'h', status: 'pending', flags: [], symbolUserId: null, deactivated: null, pendingRemoval: null, firstSeenAt: now, lastChangedAt: now, seenRound: null, decidedAt: null, decidedBy: null,
+      hash: 'h', status: 'pending', flags: [], symbolUserId: null, deactivated: null, pendingRemoval: null, scope: null, firstSeenAt: now, lastChangedAt: now, seenRound: null, decidedAt: null, decidedBy: null,
     }));
     for (let i = 0; i < records.length; i += 1000) await innerDirectory.write('acme', records.slice(i, i + 1000).map((record) => ({ op: 'put' as const, record, expectedEtag: null })));
 

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'sign_in_failed',
   'invalid_id_token',
   'consent_revoked',
+  'group_permission_missing',
   'directory_delta_reset',
   'directory_throttled',
   'directory_invalid_response',

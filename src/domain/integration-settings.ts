@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVERYONE, ScopeSettingsSchema } from './directory/scope';
 
 export const DEFAULT_ROLE_ADDRESS_PATTERNS = [
   'info',
@@ -67,6 +68,13 @@ export const IntegrationSettingsSchema = z
     notifyEmails: z.array(EmailSchema).max(20),
     deletionThresholdPercent: z.number().min(0).max(100),
     deletionThresholdMinimum: z.number().int().min(0).max(1_000_000),
+    /** Who the sync covers: members of these groups (nested too) and/or these e-mail domains; empty = everyone. */
+    scope: ScopeSettingsSchema.default(EVERYONE),
+    /**
+     * Start the first full import as soon as the company is connected (default). Off: connecting
+     * imports nothing until an admin presses Sync Now — time for a dry-run preview first.
+     */
+    importOnConnect: z.boolean().default(true),
   })
   .strict();
 
@@ -79,6 +87,8 @@ export const DEFAULT_SETTINGS: IntegrationSettings = {
   notifyEmails: [],
   deletionThresholdPercent: 20,
   deletionThresholdMinimum: 10,
+  scope: EVERYONE,
+  importOnConnect: true,
 };
 
 /** What `PATCH …/entra/settings` accepts: any subset, `exclude` itself partially. Unknown fields are errors. */
@@ -90,6 +100,12 @@ export const SettingsPatchSchema = z
     notifyEmails: IntegrationSettingsSchema.shape.notifyEmails.optional(),
     deletionThresholdPercent: IntegrationSettingsSchema.shape.deletionThresholdPercent.optional(),
     deletionThresholdMinimum: IntegrationSettingsSchema.shape.deletionThresholdMinimum.optional(),
+    /** Either part may be given alone; the other stays as it is. */
+    scope: z
+      .object({ groups: ScopeSettingsSchema.in.shape.groups.optional(), domains: ScopeSettingsSchema.in.shape.domains.optional() })
+      .strict()
+      .optional(),
+    importOnConnect: z.boolean().optional(),
   })
   .strict();
 
@@ -103,6 +119,10 @@ export function applySettingsPatch(current: IntegrationSettings, patch: Settings
     notifyEmails: patch.notifyEmails ? dedupe(patch.notifyEmails.map((e) => e.toLowerCase())) : current.notifyEmails,
     deletionThresholdPercent: patch.deletionThresholdPercent ?? current.deletionThresholdPercent,
     deletionThresholdMinimum: patch.deletionThresholdMinimum ?? current.deletionThresholdMinimum,
+    scope: patch.scope
+      ? ScopeSettingsSchema.parse({ groups: patch.scope.groups ?? current.scope.groups, domains: patch.scope.domains ?? current.scope.domains })
+      : current.scope,
+    importOnConnect: patch.importOnConnect ?? current.importOnConnect,
   };
 }
 

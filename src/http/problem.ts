@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   sign_in_failed: 502,
   invalid_id_token: 502,
   consent_revoked: 409,
+  group_permission_missing: 409,
   directory_delta_reset: 502,
   directory_throttled: 503,
   directory_invalid_response: 502,

@@ -11,6 +11,7 @@ const REMOVAL_REASONS: Record<RemovalReason, string> = {
   soft_deleted: 'Deleted in Entra ID (in the recycle bin, restorable there for 30 days).',
   disabled: 'Sign-in was blocked in Entra ID (account disabled).',
   not_seen: 'Missing from a full read of the directory: removed while change tracking was being reset.',
+  out_of_scope: "Left the company's sync scope (no longer in its groups or domains).",
 };
 
 export interface HeldDeactivationView {

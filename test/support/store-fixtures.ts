@@ -38,6 +38,7 @@ export function directoryUser(
     symbolUserId: null,
     deactivated: null,
     pendingRemoval: null,
+    scope: null,
     firstSeenAt: NOW,
     lastChangedAt: NOW,
     seenRound: null,

@@ -95,10 +95,23 @@ export type Flag = z.infer<typeof FlagSchema>;
 export const DirectoryUserStatusSchema = z.enum(['pending', 'denied', 'approved', 'excluded']);
 export type DirectoryUserStatus = z.infer<typeof DirectoryUserStatusSchema>;
 
-export const RemovalReasonSchema = z.enum(['deleted', 'soft_deleted', 'disabled', 'not_seen']);
+export const RemovalReasonSchema = z.enum(['deleted', 'soft_deleted', 'disabled', 'not_seen', 'out_of_scope']);
 export type RemovalReason = z.infer<typeof RemovalReasonSchema>;
 
 const IsoDate = z.iso.datetime({ offset: true });
+
+/**
+ * Why a user is outside the company's scope (settings.scope), as the sync last decided it: not in
+ * the scope's groups, its domain not in the scope's domains, or its groups could not be read (the
+ * tenant's consent lacks GroupMember.Read.All). Null: in scope (or no scope set).
+ */
+export const ScopeNoteSchema = z
+  .object({
+    rule: z.enum(['group', 'domain', 'groups_unreadable']),
+    domain: z.string().max(253).nullable(),
+  })
+  .strict();
+export type ScopeNote = z.infer<typeof ScopeNoteSchema>;
 
 export const DirectoryUserRecordSchema = z
   .object({
@@ -120,6 +133,8 @@ export const DirectoryUserRecordSchema = z
      * the deletion guard has looked at how many there are.
      */
     pendingRemoval: z.object({ reason: RemovalReasonSchema, runId: z.string(), detectedAt: IsoDate }).strict().nullable(),
+    /** Set while the user is outside the scope (status `excluded`, or an approved user deactivated for it). */
+    scope: ScopeNoteSchema.nullable().default(null),
     firstSeenAt: IsoDate,
     lastChangedAt: IsoDate,
     /** Last full round this user was seen in (used to sweep users a full round did not return). */

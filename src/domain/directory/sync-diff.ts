@@ -2,7 +2,8 @@ import { IntegrationSettings } from '../integration-settings';
 import { SyncCounts } from '../sync-run';
 import { addressesOf, autoApproves, classify, isExcluded } from './classification';
 import { DeltaItem, mergeAttributes, sameAttributes } from './delta-item';
-import { DirectoryAttributes, DirectoryUserRecord, EMPTY_ATTRIBUTES, RemovalReason } from './directory-user';
+import { DirectoryAttributes, DirectoryUserRecord, EMPTY_ATTRIBUTES, RemovalReason, ScopeNote } from './directory-user';
+import { isScoped, ScopeSettings, scopeVerdict } from './scope';
 import { displayNameOf } from './review-keys';
 
 /**
@@ -28,6 +29,32 @@ export interface DiffContext {
   hash: (attributes: DirectoryAttributes) => string;
   /** Lower-cased addresses that belong to existing Symbol users of the company. */
   symbolEmails: ReadonlySet<string>;
+  /** The company's scope; absent or empty: everyone is in scope. */
+  scope?: ScopeContext;
+}
+
+export interface ScopeContext {
+  settings: ScopeSettings;
+  /** groupClosure(settings.groups, nested): the chosen groups and the groups nested under them. */
+  closure: ReadonlyMap<string, string>;
+  /** Direct memberships in tracked groups, per user id (for the users being decided). */
+  memberships: ReadonlyMap<string, readonly string[]>;
+  /** False while group memberships cannot be read (no GroupMember.Read.All): group scope cannot be judged. */
+  groupsReadable: boolean;
+}
+
+/** In scope, out of scope (with the note saying why), or unknown (groups unreadable). */
+type ScopeJudgement = { inScope: boolean; note: ScopeNote | null } | 'unknown';
+
+function judgeScope(id: string, attributes: DirectoryAttributes, ctx: DiffContext): ScopeJudgement {
+  const scope = ctx.scope;
+  if (!scope || !isScoped(scope.settings)) return { inScope: true, note: null };
+  const verdict = scopeVerdict(attributes, [], { groups: [], domains: scope.settings.domains }, new Map());
+  if (!verdict.inScope) return { inScope: false, note: { rule: 'domain', domain: verdict.domain } };
+  if (scope.settings.groups.length === 0) return { inScope: true, note: null };
+  if (!scope.groupsReadable) return 'unknown';
+  const byGroups = scopeVerdict(attributes, scope.memberships.get(id) ?? [], scope.settings, scope.closure);
+  return byGroups.inScope ? { inScope: true, note: null } : { inScope: false, note: { rule: 'group', domain: byGroups.domain } };
 }
 
 export type CounterName = keyof Pick<SyncCounts, 'newPending' | 'autoApproved' | 'updated' | 'unchanged' | 'excluded' | 'removed' | 'invalid'>;
@@ -65,6 +92,7 @@ function fresh(id: string, attributes: DirectoryAttributes, hash: string, flags:
     symbolUserId: null,
     deactivated: null,
     pendingRemoval: null,
+    scope: null,
     firstSeenAt: ctx.nowIso,
     lastChangedAt: ctx.nowIso,
     seenRound: ctx.roundId,
@@ -84,8 +112,13 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
   const hash = current && sameAttributes(current.attributes, attributes) ? current.hash : ctx.hash(attributes);
   const flags = classify(attributes, ctx.settings);
   const excluded = isExcluded(flags, ctx.settings);
+  const judged = judgeScope(item.id, attributes, ctx);
 
   if (!current) {
+    if (judged === 'unknown' || !judged.inScope) {
+      const note: ScopeNote = judged === 'unknown' ? { rule: 'groups_unreadable', domain: null } : (judged.note ?? { rule: 'group', domain: null });
+      return { kind: 'put', record: { ...fresh(item.id, attributes, hash, flags, 'excluded', ctx), scope: note }, expectedEtag: null, effect: null, counter: 'excluded' };
+    }
     if (excluded) return { kind: 'put', record: fresh(item.id, attributes, hash, flags, 'excluded', ctx), expectedEtag: null, effect: null, counter: 'excluded' };
     const wantsMatch = ctx.settings.autoApprove === 'matched' || ctx.settings.autoApprove === 'clean_or_matched';
     const matched = wantsMatch && addressesOf(attributes).some((a) => ctx.symbolEmails.has(a));
@@ -95,7 +128,11 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
     return { kind: 'put', record: fresh(item.id, attributes, hash, flags, 'pending', ctx), expectedEtag: null, effect: null, counter: 'newPending' };
   }
 
+  // Groups that cannot be read leave everyone where the last readable round put them.
+  const inScope = judged === 'unknown' ? current.scope === null : judged.inScope;
+  const scopeNote = judged === 'unknown' ? current.scope : judged.note;
   const changed = hash !== current.hash;
+  const noteChanged = JSON.stringify(scopeNote) !== JSON.stringify(current.scope);
   const base: DirectoryUserRecord = {
     ...current,
     attributes,
@@ -111,32 +148,36 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
   switch (current.status) {
     case 'approved': {
       const symbolUserId = current.symbolUserId ?? '';
-      if (!attributes.accountEnabled) {
-        // Disabled in Entra: the Symbol user is deactivated when the run ends (deletion guard first).
-        if (current.deactivated) return changed ? put(base, 'updated') : unchanged();
-        if (current.pendingRemoval && !changed) return unchanged();
-        return put({ ...base, pendingRemoval: current.pendingRemoval ?? { reason: 'disabled', runId: ctx.runId, detectedAt: ctx.nowIso } }, changed ? 'updated' : null);
+      const removal: RemovalReason | null = !attributes.accountEnabled ? 'disabled' : inScope ? null : 'out_of_scope';
+      const scoped = { ...base, scope: scopeNote };
+      if (removal !== null) {
+        // Disabled in Entra, or out of the scope: the Symbol user is deactivated when the run ends (deletion guard first).
+        if (current.deactivated) return changed || noteChanged ? put(scoped, changed ? 'updated' : null) : unchanged();
+        if (current.pendingRemoval && !changed && !noteChanged) return unchanged();
+        return put({ ...scoped, pendingRemoval: current.pendingRemoval ?? { reason: removal, runId: ctx.runId, detectedAt: ctx.nowIso } }, changed ? 'updated' : null);
       }
       if (current.deactivated) {
-        return put({ ...base, deactivated: null, pendingRemoval: null, lastChangedAt: ctx.nowIso }, 'updated', symbolUserId ? { kind: 'reactivate', symbolUserId } : null);
+        return put({ ...scoped, deactivated: null, pendingRemoval: null, lastChangedAt: ctx.nowIso }, 'updated', symbolUserId ? { kind: 'reactivate', symbolUserId } : null);
       }
       if (current.pendingRemoval) {
         // Back before the removal was applied: nothing to undo on the Symbol side.
-        return put({ ...base, pendingRemoval: null }, changed ? 'updated' : null, changed && symbolUserId ? { kind: 'update', symbolUserId } : null);
+        return put({ ...scoped, pendingRemoval: null }, changed ? 'updated' : null, changed && symbolUserId ? { kind: 'update', symbolUserId } : null);
       }
-      if (!changed) return unchanged();
-      return put(base, 'updated', symbolUserId ? { kind: 'update', symbolUserId } : null);
+      if (!changed && !noteChanged) return unchanged();
+      return put(scoped, changed ? 'updated' : null, changed && symbolUserId ? { kind: 'update', symbolUserId } : null);
     }
     case 'denied':
-      // Denied stays denied (never proposed again); its snapshot follows the directory.
+      // Denied stays denied (never proposed again), in scope or not; its snapshot follows the directory.
       if (!changed && !current.pendingRemoval) return unchanged();
       return put({ ...base, pendingRemoval: null }, changed ? 'updated' : null);
     case 'excluded': {
-      if (excluded) return changed ? put(base, 'excluded') : unchanged('excluded');
-      // The reason for excluding it is gone (directory or settings changed): it is new to the admin now.
-      return put({ ...base, status: 'pending', lastChangedAt: ctx.nowIso }, 'newPending');
+      if (!inScope) return changed || noteChanged ? put({ ...base, scope: scopeNote }, 'excluded') : unchanged('excluded');
+      if (excluded) return changed || noteChanged ? put({ ...base, scope: null }, 'excluded') : unchanged('excluded');
+      // The reason for excluding it is gone (directory, settings or scope changed): it is new to the admin now.
+      return put({ ...base, status: 'pending', scope: null, lastChangedAt: ctx.nowIso }, 'newPending');
     }
     case 'pending': {
+      if (!inScope) return put({ ...base, status: 'excluded', scope: scopeNote }, 'excluded');
       if (excluded) return put({ ...base, status: 'excluded' }, 'excluded');
       if (!changed) return unchanged();
       return put(base, 'updated');
