@@ -32,6 +32,7 @@ export async function benchApprove(total: number, perCall: number): Promise<void
         writes.directory += w.length;
         return innerDirectory.write(c, w);
       },
+      listAll: (c, o) => innerDirectory.listAll(c, o),
       listNotSeenIn: (c, r, o) => innerDirectory.listNotSeenIn(c, r, o),
       listPendingRemovals: (c, r, o) => innerDirectory.listPendingRemovals(c, r, o),
       countSynced: (c) => innerDirectory.countSynced(c),

@@ -97,6 +97,7 @@ async function build() {
       stats.writes += writes.length;
       return inner.write(c, writes);
     },
+    listAll: (c, o) => inner.listAll(c, o),
     listNotSeenIn: (c, r, o) => inner.listNotSeenIn(c, r, o),
     listPendingRemovals: (c, r, o) => inner.listPendingRemovals(c, r, o),
     countSynced: (c) => inner.countSynced(c),

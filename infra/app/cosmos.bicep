@@ -140,6 +140,17 @@ var containers = [
       version: 2
     }
   }
+  // Scope by groups: each user's direct memberships in the groups a company's scope tracks.
+  {
+    id: 'group-memberships'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

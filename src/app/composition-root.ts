@@ -20,6 +20,8 @@ import { GraphSubscriptionClient } from '../adapters/graph/graph-subscription-cl
 import { createClientAuthentication, createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
 import { OidcEntraSignIn } from '../adapters/identity/oidc-entra-sign-in';
 import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
+import { GraphGroupClient } from '../adapters/graph/graph-group-client';
+import { CosmosGroupMembershipStore } from '../adapters/cosmos/cosmos-group-membership-store';
 import { GraphTransport } from '../adapters/graph/graph-transport';
 import { systemClock, systemScheduler } from '../adapters/time/system-time';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
@@ -95,6 +97,8 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     queue: overrides.queue ?? createQueue(config, runtime),
     mailer: overrides.mailer ?? createMailer(config, secrets),
     directory: overrides.directory ?? new GraphDirectoryClient(graph),
+    groupDirectory: overrides.groupDirectory ?? new GraphGroupClient(graph),
+    groupMemberships: overrides.groupMemberships ?? new CosmosGroupMembershipStore(database),
     directoryUsers: overrides.directoryUsers ?? new CosmosDirectoryUserStore(database, { scheduler }),
     syncState: overrides.syncState ?? new CosmosSyncStateStore(database),
     symbolUsers: overrides.symbolUsers ?? new CosmosSymbolUserStore(database),

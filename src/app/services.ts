@@ -19,6 +19,8 @@ import { SubscriptionStore } from '../ports/subscription-store.port';
 import { IntegrationLister } from '../ports/integration-lister.port';
 import { EntraSignIn } from '../ports/entra-sign-in.port';
 import { CompanyCatalog } from '../ports/company-catalog.port';
+import { GroupDirectory } from '../ports/group-directory.port';
+import { GroupMembershipStore } from '../ports/group-membership-store.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -36,6 +38,10 @@ export interface Services {
   queue: JobQueue;
   mailer: Mailer;
   directory: DirectoryClient;
+  /** The tenant's groups (scope by groups; GroupMember.Read.All). */
+  groupDirectory: GroupDirectory;
+  /** Users' direct memberships in the groups a company's scope tracks. */
+  groupMemberships: GroupMembershipStore;
   directoryUsers: DirectoryUserStore;
   syncState: SyncStateStore;
   symbolUsers: SymbolUserStore;

@@ -18,6 +18,25 @@ const IsoDate = z.iso.datetime({ offset: true });
 /** How many new pending users' names a round keeps for its e-mail. */
 export const NEW_PENDING_SAMPLE_SIZE = 10;
 
+/**
+ * The scope's part of a round: groups are read first; users whose memberships changed (or, when
+ * the scope itself or the group nesting changed, every user) are re-judged after the pages.
+ */
+export const RoundScopeSchema = z
+  .object({
+    groupsRead: z.boolean(),
+    rescope: z.enum(['none', 'touched', 'all']),
+    /** Users whose memberships changed (bounded: beyond it the round re-judges everyone). */
+    touched: z.array(z.string().max(64)).max(5000),
+    /** Where the re-judging of every user stands (rescope 'all'). */
+    cursor: z.string().max(12_000).nullable(),
+    done: z.boolean(),
+  })
+  .strict();
+export type RoundScope = z.infer<typeof RoundScopeSchema>;
+export const MAX_TOUCHED = 5000;
+const NO_SCOPE_WORK: RoundScope = { groupsRead: false, rescope: 'none', touched: [], cursor: null, done: false };
+
 const SyncRoundObjectSchema = z
   .object({
     runId: z.string().min(1).max(64),
@@ -41,6 +60,7 @@ const SyncRoundObjectSchema = z
     newPendingSample: z.array(z.string().max(256)).max(NEW_PENDING_SAMPLE_SIZE),
     /** Records this round marked for removal (they go through the deletion guard at the end). */
     removalsFlagged: z.number().int().min(0).default(0),
+    scope: RoundScopeSchema.default(NO_SCOPE_WORK),
     startedAt: IsoDate,
     checkpointedAt: IsoDate,
   })
@@ -94,6 +114,7 @@ export function startRound(input: {
     counts: ZERO_COUNTS,
     newPendingSample: [],
     removalsFlagged: 0,
+    scope: NO_SCOPE_WORK,
     startedAt: input.nowIso,
     checkpointedAt: input.nowIso,
   };
@@ -180,4 +201,36 @@ export function withRemovals(round: SyncRound, counts: Partial<SyncCounts>): Syn
 
 export function checkpointed(round: SyncRound, nowIso: string): SyncRound {
   return { ...round, checkpointedAt: nowIso };
+}
+
+/** The groups were read; `touched` users (or everyone) are re-judged after the pages. */
+export function afterGroups(
+  round: SyncRound,
+  work: { rescope: RoundScope['rescope']; touched: readonly string[] },
+): SyncRound {
+  const tooMany = work.touched.length > MAX_TOUCHED;
+  const rescope = work.rescope === 'all' || tooMany ? 'all' : work.touched.length > 0 ? 'touched' : work.rescope;
+  return {
+    ...round,
+    scope: {
+      groupsRead: true,
+      rescope,
+      touched: rescope === 'touched' ? [...work.touched] : [],
+      cursor: null,
+      done: rescope === 'none',
+    },
+  };
+}
+
+/** A batch of users was re-judged (`cursor`: where the next batch starts; null: all done). */
+export function afterRescope(round: SyncRound, cursor: string | null, result: PageResult): SyncRound {
+  // Re-judged users were read from the store, not from Graph: they are not "scanned".
+  const { scanned: _scanned, ...counts } = result.counts;
+  return {
+    ...round,
+    counts: addCounts(round.counts, counts),
+    newPendingSample: [...round.newPendingSample, ...result.newPending].slice(0, NEW_PENDING_SAMPLE_SIZE),
+    removalsFlagged: round.removalsFlagged + result.removalsFlagged,
+    scope: { ...round.scope, cursor, done: cursor === null, touched: cursor === null ? [] : round.scope.touched },
+  };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CompanyIdSchema } from './company-id';
+import { GroupScopeStateSchema } from './directory/group-scope-state';
+import { ScopeSettingsSchema } from './directory/scope';
 import { SyncRoundSchema } from './sync-round';
 
 const IsoDate = z.iso.datetime({ offset: true });
@@ -25,6 +27,10 @@ export const SyncStateSchema = z
      */
     heldSince: z.object({ runId: z.string().min(1).max(64), at: IsoDate }).strict().nullable().optional(),
     round: SyncRoundSchema.nullable(),
+    /** The groups the company's scope names: tracking, nesting, the groups/delta cursor (null: no group scope). */
+    groups: GroupScopeStateSchema.nullable().optional(),
+    /** The scope every stored decision reflects; when the settings name another, a round re-applies it to all. */
+    scopeApplied: ScopeSettingsSchema.nullable().optional(),
     updatedAt: IsoDate,
   })
   .strict();

@@ -34,6 +34,11 @@ export interface DirectoryUserStore {
    * re-reads and decides again. Other failures throw.
    */
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]>;
+  /** Every record of the company, paged in id order (re-judging everyone after a scope change). */
+  listAll(
+    companyId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>>;
   /** Records whose `seenRound` is not `roundId` (users a full round did not return), paged. */
   listNotSeenIn(
     companyId: string,

@@ -6,7 +6,9 @@ import { Integration } from '../domain/integration';
 import { SYNC_JOBS_QUEUE, SyncJob, SyncJobSchema } from '../domain/sync-job';
 import { queuedRun, SyncRun } from '../domain/sync-run';
 import {
+  afterGroups,
   afterPage,
+  afterRescope,
   afterSweep,
   checkpointed,
   needsSweep,
@@ -25,6 +27,7 @@ import { endRun, finishRun, setLastSync } from './sync/run-records';
 import { DeliveryInfo, handleFailure } from './sync/sync-failure';
 import { notifyAfterRun } from './sync/sync-notifications';
 import { NOTHING_TO_SETTLE, settleRemovals, sweepUnseen } from './sync/settle-removals';
+import { readScopeGroups, scopeContextFor } from './sync/scope-groups';
 
 /**
  * The sync worker: one `sync-jobs` message → (part of) one sync run.
@@ -55,6 +58,8 @@ export type SyncServices = Pick<
   | 'syncState'
   | 'directory'
   | 'directoryUsers'
+  | 'groupDirectory'
+  | 'groupMemberships'
   | 'symbolUsers'
   | 'queue'
   | 'subscriptions'
@@ -142,6 +147,7 @@ async function syncRound(invocation: Invocation, run: SyncRun): Promise<SyncOutc
   const round = roundForJob(state.value, job, { roundId: services.ids.uuid(), nowIso: iso(services) });
   let progress = await checkpoint(services, { state, run, round });
 
+  if (!progress.round.scope.groupsRead) progress = await readGroups(invocation, progress);
   progress = await readPages(invocation, progress);
   if (!progress.round.pagesDone) return continueLater(invocation, progress);
 
@@ -150,7 +156,70 @@ async function syncRound(invocation: Invocation, run: SyncRun): Promise<SyncOutc
     progress = { ...progress, round: afterSweep(progress.round, swept) };
     if (!swept.done) return continueLater(invocation, progress);
   }
+  if (!progress.round.scope.done) {
+    progress = await rescopeUsers(invocation, progress);
+    if (!progress.round.scope.done) return continueLater(invocation, progress);
+  }
   return finish(invocation, progress);
+}
+
+/** The scope's groups first: memberships are current before any page is judged. */
+async function readGroups(invocation: Invocation, progress: Progress): Promise<Progress> {
+  const { services, integration, log } = invocation;
+  const read = await readScopeGroups(
+    services,
+    {
+      companyId: integration.companyId,
+      tenantId: integration.tenantId,
+      scope: integration.settings.scope,
+      previous: progress.state.value.groups ?? null,
+      scopeApplied: progress.state.value.scopeApplied ?? null,
+      firstImport: progress.round.firstImport,
+    },
+    log,
+  );
+  return checkpoint(services, { ...progress, round: afterGroups(progress.round, read) }, { groups: read.groups });
+}
+
+/** The scope for a batch of users (undefined: everyone is in scope). */
+function scopeOf(invocation: Invocation, progress: Progress) {
+  const { services, integration } = invocation;
+  return scopeContextFor(
+    services,
+    integration.companyId,
+    integration.settings.scope,
+    progress.state.value.groups ?? null,
+  );
+}
+
+/** Users whose memberships changed — or everyone, when the scope or the nesting changed — are judged again. */
+async function rescopeUsers(invocation: Invocation, start: Progress): Promise<Progress> {
+  const { services, integration, log } = invocation;
+  const batch = 200;
+  let progress = start;
+  const target = { integration, runId: progress.run.runId, scope: scopeOf(invocation, progress), knownOnly: true };
+  while (!progress.round.scope.done && !outOfTime(invocation)) {
+    const { scope } = progress.round;
+    let ids: string[];
+    let next: string | null;
+    if (scope.rescope === 'all') {
+      const page = await services.directoryUsers.listAll(integration.companyId, { limit: batch, cursor: scope.cursor });
+      ids = page.items.map((i) => i.value.id);
+      next = page.nextCursor;
+    } else {
+      const offset = scope.cursor === null ? 0 : Number(scope.cursor);
+      ids = scope.touched.slice(offset, offset + batch);
+      next = offset + batch < scope.touched.length ? String(offset + batch) : null;
+    }
+    const result = await applyPage(
+      services,
+      { ...target, round: progress.round },
+      ids.map((id) => ({ id })),
+      log,
+    );
+    progress = await checkpoint(services, { ...progress, round: afterRescope(progress.round, next, result) });
+  }
+  return progress;
 }
 
 /** Reads and applies pages until the round has read them all or the time budget runs out. */
@@ -176,7 +245,7 @@ async function readPages(invocation: Invocation, start: Progress): Promise<Progr
       throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
     const result = await applyPage(
       services,
-      { integration, runId: progress.run.runId, round: progress.round },
+      { integration, runId: progress.run.runId, round: progress.round, scope: scopeOf(invocation, progress) },
       page.items,
       log,
     );
@@ -211,6 +280,8 @@ async function finish(invocation: Invocation, progress: Progress): Promise<SyncO
     replacedConnection: false,
     heldSince,
     lastFullRoundAt: round.mode === 'full' ? nowIso : state.value.lastFullRoundAt,
+    // Every stored decision now reflects the settings' scope.
+    scopeApplied: integration.settings.scope,
   });
   const status = removals.held > 0 ? 'held' : 'succeeded';
   const counted = { ...progress.run, mode: round.mode, counts: round.counts, pages: round.pages };

@@ -1,3 +1,5 @@
+import { CosmosGroupMembershipStore } from '../../src/adapters/cosmos/cosmos-group-membership-store';
+import { groupMembershipStoreContract } from './group-membership-store.contract';
 import { Database } from '@azure/cosmos';
 import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consent-nonce-store';
 import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
@@ -69,4 +71,8 @@ subscriptionStoreContract(
 notificationLogContract(
   IMPLEMENTATION,
   on((db) => new CosmosNotificationLog(db)),
+);
+groupMembershipStoreContract(
+  IMPLEMENTATION,
+  on((db) => new CosmosGroupMembershipStore(db)),
 );

@@ -118,6 +118,17 @@ export function directoryUserStoreContract(implementation: string, store: () => 
       await expect(store().write(company, [])).resolves.toEqual([]);
     });
 
+    it('listAll: every record of the company, in id order, paged', async () => {
+      const company = uniqueCompany();
+      await seed(company, [5, 3, 1, 4, 2, 6], () => ({}));
+      for (const limit of [1, 4, 10]) {
+        expect(ids(await pageAll((cursor) => store().listAll(company, { limit, cursor })))).toEqual(
+          [1, 2, 3, 4, 5, 6].map(oid),
+        );
+      }
+      expect(ids(await pageAll((cursor) => store().listAll(uniqueCompany(), { limit: 3, cursor })))).toEqual([]);
+    });
+
     it('listNotSeenIn: the records a round did not mark, in id order, paged', async () => {
       const company = uniqueCompany();
       await seed(company, [5, 3, 1, 4, 2, 6], (n) => ({ seenRound: n % 2 === 0 ? 'round-1' : null }));

@@ -1,3 +1,5 @@
+import { MemoryGroupMembershipStore } from '../support/in-memory-group-memberships';
+import { groupMembershipStoreContract } from './group-membership-store.contract';
 import {
   MemoryConsentNonceStore,
   MemoryDirectoryUserStore,
@@ -49,3 +51,5 @@ consentNonceStoreContract(IMPLEMENTATION, () => {
 });
 subscriptionStoreContract(IMPLEMENTATION, () => subscriptions);
 notificationLogContract(IMPLEMENTATION, () => notificationLog);
+const groupMemberships = new MemoryGroupMembershipStore();
+groupMembershipStoreContract(IMPLEMENTATION, () => groupMemberships);

@@ -445,6 +445,13 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
     });
   }
 
+  listAll(
+    companyId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    return Promise.resolve().then(() => this.byId(this.of(companyId), options));
+  }
+
   listNotSeenIn(
     companyId: string,
     roundId: string,

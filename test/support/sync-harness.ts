@@ -36,6 +36,7 @@ export class CountingDirectoryUsers implements DirectoryUserStore {
   constructor(private readonly inner: DirectoryUserStore) {}
   getMany: DirectoryUserStore['getMany'] = (...args) => this.inner.getMany(...args);
   listForReview: DirectoryUserStore['listForReview'] = (...args) => this.inner.listForReview(...args);
+  listAll: DirectoryUserStore['listAll'] = (...args) => this.inner.listAll(...args);
   listNotSeenIn: DirectoryUserStore['listNotSeenIn'] = (...args) => this.inner.listNotSeenIn(...args);
   listPendingRemovals: DirectoryUserStore['listPendingRemovals'] = (...args) => this.inner.listPendingRemovals(...args);
   countSynced: DirectoryUserStore['countSynced'] = (...args) => this.inner.countSynced(...args);

@@ -1,3 +1,5 @@
+import { MemoryGroupDirectory } from './in-memory-groups';
+import { MemoryGroupMembershipStore } from './in-memory-group-memberships';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jose';
@@ -72,6 +74,7 @@ export interface TestHarness {
   subscriptions: MemorySubscriptionClient;
   subscriptionStore: MemorySubscriptionStore;
   integrationLister: MemoryIntegrationLister;
+  groupDirectory: MemoryGroupDirectory;
 }
 
 async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
@@ -114,6 +117,7 @@ export async function createTestHarness(
   const subscriptions = new MemorySubscriptionClient(() => clock.now());
   const subscriptionStore = new MemorySubscriptionStore();
   const integrationLister = new MemoryIntegrationLister(integrations);
+  const groupDirectory = new MemoryGroupDirectory();
   const services: Services = {
     config,
     clock,
@@ -129,6 +133,8 @@ export async function createTestHarness(
     queue,
     mailer,
     directory: { deltaPage: () => Promise.reject(new Error('no directory in handler tests')) },
+    groupDirectory,
+    groupMemberships: new MemoryGroupMembershipStore(),
     directoryUsers,
     syncState: new MemorySyncStateStore(),
     symbolUsers,
@@ -153,6 +159,7 @@ export async function createTestHarness(
     subscriptions,
     subscriptionStore,
     integrationLister,
+    groupDirectory,
   };
 }
 

@@ -66,6 +66,7 @@ export function writeVerdict(kind: Prepared['kind'], status: number, substatus?:
 // single-property ORDER BY is served by the default range index.
 const NOT_SEEN_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND (NOT IS_DEFINED(c.seenRound) OR IS_NULL(c.seenRound) OR c.seenRound != @roundId) ORDER BY c.id ASC';
+const ALL_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.id ASC';
 const PENDING_REMOVALS_OF_RUN_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND c.pendingRemoval.runId = @runId ORDER BY c.id ASC';
 // `pendingRemoval` is an object or null: only an object has a `runId`.
@@ -194,6 +195,21 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   }
 
   /** Not seen in `roundId` (never marked, or marked in another round), in id order. */
+  async listAll(
+    companyId: string,
+    options: { limit: number; cursor: string | null },
+  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
+    return queryPage(
+      this.container,
+      { query: ALL_QUERY, parameters: [{ name: '@companyId', value: companyId }] },
+      companyId,
+      options,
+      (resource) => parseRecord(resource),
+      'list directory users',
+    );
+  }
+
   async listNotSeenIn(
     companyId: string,
     roundId: string,

@@ -24,6 +24,8 @@ export const SYMBOL_USERS_CONTAINER = 'symbol-users';
 export const SYNC_STATE_CONTAINER = 'sync-state';
 export const NOTIFICATION_LOG_CONTAINER = 'notification-log';
 export const SUBSCRIPTIONS_CONTAINER = 'graph-subscriptions';
+/** Direct memberships of users in the groups a company's scope tracks (id = user object id). */
+export const GROUP_MEMBERSHIPS_CONTAINER = 'group-memberships';
 /** How long a sent notification is remembered (longer than any redelivery of its message). */
 export const NOTIFICATION_LOG_TTL_SECONDS = 14 * 24 * 60 * 60;
 
@@ -109,6 +111,8 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(NOTIFICATION_LOG_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
   /** id = Graph subscription id, partitioned by it: the webhook's point read (subscription → company). */
   container(SUBSCRIPTIONS_CONTAINER, {}, ID_PARTITION_KEY_PATH),
+  /** id = the user's object id; the tracked groups the user is a direct member of. */
+  container(GROUP_MEMBERSHIPS_CONTAINER),
 ];
 
 /**

@@ -5,7 +5,7 @@ import { addressesOf } from '../../domain/directory/classification';
 import { DeltaItem, mergeAttributes, parseDeltaItem } from '../../domain/directory/delta-item';
 import { EMPTY_ATTRIBUTES } from '../../domain/directory/directory-user';
 import { attributesHash } from '../../domain/directory/fingerprint-hash';
-import { Decision, DiffContext, diffPage, StoredRecord } from '../../domain/directory/sync-diff';
+import { Decision, DiffContext, diffPage, ScopeContext, StoredRecord } from '../../domain/directory/sync-diff';
 import { Integration } from '../../domain/integration';
 import { SyncCounts } from '../../domain/sync-run';
 import { PageResult, readsStoredRecords, SyncRound } from '../../domain/sync-round';
@@ -25,6 +25,10 @@ export interface PageTarget {
   integration: Integration;
   runId: string;
   round: SyncRound;
+  /** The company's scope for these users (absent: everyone is in scope). */
+  scope?: ((userIds: readonly string[]) => Promise<ScopeContext>) | undefined;
+  /** Re-judging stored users (not reading Graph): users without a record are left alone. */
+  knownOnly?: boolean;
 }
 
 const MAX_CONFLICT_ROUNDS = 3;
@@ -46,9 +50,10 @@ export async function applyPage(
     // A first import has no records yet: no reads. If a resumed round meets records its earlier
     // attempt wrote, the creates conflict and those users are read and decided on the next pass.
     const stored =
-      readsStoredRecords(target.round) || attempt > 1
+      readsStoredRecords(target.round) || attempt > 1 || target.knownOnly === true
         ? await storedRecords(services, companyId, toDecide)
         : new Map<string, StoredRecord>();
+    if (target.knownOnly === true) toDecide = toDecide.filter((i) => i.kind !== 'invalid' && stored.has(i.id));
     const ctx = await diffContext(services, target, toDecide, stored);
     const resolved: Resolved[] = [];
     for (const decision of diffPage(toDecide, stored, ctx).decisions) {
@@ -100,6 +105,7 @@ async function diffContext(
     settings: integration.settings,
     hash: attributesHash,
     symbolEmails: await symbolEmailsFor(services, integration, items, stored),
+    ...(target.scope ? { scope: await target.scope(items.flatMap((i) => (i.kind === 'invalid' ? [] : [i.id]))) } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   SYNC_STATE_CONTAINER,
   NOTIFICATION_LOG_CONTAINER,
   SUBSCRIPTIONS_CONTAINER,
+  GROUP_MEMBERSHIPS_CONTAINER,
   ID_PARTITION_KEY_PATH,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
@@ -50,6 +51,7 @@ describe('ensureCosmosSchema', () => {
         SYNC_STATE_CONTAINER,
         NOTIFICATION_LOG_CONTAINER,
         SUBSCRIPTIONS_CONTAINER,
+        GROUP_MEMBERSHIPS_CONTAINER,
       ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
