@@ -4,8 +4,9 @@
 // or the Application Developer role).
 //
 // - Multi-tenant (`AzureADMultipleOrgs`); web redirect URI = this deployment's consent callback.
-// - Microsoft Graph: `User.Read.All` (application) is all the sync reads; `openid` and `profile`
-//   (delegated) let the connect flow sign the admin in first (an id_token proves the tenant).
+// - Microsoft Graph: `User.Read.All` (application) is what the sync reads; `GroupMember.Read.All`
+//   (application, read-only) lets a company limit the sync to groups (scope); `openid` and
+//   `profile` (delegated) let the connect flow sign the admin in first (an id_token proves the tenant).
 // - `groupMembershipClaims: DirectoryRole` puts the signed-in admin's directory roles in the
 //   id_token as `wids`: the callback checks for Global Administrator or Privileged Role
 //   Administrator before it asks for admin consent.
@@ -25,6 +26,7 @@ param federatedCredentialName string
 // Microsoft Graph and the ids of its permissions (the same in every tenant).
 var graphAppId = '00000003-0000-0000-c000-000000000000'
 var userReadAllRole = 'df021288-bdef-4463-88db-98f22de89214' // User.Read.All (application)
+var groupMemberReadAllRole = '98830695-27a2-44f7-8c18-0c3ebc9698f6' // GroupMember.Read.All (application)
 var openidScope = '37f7f235-527c-4136-accd-4a02d197296e' // openid (delegated)
 var profileScope = '14dad69e-099b-42c9-810b-d002981feec1' // profile (delegated)
 
@@ -46,6 +48,10 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
       resourceAccess: [
         {
           id: userReadAllRole
+          type: 'Role'
+        }
+        {
+          id: groupMemberReadAllRole
           type: 'Role'
         }
         {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVERYONE, ScopeSettingsSchema } from './directory/scope';
+import { EVERYONE, ScopeDomainsSchema, ScopeGroupsSchema, ScopeSettingsSchema } from './directory/scope';
 
 export const DEFAULT_ROLE_ADDRESS_PATTERNS = [
   'info',
@@ -102,7 +102,7 @@ export const SettingsPatchSchema = z
     deletionThresholdMinimum: IntegrationSettingsSchema.shape.deletionThresholdMinimum.optional(),
     /** Either part may be given alone; the other stays as it is. */
     scope: z
-      .object({ groups: ScopeSettingsSchema.in.shape.groups.optional(), domains: ScopeSettingsSchema.in.shape.domains.optional() })
+      .object({ groups: ScopeGroupsSchema.optional(), domains: ScopeDomainsSchema.optional() })
       .strict()
       .optional(),
     importOnConnect: z.boolean().optional(),

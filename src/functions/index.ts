@@ -14,6 +14,7 @@ export { entraSyncRunsList, entraSyncRunGet } from './entra-sync-runs.http';
 export { syncJobs } from './sync-jobs.queue';
 export { entraHeldRelease } from './entra-held-release.http';
 export { entraHeldList } from './entra-held-list.http';
+export { entraGroups } from './entra-groups.http';
 export { pendingUsersList } from './pending-users-list.http';
 export { pendingUsersApprove } from './pending-users-approve.http';
 export { pendingUsersDeny } from './pending-users-deny.http';

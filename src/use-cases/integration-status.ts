@@ -1,5 +1,8 @@
 import { Services } from '../app/services';
 import { Integration } from '../domain/integration';
+import { sameScope } from '../domain/directory/group-scope-state';
+import { isScoped } from '../domain/directory/scope';
+import { SyncState } from '../domain/sync-state';
 import { applySettingsPatch, IntegrationSettings, notificationRecipients, SettingsPatch } from '../domain/integration-settings';
 import { UserCounts } from '../ports/user-counts.port';
 import { loadIntegration, updateIntegration } from './integration-updates';
@@ -22,9 +25,35 @@ export interface IntegrationStatusView {
   settings: IntegrationSettings;
   /** Who actually receives integration e-mails (the settings' list, or else the admin who connected). */
   notificationRecipients: string[];
+  /** The sync scope as it stands: which groups (by name), which domains, and whether it is in effect. */
+  scope: ScopeStatus;
 }
 
-export function statusView(integration: Integration, counts: UserCounts, confirmedInSyncAt: string | null = null): IntegrationStatusView {
+export interface ScopeStatus {
+  groups: Array<{ id: string; displayName: string | null }>;
+  domains: string[];
+  /**
+   * `everyone`: no scope. `applied`: every stored decision reflects it. `pending`: set or changed
+   * since the last sync, which applies it. `groups_unreadable`: the tenant's consent lacks
+   * GroupMember.Read.All, so group memberships cannot be read (nobody is moved, new users are not
+   * added) until a tenant admin connects again and consents.
+   */
+  state: 'everyone' | 'applied' | 'pending' | 'groups_unreadable';
+  /** Groups nested too deep to follow (beyond 50 tracked groups): their members count as outside. */
+  untrackedGroups: number;
+}
+
+export function scopeStatus(settings: IntegrationSettings, state: Pick<SyncState, 'groups' | 'scopeApplied'> | null): ScopeStatus {
+  const scope = settings.scope;
+  const groups = state?.groups ?? null;
+  const names = groups?.names ?? {};
+  const view = { groups: scope.groups.map((id) => ({ id, displayName: names[id] ?? null })), domains: scope.domains, untrackedGroups: groups?.untracked ?? 0 };
+  if (!isScoped(scope)) return { ...view, state: 'everyone' };
+  if (scope.groups.length > 0 && groups?.readable === false) return { ...view, state: 'groups_unreadable' };
+  return { ...view, state: sameScope(state?.scopeApplied ?? null, scope) ? 'applied' : 'pending' };
+}
+
+export function statusView(integration: Integration, counts: UserCounts, confirmedInSyncAt: string | null = null, syncState: Pick<SyncState, 'groups' | 'scopeApplied'> | null = null): IntegrationStatusView {
   return {
     companyId: integration.companyId,
     status: integration.status,
@@ -39,12 +68,13 @@ export function statusView(integration: Integration, counts: UserCounts, confirm
     counts,
     settings: integration.settings,
     notificationRecipients: notificationRecipients(integration.settings, integration.connectedBy?.email ?? null),
+    scope: scopeStatus(integration.settings, syncState),
   };
 }
 
-export async function getIntegrationStatus(services: Pick<Services, 'integrations' | 'clock' | 'userCounts' | 'syncRuns'>, companyId: string): Promise<IntegrationStatusView> {
-  const [{ integration }, counts] = await Promise.all([loadIntegration(services, companyId), services.userCounts.countsFor(companyId)]);
-  return statusView(integration, counts, await lastSucceededAt(services, integration));
+export async function getIntegrationStatus(services: Pick<Services, 'integrations' | 'clock' | 'userCounts' | 'syncRuns' | 'syncState'>, companyId: string): Promise<IntegrationStatusView> {
+  const [{ integration }, counts, state] = await Promise.all([loadIntegration(services, companyId), services.userCounts.countsFor(companyId), services.syncState.get(companyId)]);
+  return statusView(integration, counts, await lastSucceededAt(services, integration), state?.value ?? null);
 }
 
 /** Runs looked at for the last success when the latest one did not succeed. */

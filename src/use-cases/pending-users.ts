@@ -1,6 +1,7 @@
 import { Services } from '../app/services';
 import { isAppError } from '../domain/app-error';
-import { addressesOf, autoApproves, FlagReason, flagReasons, mailboxAddress } from '../domain/directory/classification';
+import { addressesOf, autoApproves, mailboxAddress } from '../domain/directory/classification';
+import { entryReasons, Reason } from '../domain/directory/reasons';
 import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { displayNameOf } from '../domain/directory/review-keys';
 import { matchSymbolUser } from '../domain/symbol-user-matching';
@@ -24,15 +25,19 @@ export interface PendingUserView {
   jobTitle: string | null;
   department: string | null;
   flags: Flag[];
-  /** Each flag with what in this user's directory data raised it, in words. */
-  reasons: FlagReason[];
+  /**
+   * Why it is here: each flag with what in the user's directory data raised it (code = the flag),
+   * then the rule that put it in this list (`pending.review`, `excluded.guests`,
+   * `scope.out_of_groups`, `denied.admin`, …), in words.
+   */
+  reasons: Reason[];
   /** The existing Symbol user an approval would merge with (found by e-mail), if exactly one. */
   matchedUserId: string | null;
   /** That user as the admin recognises it, so the merge is visible before approving. */
   matchedUser: { id: string; email: string; displayName: string | null; source: SymbolUser['source']; status: SymbolUser['status'] } | null;
   /** Several Symbol users share this user's addresses: an approval will not guess. */
   matchConflict: string[] | null;
-  status: 'pending' | 'denied';
+  status: 'pending' | 'denied' | 'excluded';
   firstSeenAt: string;
   /** When the directory last reported a change to this user (unchanged users cost no write). */
   lastSeenAt: string;
@@ -41,7 +46,7 @@ export interface PendingUserView {
 type Deps = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>;
 
 export interface ReviewListQuery {
-  status: 'pending' | 'denied';
+  status: 'pending' | 'denied' | 'excluded';
   search: string | null;
   flag: Flag | null;
   limit: number;
@@ -54,8 +59,9 @@ async function symbolUsersMatching(services: Pick<Services, 'symbolUsers'>, comp
   return addresses.length > 0 ? (await services.symbolUsers.findByEmailKeys(companyId, addresses)).map((u) => u.value) : [];
 }
 
-export async function listPendingUsers(services: Deps & Pick<Services, 'integrations'>, companyId: string, query: ReviewListQuery): Promise<Page<PendingUserView>> {
-  const [page, { integration }] = await Promise.all([services.directoryUsers.listForReview(companyId, query), loadIntegration(services, companyId)]);
+export async function listPendingUsers(services: Deps & Pick<Services, 'integrations' | 'syncState'>, companyId: string, query: ReviewListQuery): Promise<Page<PendingUserView>> {
+  const [page, { integration }, state] = await Promise.all([services.directoryUsers.listForReview(companyId, query), loadIntegration(services, companyId), services.syncState.get(companyId)]);
+  const groupNames = new Map(Object.entries(state?.value.groups?.names ?? {}));
   const symbolUsers = await symbolUsersMatching(services, companyId, page.items.map((i) => i.value));
   const byId = new Map(symbolUsers.map((u) => [u.id, u]));
   return {
@@ -74,11 +80,11 @@ export async function listPendingUsers(services: Deps & Pick<Services, 'integrat
         jobTitle: r.attributes.jobTitle,
         department: r.attributes.department,
         flags: r.flags,
-        reasons: flagReasons(r.attributes, r.flags, integration.settings),
+        reasons: entryReasons(r, integration.settings, groupNames),
         matchedUserId,
         matchedUser: matched ? { id: matched.id, email: matched.email, displayName: matched.displayName, source: matched.source, status: matched.status } : null,
         matchConflict: match.kind === 'ambiguous' ? match.userIds : null,
-        status: r.status === 'denied' ? 'denied' : 'pending',
+        status: r.status === 'denied' || r.status === 'excluded' ? r.status : 'pending',
         firstSeenAt: r.firstSeenAt,
         lastSeenAt: r.lastChangedAt,
       };

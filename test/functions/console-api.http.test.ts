@@ -60,7 +60,7 @@ describe('console API routes', () => {
       const flagged = json(await call(pendingUsersSearch, 'POST', 'pending-users/search', JSON.stringify({ flag: 'resource_mailbox', limit: 10 })));
       expect(flagged.items).toEqual([expect.objectContaining({ id: 'u-sales', flags: ['disabled', 'unlicensed', 'role_address', 'resource_mailbox'] })]);
       const reasons = (flagged.items as Array<{ reasons: Array<{ code: string; text: string }> }>)[0]?.reasons ?? [];
-      expect(reasons.map((r) => r.code)).toEqual(['disabled', 'unlicensed', 'role_address', 'resource_mailbox']);
+      expect(reasons.map((r) => r.code)).toEqual(['disabled', 'unlicensed', 'role_address', 'resource_mailbox', 'pending.review']);
       expect(reasons.find((r) => r.code === 'resource_mailbox')?.text).toMatch(/shared mailbox/);
       const page1 = json(await call(pendingUsersSearch, 'POST', 'pending-users/search', JSON.stringify({ limit: 2 })));
       const page2 = json(await call(pendingUsersSearch, 'POST', 'pending-users/search', JSON.stringify({ limit: 2, cursor: page1.nextCursor })));

@@ -19,12 +19,15 @@ const DomainSchema = z
   .toLowerCase()
   .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as contoso.com');
 
+/** Entra group object ids: members (direct or nested) are in scope. Empty: no group rule. */
+export const ScopeGroupsSchema = z.array(GuidSchema).max(MAX_SCOPE_GROUPS);
+/** E-mail domains: users whose address is in one of them are in scope. Empty: no domain rule. */
+export const ScopeDomainsSchema = z.array(DomainSchema).max(MAX_SCOPE_DOMAINS);
+
 export const ScopeSettingsSchema = z
   .object({
-    /** Entra group object ids: members (direct or nested) are in scope. Empty: no group rule. */
-    groups: z.array(GuidSchema).max(MAX_SCOPE_GROUPS).default([]),
-    /** E-mail domains: users whose address is in one of them are in scope. Empty: no domain rule. */
-    domains: z.array(DomainSchema).max(MAX_SCOPE_DOMAINS).default([]),
+    groups: ScopeGroupsSchema.default([]),
+    domains: ScopeDomainsSchema.default([]),
   })
   .strict()
   .transform((s) => ({ groups: [...new Set(s.groups)], domains: [...new Set(s.domains)] }));
