@@ -151,6 +151,18 @@ var containers = [
       version: 2
     }
   }
+  // What dry-run previews found, per run, category and page; every chunk carries its own ttl (a week).
+  {
+    id: 'sync-previews'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    defaultTtl: -1
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

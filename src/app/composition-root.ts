@@ -22,6 +22,7 @@ import { OidcEntraSignIn } from '../adapters/identity/oidc-entra-sign-in';
 import { GraphDirectoryClient } from '../adapters/graph/graph-directory-client';
 import { GraphGroupClient } from '../adapters/graph/graph-group-client';
 import { CosmosGroupMembershipStore } from '../adapters/cosmos/cosmos-group-membership-store';
+import { CosmosPreviewStore } from '../adapters/cosmos/cosmos-preview-store';
 import { GraphTransport } from '../adapters/graph/graph-transport';
 import { systemClock, systemScheduler } from '../adapters/time/system-time';
 import { OutboxMailer } from '../adapters/mail/outbox-mailer';
@@ -99,6 +100,7 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     directory: overrides.directory ?? new GraphDirectoryClient(graph),
     groupDirectory: overrides.groupDirectory ?? new GraphGroupClient(graph),
     groupMemberships: overrides.groupMemberships ?? new CosmosGroupMembershipStore(database),
+    previews: overrides.previews ?? new CosmosPreviewStore(database),
     directoryUsers: overrides.directoryUsers ?? new CosmosDirectoryUserStore(database, { scheduler }),
     syncState: overrides.syncState ?? new CosmosSyncStateStore(database),
     symbolUsers: overrides.symbolUsers ?? new CosmosSymbolUserStore(database),

@@ -21,6 +21,7 @@ import { EntraSignIn } from '../ports/entra-sign-in.port';
 import { CompanyCatalog } from '../ports/company-catalog.port';
 import { GroupDirectory } from '../ports/group-directory.port';
 import { GroupMembershipStore } from '../ports/group-membership-store.port';
+import { PreviewStore } from '../ports/preview-store.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -42,6 +43,7 @@ export interface Services {
   groupDirectory: GroupDirectory;
   /** Users' direct memberships in the groups a company's scope tracks. */
   groupMemberships: GroupMembershipStore;
+  previews: PreviewStore;
   directoryUsers: DirectoryUserStore;
   syncState: SyncStateStore;
   symbolUsers: SymbolUserStore;

@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'invalid_id_token',
   'consent_revoked',
   'group_permission_missing',
+  'not_a_preview',
+  'preview_not_ready',
   'directory_delta_reset',
   'directory_throttled',
   'directory_invalid_response',

@@ -125,3 +125,11 @@ export function disconnect(current: Integration, nowIso: string): Integration {
 export function isLive(integration: Integration): boolean {
   return integration.status === 'connected';
 }
+
+/**
+ * Connected with `importOnConnect` off and never synced: only an admin starts the first import
+ * (Sync Now); previews may run before it. Timers and webhooks leave such a company alone.
+ */
+export function awaitsFirstImport(integration: Integration): boolean {
+  return integration.lastSync === null && !integration.settings.importOnConnect;
+}

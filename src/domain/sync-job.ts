@@ -22,6 +22,8 @@ export const SyncJobSchema = z
     releaseHeld: z.boolean().optional(),
     /** How many times this run was already retried after transient failures (absent: none). */
     retry: z.number().int().min(1).max(100).optional(),
+    /** A preview run (its settings and progress are on the run record): nothing but the preview is written. */
+    dryRun: z.literal(true).optional(),
   })
   .strict();
 export type SyncJob = z.infer<typeof SyncJobSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CompanyIdSchema } from './company-id';
 import { SyncModeSchema, SyncTriggerSchema } from './sync-job';
+import { PreviewProgressSchema } from './sync-preview';
 
 export const SyncRunStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'held']);
 export type SyncRunStatus = z.infer<typeof SyncRunStatusSchema>;
@@ -45,6 +46,9 @@ export const SyncRunSchema = z
     pages: z.number().int().min(0).default(0),
     invocations: z.number().int().min(0).default(0),
     durationMs: z.number().int().min(0).nullable().default(null),
+    /** A preview (dry run): it reads the directory and writes no user; its lists are in `sync-previews`. */
+    dryRun: z.boolean().default(false),
+    preview: PreviewProgressSchema.nullable().default(null),
   })
   .strict();
 export type SyncRun = z.infer<typeof SyncRunSchema>;
@@ -65,5 +69,7 @@ export function queuedRun(input: { runId: string; companyId: string; connectionI
     pages: 0,
     invocations: 0,
     durationMs: null,
+    dryRun: false,
+    preview: null,
   };
 }

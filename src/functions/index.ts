@@ -10,7 +10,7 @@ export { entraSettingsPatch } from './entra-settings-patch.http';
 export { entraDisconnect } from './entra-disconnect.http';
 export { notificationsSend } from './notifications-send.queue';
 export { entraSync } from './entra-sync.http';
-export { entraSyncRunsList, entraSyncRunGet } from './entra-sync-runs.http';
+export { entraSyncRunsList, entraSyncRunGet, entraSyncRunPreview } from './entra-sync-runs.http';
 export { syncJobs } from './sync-jobs.queue';
 export { entraHeldRelease } from './entra-held-release.http';
 export { entraHeldList } from './entra-held-list.http';

@@ -22,6 +22,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_id_token: 502,
   consent_revoked: 409,
   group_permission_missing: 409,
+  not_a_preview: 409,
+  preview_not_ready: 409,
   directory_delta_reset: 502,
   directory_throttled: 503,
   directory_invalid_response: 502,

@@ -4,7 +4,7 @@ import { Logger } from '../app/logger';
 import { isAppError } from '../domain/app-error';
 import { GuidSchema } from '../domain/company-id';
 import { adminConsentUrl, ConsentErrorCode, ConsentNonce, ConsentStatePayload, ConsentStep, holdsTenantAdminRole } from '../domain/consent';
-import { connect, Integration } from '../domain/integration';
+import { awaitsFirstImport, connect, Integration } from '../domain/integration';
 import { notificationRecipients } from '../domain/integration-settings';
 import { IntegrationConnectedMessage, NotificationMessage } from '../domain/notification-message';
 import { queuedRun } from '../domain/sync-run';
@@ -198,7 +198,7 @@ async function consented(
  * than starting a second one.
  */
 async function ensureInitialSync(services: Services, integration: Integration): Promise<string | null> {
-  if (!integration.connectionId) return null;
+  if (!integration.connectionId || awaitsFirstImport(integration)) return null;
   const existing = integration.lastSync;
   if (existing && existing.status !== 'queued') return null;
   const run = existing

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { isAppError } from '../domain/app-error';
-import { Integration } from '../domain/integration';
+import { awaitsFirstImport, Integration } from '../domain/integration';
 import { reconcileMode, spreadOffsetMs, syncUnderway } from '../domain/reconciliation';
 import { mapWithConcurrency } from '../shared/bounded-concurrency';
 import { enqueueDerivedSync } from './webhook-sync-jobs';
@@ -57,7 +57,7 @@ export async function reconcileSyncs(services: ReconcileServices, log: Logger, o
 }
 
 async function reconcileOne(services: ReconcileServices, integration: Integration, nowMs: number, slot: number): Promise<'full' | 'delta' | null> {
-  if (!integration.connectionId || syncUnderway(integration.lastSync, nowMs)) return null;
+  if (!integration.connectionId || syncUnderway(integration.lastSync, nowMs) || awaitsFirstImport(integration)) return null;
   const state = await services.syncState.get(integration.companyId);
   const mode = reconcileMode(state?.value ?? null, integration.connectionId, nowMs, services.config.reconcile.fullRoundDays);
   const messageId = `reconcile:${integration.companyId}:${slot}`;

@@ -2,7 +2,7 @@ import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { AppError, isAppError } from '../domain/app-error';
 import { fieldProblems } from '../domain/field-problems';
-import { Integration } from '../domain/integration';
+import { awaitsFirstImport, Integration } from '../domain/integration';
 import { SYNC_JOBS_QUEUE, SyncJob, SyncJobSchema } from '../domain/sync-job';
 import { queuedRun, SyncRun } from '../domain/sync-run';
 import {
@@ -28,6 +28,7 @@ import { DeliveryInfo, handleFailure } from './sync/sync-failure';
 import { notifyAfterRun } from './sync/sync-notifications';
 import { NOTHING_TO_SETTLE, settleRemovals, sweepUnseen } from './sync/settle-removals';
 import { readScopeGroups, scopeContextFor } from './sync/scope-groups';
+import { runPreview } from './sync/preview-run';
 
 /**
  * The sync worker: one `sync-jobs` message → (part of) one sync run.
@@ -64,6 +65,7 @@ export type SyncServices = Pick<
   | 'queue'
   | 'subscriptions'
   | 'subscriptionStore'
+  | 'previews'
 >;
 
 /** Where a run stands: the stored sync state (with its etag), the run record, the round in memory. */
@@ -91,6 +93,11 @@ export async function runSync(
   const startedMs = services.clock.now().getTime();
   const job = parseJob(body, delivery, log);
   const integration = (await services.integrations.get(job.companyId))?.value;
+  if (integration && awaitsFirstImport(integration) && (job.trigger === 'webhook' || job.trigger === 'schedule')) {
+    // The admin asked to start the first import themselves: a tenant-wide webhook or a timer does not.
+    log.info('sync.awaiting_first_import', { companyId: job.companyId, runId: job.runId, trigger: job.trigger });
+    return 'skipped';
+  }
   let run =
     (await services.syncRuns.get(job.companyId, job.runId)) ??
     (await services.syncRuns.create(queuedRun({ ...job, nowIso: job.requestedAt })));
@@ -106,6 +113,9 @@ export async function runSync(
     log.warn('sync.stale_job', { companyId: job.companyId, runId: run.runId });
     return 'skipped';
   }
+
+  // A preview reads and reports; it has its own loop and touches neither users nor lastSync.
+  if (job.dryRun) return runPreview(services, { job, run, integration, startedMs, delivery }, log);
 
   run = await services.syncRuns.update({
     ...run,

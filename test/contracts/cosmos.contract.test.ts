@@ -1,5 +1,7 @@
 import { CosmosGroupMembershipStore } from '../../src/adapters/cosmos/cosmos-group-membership-store';
 import { groupMembershipStoreContract } from './group-membership-store.contract';
+import { CosmosPreviewStore } from '../../src/adapters/cosmos/cosmos-preview-store';
+import { previewStoreContract } from './preview-store.contract';
 import { Database } from '@azure/cosmos';
 import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consent-nonce-store';
 import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
@@ -75,4 +77,8 @@ notificationLogContract(
 groupMembershipStoreContract(
   IMPLEMENTATION,
   on((db) => new CosmosGroupMembershipStore(db)),
+);
+previewStoreContract(
+  IMPLEMENTATION,
+  on((db) => new CosmosPreviewStore(db)),
 );

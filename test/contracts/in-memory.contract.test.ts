@@ -1,5 +1,7 @@
 import { MemoryGroupMembershipStore } from '../support/in-memory-group-memberships';
 import { groupMembershipStoreContract } from './group-membership-store.contract';
+import { MemoryPreviewStore } from '../support/in-memory-previews';
+import { previewStoreContract } from './preview-store.contract';
 import {
   MemoryConsentNonceStore,
   MemoryDirectoryUserStore,
@@ -53,3 +55,5 @@ subscriptionStoreContract(IMPLEMENTATION, () => subscriptions);
 notificationLogContract(IMPLEMENTATION, () => notificationLog);
 const groupMemberships = new MemoryGroupMembershipStore();
 groupMembershipStoreContract(IMPLEMENTATION, () => groupMemberships);
+const previews = new MemoryPreviewStore();
+previewStoreContract(IMPLEMENTATION, () => previews);

@@ -6,6 +6,11 @@ import { entraConsentCallback } from '../../src/functions/entra-consent-callback
 import type { EntraSimulator, TenantSummary } from '../../src/local/entra-simulator';
 import type { IdTokenFault } from '../../src/local/entra-simulator/sign-in';
 import { signState } from '../../src/use-cases/consent-state';
+import { updateSettings } from '../../src/use-cases/integration-status';
+import { reconcileSyncs } from '../../src/use-cases/reconcile-syncs';
+import { requestSync } from '../../src/use-cases/request-sync';
+import { runSync } from '../../src/use-cases/run-sync';
+import { silentLogger } from '../../src/app/logger';
 import { CLIENT_ID, CLIENT_SECRET, startSim } from '../local/entra-simulator/helpers';
 import { StaticSecrets } from '../support/in-memory-ports';
 import { answerConsent, PersonaRole, signInAs } from '../support/microsoft-login';
@@ -138,6 +143,28 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
     expect(jobs).toMatchObject([{ companyId: 'acme', mode: 'full', trigger: 'connect', connectionId: integration?.connectionId }]);
     expect(h.queue.on('notifications')[0]?.body).toMatchObject({ kind: 'integration-connected', to: ['admin@acme.example'], tenantId: contoso.id });
     for (const line of logs) expect(line).not.toMatch(/@/);
+  });
+
+  it('importOnConnect off: connecting imports nothing; timers and webhooks leave the company alone until an admin presses Sync Now', async () => {
+    await updateSettings(h.services, 'acme', { importOnConnect: false });
+    const done = await fullFlow();
+    expect(location(done)).toBe(resultUrl('acme', 'status=connected'));
+    const integration = h.integrations.docs.get('acme')?.value;
+    expect(integration).toMatchObject({ status: 'connected', tenantId: contoso.id, lastSync: null });
+    expect(h.queue.on('sync-jobs')).toEqual([]);
+    expect(h.queue.on('notifications')[0]?.body).toMatchObject({ kind: 'integration-connected' });
+
+    const reconciled = await reconcileSyncs(h.services, silentLogger);
+    expect(reconciled).toMatchObject({ scanned: 1, queued: 0, skipped: 1 });
+    expect(h.queue.on('sync-jobs')).toEqual([]);
+    // A tenant-wide webhook's job (another company shares the directory) is skipped by the worker.
+    const webhookJob = { kind: 'sync', version: 1, companyId: 'acme', connectionId: integration?.connectionId, runId: 'wh-1', mode: 'delta', trigger: 'webhook', requestedAt: h.clock.now().toISOString() };
+    expect(await runSync(h.services, webhookJob, { messageId: 'webhook:acme:1', deliveryCount: 1 }, silentLogger)).toBe('skipped');
+    expect(await h.services.syncRuns.get('acme', 'wh-1')).toBeNull();
+
+    const now = await requestSync(h.services, { companyId: 'acme', full: false, trigger: 'manual' });
+    expect(now).toMatchObject({ coalesced: false });
+    expect(h.queue.on('sync-jobs').map((m) => SyncJobSchema.parse(m.body))).toMatchObject([{ companyId: 'acme', trigger: 'manual', runId: now.runId }]);
   });
 
   it('the attack: a callback that claims another tenant without any sign-in is refused; nothing stored, nothing queued', async () => {

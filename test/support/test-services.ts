@@ -1,5 +1,6 @@
 import { MemoryGroupDirectory } from './in-memory-groups';
 import { MemoryGroupMembershipStore } from './in-memory-group-memberships';
+import { MemoryPreviewStore } from './in-memory-previews';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jose';
@@ -135,6 +136,7 @@ export async function createTestHarness(
     directory: { deltaPage: () => Promise.reject(new Error('no directory in handler tests')) },
     groupDirectory,
     groupMemberships: new MemoryGroupMembershipStore(),
+    previews: new MemoryPreviewStore(),
     directoryUsers,
     syncState: new MemorySyncStateStore(),
     symbolUsers,

@@ -26,6 +26,10 @@ export const NOTIFICATION_LOG_CONTAINER = 'notification-log';
 export const SUBSCRIPTIONS_CONTAINER = 'graph-subscriptions';
 /** Direct memberships of users in the groups a company's scope tracks (id = user object id). */
 export const GROUP_MEMBERSHIPS_CONTAINER = 'group-memberships';
+/** What dry-run previews found, in chunks per run, category and page (id = run.category.index). */
+export const SYNC_PREVIEWS_CONTAINER = 'sync-previews';
+/** A preview's lists are kept a week: long enough to read, not history. */
+export const SYNC_PREVIEW_TTL_SECONDS = 7 * 24 * 60 * 60;
 /** How long a sent notification is remembered (longer than any redelivery of its message). */
 export const NOTIFICATION_LOG_TTL_SECONDS = 14 * 24 * 60 * 60;
 
@@ -113,6 +117,8 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(SUBSCRIPTIONS_CONTAINER, {}, ID_PARTITION_KEY_PATH),
   /** id = the user's object id; the tracked groups the user is a direct member of. */
   container(GROUP_MEMBERSHIPS_CONTAINER),
+  /** id = runId.category.index; each item carries `ttl` = SYNC_PREVIEW_TTL_SECONDS. */
+  container(SYNC_PREVIEWS_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
 ];
 
 /**

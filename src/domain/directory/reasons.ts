@@ -51,10 +51,10 @@ export function scopeReasons(note: ScopeNote, scope: ScopeSettings, groupNames: 
   return [{ code: 'scope.out_of_groups', text: `Out of scope: not a member of the scope's groups (${names}), directly or through a nested group.` }];
 }
 
-function autoApprovalReason(record: Pick<DirectoryUserRecord, 'flags'>): Reason {
+function autoApprovalReason(record: Pick<DirectoryUserRecord, 'flags'>, rule: IntegrationSettings['autoApprove']): Reason {
   // Auto-approval takes a user without flags (rule "clean") or one matching a Symbol user by e-mail
   // (rule "matched"); a flagged user can only have been taken by the second.
-  if (record.flags.length === 0) {
+  if (rule === 'clean' || (rule !== 'matched' && record.flags.length === 0)) {
     return { code: 'auto_approved.clean', text: 'Auto-approved: no flags (a licensed member with a mailbox, not a role address), which the autoApprove setting takes.' };
   }
   return { code: 'auto_approved.matched', text: 'Auto-approved: an existing Symbol user has one of its e-mail addresses, which the autoApprove setting takes.' };
@@ -64,7 +64,7 @@ function day(iso: string | null): string {
   return iso === null ? '' : ` on ${iso.slice(0, 10)}`;
 }
 
-const REMOVAL_WORDS: Record<NonNullable<DirectoryUserRecord['deactivated']>['reason'] | 'out_of_scope', string> = {
+export const REMOVAL_WORDS: Record<NonNullable<DirectoryUserRecord['deactivated']>['reason'] | 'out_of_scope', string> = {
   deleted: 'deleted in Entra ID',
   soft_deleted: 'moved to deleted users in Entra ID',
   disabled: 'sign-in blocked in Entra ID',
@@ -101,7 +101,7 @@ export function entryReasons(
       reasons.push({ code: 'denied.admin', text: `Denied by an admin${day(record.decidedAt)}: never proposed again; it can be restored.` });
       return reasons;
     case 'approved': {
-      reasons.push(record.decidedBy === 'auto-approval' ? autoApprovalReason(record) : { code: 'approved.admin', text: `Approved by an admin${day(record.decidedAt)}.` });
+      reasons.push(record.decidedBy === 'auto-approval' ? autoApprovalReason(record, settings.autoApprove) : { code: 'approved.admin', text: `Approved by an admin${day(record.decidedAt)}.` });
       if (record.deactivated) reasons.push({ code: `deactivated.${record.deactivated.reason}`, text: `Deactivated${day(record.deactivated.at)}: ${REMOVAL_WORDS[record.deactivated.reason]} (training history kept).` });
       else if (record.pendingRemoval) reasons.push({ code: 'deactivation.held', text: `To be deactivated: ${REMOVAL_WORDS[record.pendingRemoval.reason]}; waiting for the end of the sync or for release by an admin (deletion guard).` });
       return reasons;

@@ -79,7 +79,7 @@ export async function applyPage(
   return result;
 }
 
-async function storedRecords(
+export async function storedRecords(
   services: PageServices,
   companyId: string,
   items: readonly DeltaItem[],
@@ -110,7 +110,7 @@ async function diffContext(
 }
 
 /** Addresses of new users that already belong to Symbol users (only when auto-approval may match on them). */
-async function symbolEmailsFor(
+export async function symbolEmailsFor(
   services: PageServices,
   integration: Integration,
   items: readonly DeltaItem[],

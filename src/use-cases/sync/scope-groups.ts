@@ -145,8 +145,8 @@ export async function readScopeGroups(
   return { groups: state, rescope, touched: firstImport ? [] : [...touched] };
 }
 
-async function readRound(
-  services: ScopeServices,
+export async function readRound(
+  services: Pick<ScopeServices, 'groupDirectory'>,
   tenantId: string,
   start: { groupIds: string[] } | { link: string },
   fold: GroupRoundFold,

@@ -13,6 +13,7 @@ import {
   NOTIFICATION_LOG_CONTAINER,
   SUBSCRIPTIONS_CONTAINER,
   GROUP_MEMBERSHIPS_CONTAINER,
+  SYNC_PREVIEWS_CONTAINER,
   ID_PARTITION_KEY_PATH,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
@@ -52,6 +53,7 @@ describe('ensureCosmosSchema', () => {
         NOTIFICATION_LOG_CONTAINER,
         SUBSCRIPTIONS_CONTAINER,
         GROUP_MEMBERSHIPS_CONTAINER,
+        SYNC_PREVIEWS_CONTAINER,
       ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
@@ -61,6 +63,7 @@ describe('ensureCosmosSchema', () => {
     }
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
+    expect(byId.get(SYNC_PREVIEWS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.uniqueKeyPolicy).toEqual({ uniqueKeys: [{ paths: ['/emailKey'] }] });
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([

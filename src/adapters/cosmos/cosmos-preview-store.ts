@@ -1,0 +1,65 @@
+import { Container, Database } from '@azure/cosmos';
+import { AppError } from '../../domain/app-error';
+import { PreviewCategory, PreviewChunk, PreviewChunkSchema, previewChunkId } from '../../domain/sync-preview';
+import { MAX_PREVIEW_CHUNKS_PER_CALL, PreviewStore } from '../../ports/preview-store.port';
+import { mapWithConcurrency } from '../../shared/bounded-concurrency';
+import { assertWritable, mapCosmosError, parseStoredDocument } from './cosmos-documents';
+import { SYNC_PREVIEW_TTL_SECONDS, SYNC_PREVIEWS_CONTAINER } from './cosmos-schema';
+
+/**
+ * `sync-previews`: one document per preview run, category and page (id = runId.category.index,
+ * partitioned by company), each expiring a week after it was written. A page of a preview costs
+ * one upsert per category it touched; a list reads its chunks with one single-partition query.
+ */
+
+const WRITE_CONCURRENCY = 8;
+
+export class CosmosPreviewStore implements PreviewStore {
+  private readonly container: Container;
+
+  constructor(database: Database) {
+    this.container = database.container(SYNC_PREVIEWS_CONTAINER);
+  }
+
+  async putChunks(chunks: readonly PreviewChunk[]): Promise<void> {
+    await mapWithConcurrency(chunks, WRITE_CONCURRENCY, async (chunk) => {
+      const doc = assertWritable(PreviewChunkSchema, SYNC_PREVIEWS_CONTAINER, chunk);
+      try {
+        await this.container.items.upsert({ ...doc, id: previewChunkId(doc), ttl: SYNC_PREVIEW_TTL_SECONDS });
+      } catch (error) {
+        mapCosmosError(error, 'write preview');
+      }
+    });
+  }
+
+  async listChunks(
+    companyId: string,
+    runId: string,
+    category: PreviewCategory | 'seen',
+    options: { fromIndex: number; limit: number },
+  ): Promise<PreviewChunk[]> {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_PREVIEW_CHUNKS_PER_CALL)
+      throw new AppError('validation_failed', `limit must be an integer from 1 to ${MAX_PREVIEW_CHUNKS_PER_CALL}`);
+    let resources: unknown[];
+    try {
+      ({ resources } = await this.container.items
+        .query<unknown>(
+          {
+            // TOP takes the checked integer limit inline.
+            query: `SELECT TOP ${String(options.limit)} * FROM c WHERE c.companyId = @companyId AND c.runId = @runId AND c.category = @category AND c["index"] >= @from ORDER BY c["index"]`,
+            parameters: [
+              { name: '@companyId', value: companyId },
+              { name: '@runId', value: runId },
+              { name: '@category', value: category },
+              { name: '@from', value: options.fromIndex },
+            ],
+          },
+          { partitionKey: companyId, maxItemCount: options.limit },
+        )
+        .fetchAll());
+    } catch (error) {
+      return mapCosmosError(error, 'read preview');
+    }
+    return resources.map((resource) => parseStoredDocument(PreviewChunkSchema, SYNC_PREVIEWS_CONTAINER, resource));
+  }
+}

@@ -1,0 +1,20 @@
+import { PreviewCategory, PreviewChunk } from '../domain/sync-preview';
+
+/** Largest number of chunks one `listChunks` call returns. */
+export const MAX_PREVIEW_CHUNKS_PER_CALL = 50;
+
+/**
+ * What dry-run previews found (`sync-previews`): chunks of users per run and category, written
+ * once per page, read back in index order; each expires a week after it was written.
+ */
+export interface PreviewStore {
+  /** Writes the chunks (the same run, category and index replace what was there: redelivery is harmless). */
+  putChunks(chunks: readonly PreviewChunk[]): Promise<void>;
+  /** Chunks of one category with index ≥ fromIndex, in index order, at most `limit` (1…50). */
+  listChunks(
+    companyId: string,
+    runId: string,
+    category: PreviewCategory | 'seen',
+    options: { fromIndex: number; limit: number },
+  ): Promise<PreviewChunk[]>;
+}
