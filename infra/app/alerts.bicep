@@ -4,7 +4,7 @@
 // - Dead-lettered messages (Service Bus metric, per queue): a sync job or an e-mail gave up.
 // - Failing function executions (log query over requests): queue/timer functions that threw,
 //   HTTP functions that answered 5xx.
-// - Sync runs stuck in `running` (log query over the app's `sync.*` events).
+// - Sync runs stuck in `running` (log query over the app's `sync.*` events: started, never ended).
 
 param location string
 param tags object = {}
@@ -146,7 +146,7 @@ resource stuckRuns 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'Entra sync: sync runs stuck in running'
-    description: 'A sync run has logged nothing for 45 minutes and never finished. The admin UI shows it as running; Sync Now on that company queues a fresh run.'
+    description: 'A sync run started (sync.started) but has logged nothing for 45 minutes and never ended. The admin UI shows it as running; Sync Now on that company queues a fresh run.'
     severity: 2
     enabled: true
     scopes: [

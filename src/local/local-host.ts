@@ -5,8 +5,10 @@ import { Cookie, HttpRequest, HttpResponse, InvocationContext, LogLevel, Timer }
 import { FunctionDefinition, HttpFunction, TimerFunction } from '../app/function-registry';
 import { Services } from '../app/services';
 import { problem } from '../http/problem';
+import type { Clock } from '../ports/clock.port';
 import { InProcessBroker } from './queue/in-process-broker';
 import { nextOccurrence, parseSchedule, resolveScheduleSetting, Schedule } from './ncrontab';
+import { backgroundScheduler, MAX_TIMER_DELAY_MS, type Scheduler } from './scheduler';
 
 /**
  * A small stand-in for the Azure Functions host: serves the registered HTTP functions under
@@ -33,6 +35,10 @@ export interface LocalHostOptions {
   settings?: Readonly<Record<string, string | undefined>>;
   /** …and their values when the setting is not there. */
   scheduleDefaults?: Readonly<Record<string, string>>;
+  /** The timers' clock (default: the system clock); tests move a manual one. */
+  clock?: Clock;
+  /** Where the timers wait (default: Node's timers, which do not keep the process alive). */
+  scheduler?: Scheduler;
 }
 
 export interface LocalHost {
@@ -222,21 +228,27 @@ function timerSchedule(fn: TimerFunction, options: LocalHostOptions): Schedule {
 }
 
 function scheduleTimer(fn: TimerFunction, schedule: Schedule, options: LocalHostOptions): () => void {
-  let handle: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? { now: () => new Date() };
+  const scheduler = options.scheduler ?? backgroundScheduler;
+  let handle: unknown;
   let stopped = false;
   let last: Date | null = null;
   const arm = () => {
     if (stopped) return;
-    const next = nextOccurrence(schedule, new Date());
-    // setTimeout caps at ~24.8 days; re-arm in steps for long schedules.
-    const delay = Math.min(next.getTime() - Date.now(), 2 ** 31 - 1);
-    handle = setTimeout(() => {
-      if (Date.now() < next.getTime()) { arm(); return; }
+    const next = nextOccurrence(schedule, clock.now());
+    // Timers cap at ~24.8 days; a long schedule is re-armed in steps.
+    handle = scheduler.setTimeout(() => {
+      handle = undefined;
+      if (stopped) return;
+      if (clock.now().getTime() < next.getTime()) {
+        arm();
+        return;
+      }
       const invocationId = randomUUID();
       const timer: Timer = {
         isPastDue: false,
         schedule: { adjustForDST: false },
-        scheduleStatus: { last: (last ?? next).toISOString(), next: nextOccurrence(schedule, next).toISOString(), lastUpdated: new Date().toISOString() },
+        scheduleStatus: { last: (last ?? next).toISOString(), next: nextOccurrence(schedule, next).toISOString(), lastUpdated: clock.now().toISOString() },
       };
       last = next;
       const context = new InvocationContext({ invocationId, functionName: fn.name, logHandler: logHandlerFor({ fn: fn.name, invocationId }, options.log) });
@@ -245,12 +257,11 @@ function scheduleTimer(fn: TimerFunction, schedule: Schedule, options: LocalHost
           options.log('timer.failed', { fn: fn.name, error: error instanceof Error ? error.message : String(error) });
         })
         .finally(arm);
-    }, Math.max(0, delay));
-    handle.unref();
+    }, Math.min(Math.max(0, next.getTime() - clock.now().getTime()), MAX_TIMER_DELAY_MS));
   };
   arm();
   return () => {
     stopped = true;
-    if (handle) clearTimeout(handle);
+    if (handle !== undefined) scheduler.clearTimeout(handle);
   };
 }

@@ -124,6 +124,14 @@ export async function runSync(
     invocations: run.invocations + 1,
     error: null,
   });
+  // Every invocation that works on a run says so first: the stuck-runs alert looks for runs that
+  // started and then fell silent without ending (infra/queries/stuck-runs.kql).
+  log.info('sync.started', {
+    companyId: job.companyId,
+    runId: run.runId,
+    messageId: delivery.messageId,
+    invocation: run.invocations,
+  });
   await setLastSync(services, integration, run);
   const invocation: Invocation = { services, job, integration, startedMs, log };
   try {

@@ -20,7 +20,7 @@ test('every log event the KQL queries name is logged by the app', () => {
   for (const file of queries) {
     for (const match of readFileSync(join(INFRA_DIR, 'queries', file), 'utf8').matchAll(/"(sync\.[a-z_]+)"|\{"event":"(sync\.[a-z_]+)"/g)) named.add(match[1] ?? match[2] ?? '');
   }
-  expect([...named]).toEqual(expect.arrayContaining(['sync.finished', 'sync.failed']));
+  expect([...named]).toEqual(expect.arrayContaining(['sync.started', 'sync.finished', 'sync.failed']));
   const logged = new Set([...sourceTexts(join(REPO_ROOT, 'src')).join('\n').matchAll(/\.(?:info|warn|error)\('(sync\.[a-z_]+)'/g)].map((m) => m[1]));
   expect([...named].filter((event) => !logged.has(event))).toEqual([]);
 });

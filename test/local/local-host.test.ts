@@ -6,6 +6,7 @@ import { defineHttpFunction, defineQueueFunction, defineTimerFunction, FunctionD
 import { AppError } from '../../src/domain/app-error';
 import { compileRoute, LocalHost, startLocalHost } from '../../src/local/local-host';
 import { InProcessBroker } from '../../src/local/queue/in-process-broker';
+import { ManualTime } from '../support/manual-time';
 import { createTestHarness, TestHarness } from '../support/test-services';
 
 describe('local Functions host', () => {
@@ -37,20 +38,13 @@ describe('local Functions host', () => {
       return Promise.resolve();
     },
   });
-  const ticks: Array<{ last: string; next: string }> = [];
-  const everySecond = defineTimerFunction({
-    name: 'test-every-second',
-    schedule: '* * * * * *',
-    handle: (timer) => {
-      ticks.push({ last: timer.scheduleStatus.last, next: timer.scheduleStatus.next });
-      return Promise.resolve();
-    },
-  });
-  const functions: FunctionDefinition[] = [echo, crash, expected, worker, everySecond];
+  const functions: FunctionDefinition[] = [echo, crash, expected, worker];
+  // The broker's retry delay runs on a manual clock that the queue test advances.
+  const time = new ManualTime();
 
   beforeAll(async () => {
     h = await createTestHarness();
-    broker = new InProcessBroker({ retryDelayMs: 20, stateFile: join(mkdtempSync(join(tmpdir(), 'host-')), 'q.json') });
+    broker = new InProcessBroker({ retryDelayMs: 20, clock: time, scheduler: time, stateFile: join(mkdtempSync(join(tmpdir(), 'host-')), 'q.json') });
     host = await startLocalHost({ host: '127.0.0.1', port: 0, services: h.services, broker, functions, log: () => undefined, maxBodyBytes: 1024 });
   });
 
@@ -100,21 +94,81 @@ describe('local Functions host', () => {
     expect(await conflict.json()).toMatchObject({ code: 'not_connected', detail: 'Connect Entra ID first.' });
   });
 
-  it('pumps queue messages into queue functions, redelivering after a failure', async () => {
+  it('pumps queue messages into queue functions, redelivering after the retry delay', async () => {
     await broker.send('notifications', { messageId: 'm-1', body: { hello: 'world' } });
-    await broker.whenIdle();
+    let idle = false;
+    void broker.whenIdle().then(() => {
+      idle = true;
+    });
+    const sentAt = time.now().getTime();
+    await time.runUntil(() => idle);
     expect(delivered).toEqual([
       { body: { hello: 'world' }, messageId: 'm-1', deliveryCount: 1 },
       { body: { hello: 'world' }, messageId: 'm-1', deliveryCount: 2 },
     ]);
+    expect(time.now().getTime() - sentAt).toBe(20);
+  });
+});
+
+describe('local Functions host: timer functions', () => {
+  const everyFiveSeconds = (ticks: Array<{ at: string; last: string; next: string }>, clock: ManualTime) =>
+    defineTimerFunction({
+      name: 'test-every-five-seconds',
+      schedule: '*/5 * * * * *',
+      handle: (timer) => {
+        ticks.push({ at: clock.now().toISOString(), last: timer.scheduleStatus.last, next: timer.scheduleStatus.next });
+        return Promise.resolve();
+      },
+    });
+
+  it('runs them on their NCRONTAB schedule, on the host\'s clock, until the host closes', async () => {
+    const h = await createTestHarness();
+    const time = new ManualTime(new Date('2030-01-01T00:00:00.000Z'));
+    const ticks: Array<{ at: string; last: string; next: string }> = [];
+    const broker = new InProcessBroker({ clock: time, scheduler: time });
+    const host = await startLocalHost({ host: '127.0.0.1', port: 0, services: h.services, broker, functions: [everyFiveSeconds(ticks, time)], log: () => undefined, clock: time, scheduler: time });
+    try {
+      await time.advance(4_999);
+      expect(ticks).toEqual([]);
+      await time.advance(1);
+      expect(ticks).toEqual([{ at: '2030-01-01T00:00:05.000Z', last: '2030-01-01T00:00:05.000Z', next: '2030-01-01T00:00:10.000Z' }]);
+      await time.advance(12_000);
+      expect(ticks.slice(1)).toEqual([
+        { at: '2030-01-01T00:00:10.000Z', last: '2030-01-01T00:00:05.000Z', next: '2030-01-01T00:00:15.000Z' },
+        { at: '2030-01-01T00:00:15.000Z', last: '2030-01-01T00:00:10.000Z', next: '2030-01-01T00:00:20.000Z' },
+      ]);
+    } finally {
+      await host.close();
+      await broker.close();
+    }
+    // Closed: no timer is left waiting, and moving time on runs nothing.
+    expect(time.pending()).toBe(0);
+    await time.advance(60_000);
+    expect(ticks).toHaveLength(3);
   });
 
-  it('runs timer functions on their NCRONTAB schedule', async () => {
-    const deadline = Date.now() + 5000;
-    while (ticks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(ticks.length).toBeGreaterThanOrEqual(2);
-    const [first, second] = ticks as [{ last: string; next: string }, { last: string; next: string }];
-    expect(Date.parse(first.next) - Date.parse(first.last)).toBeGreaterThanOrEqual(1000);
-    expect(Date.parse(second.last)).toBeGreaterThan(Date.parse(first.last) - 1);
+  it('keeps a timer whose handler fails on its schedule', async () => {
+    const h = await createTestHarness();
+    const time = new ManualTime(new Date('2030-01-01T00:00:00.000Z'));
+    const runs: string[] = [];
+    const failing = defineTimerFunction({
+      name: 'test-failing-timer',
+      schedule: '0 * * * * *',
+      handle: () => {
+        runs.push(time.now().toISOString());
+        return Promise.reject(new Error('timer handler failed'));
+      },
+    });
+    const events: string[] = [];
+    const broker = new InProcessBroker({ clock: time, scheduler: time });
+    const host = await startLocalHost({ host: '127.0.0.1', port: 0, services: h.services, broker, functions: [failing], log: (event) => events.push(event), clock: time, scheduler: time });
+    try {
+      await time.advance(120_000);
+      expect(runs).toEqual(['2030-01-01T00:01:00.000Z', '2030-01-01T00:02:00.000Z']);
+      expect(events.filter((e) => e === 'timer.failed')).toHaveLength(2);
+    } finally {
+      await host.close();
+      await broker.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { defineTimerFunction } from '../../src/app/function-registry';
 import { startLocalHost } from '../../src/local/local-host';
 import { resolveScheduleSetting } from '../../src/local/ncrontab';
 import { InProcessBroker } from '../../src/local/queue/in-process-broker';
+import { ManualTime } from '../support/manual-time';
 import { createTestHarness } from '../support/test-services';
 
 describe('`%NAME%` timer schedules (app settings, as Azure Functions resolves them)', () => {
@@ -23,14 +24,17 @@ describe('`%NAME%` timer schedules (app settings, as Azure Functions resolves th
 
   it('the local host runs a `%NAME%` timer on the resolved schedule, and refuses to start with a bad one', async () => {
     const h = await createTestHarness();
-    const ticks: number[] = [];
-    const fromSetting = defineTimerFunction({ name: 'test-from-setting', schedule: '%TEST_TICK_SCHEDULE%', handle: () => Promise.resolve(void ticks.push(Date.now())) });
-    const broker = new InProcessBroker({ stateFile: join(mkdtempSync(join(tmpdir(), 'timer-')), 'q.json') });
-    const host = await startLocalHost({ host: '127.0.0.1', port: 0, services: h.services, broker, functions: [fromSetting], log: () => undefined, settings: {}, scheduleDefaults: { TEST_TICK_SCHEDULE: '* * * * * *' } });
+    const time = new ManualTime(new Date('2030-01-01T00:00:00.000Z'));
+    const ticks: string[] = [];
+    const fromSetting = defineTimerFunction({ name: 'test-from-setting', schedule: '%TEST_TICK_SCHEDULE%', handle: () => Promise.resolve(void ticks.push(time.now().toISOString())) });
+    const broker = new InProcessBroker({ clock: time, scheduler: time, stateFile: join(mkdtempSync(join(tmpdir(), 'timer-')), 'q.json') });
+    const host = await startLocalHost({ host: '127.0.0.1', port: 0, services: h.services, broker, functions: [fromSetting], log: () => undefined, settings: {}, scheduleDefaults: { TEST_TICK_SCHEDULE: '*/30 * * * * *' }, clock: time, scheduler: time });
     try {
-      const deadline = Date.now() + 4000;
-      while (ticks.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(ticks.length).toBeGreaterThanOrEqual(1);
+      // The default's schedule (every 30 s), not some other one.
+      await time.advance(29_999);
+      expect(ticks).toEqual([]);
+      await time.advance(31_000);
+      expect(ticks).toEqual(['2030-01-01T00:00:30.000Z', '2030-01-01T00:01:00.000Z']);
     } finally {
       await host.close();
     }

@@ -15,6 +15,7 @@ import { runSync, SyncOutcome } from '../../src/use-cases/run-sync';
 import { startCosmosTestEnv, CosmosTestEnv } from '../adapters/cosmos/cosmos-test-env';
 import { CLIENT_ID, CLIENT_SECRET, loopbackTls } from '../local/entra-simulator/helpers';
 import { MemoryMailer, MemoryQueue, StaticSecrets } from './in-memory-ports';
+import { ManualTime } from './manual-time';
 import { TEST_ENV } from './test-services';
 import { TestClock, TestScheduler } from './test-time';
 import { startWebhookReceiver, WebhookReceiver } from './webhook-receiver';
@@ -107,6 +108,13 @@ export interface SyncHarness {
    * handshake; hands notifications to the real webhook functions only when `forward` is set.
    */
   webhooks: WebhookReceiver;
+  /**
+   * Lets the simulated tenant post the change notifications it has batched (its batch window and
+   * delivery retries run on timers that only this moves) and waits until every POST was answered
+   * — with `webhooks.forward`, by the real webhook functions, so the jobs they queue are there.
+   * Lifecycle events go out at once: `sim.whenIdle()` waits for them.
+   */
+  sendNotifications(): Promise<void>;
   /** Connects a company to a simulated tenant (as the consent callback would). */
   connectCompany(companyId: string, settings?: Partial<IntegrationSettings>, tenantId?: string): Promise<string>;
   /** Queues a run for the company and delivers its messages until the run stops. */
@@ -117,6 +125,7 @@ export interface SyncHarness {
 }
 
 const MAX_DELIVERIES_PER_SYNC = 200;
+const NOTIFICATION_BATCH_WINDOW_MS = 250;
 
 export async function startSyncHarness(
   options: { users?: number; pageSize?: number; tenants?: number; env?: Record<string, string> } = {},
@@ -127,6 +136,7 @@ export async function startSyncHarness(
     userCount: options.users ?? 120,
     seed: 7 + i,
   }));
+  const simTimers = new ManualTime();
   const sim = await startEntraSimulator({
     tls: loopbackTls(),
     clientId: CLIENT_ID,
@@ -135,6 +145,8 @@ export async function startSyncHarness(
     tenants,
     deltaPageSize: options.pageSize ?? 50,
     allowHttpNotificationUrls: true,
+    notificationBatchWindowMs: NOTIFICATION_BATCH_WINDOW_MS,
+    scheduler: simTimers,
   });
   const tenantIds = sim.tenants().map((t) => t.id);
   for (const id of tenantIds) sim.directory(id).grantConsent();
@@ -214,6 +226,10 @@ export async function startSyncHarness(
     tenantId: tenantIds[0] ?? '',
     tenantIds,
     webhooks,
+    sendNotifications: async () => {
+      await simTimers.advance(NOTIFICATION_BATCH_WINDOW_MS);
+      await sim.whenIdle();
+    },
     connectCompany: async (companyId, settings, tenantId = tenantIds[0] ?? '') => {
       const nowIso = clock.now().toISOString();
       const outcome = connect(newIntegration(companyId, nowIso), {

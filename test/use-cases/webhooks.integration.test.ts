@@ -5,7 +5,6 @@ import { disconnectIntegration } from '../../src/use-cases/disconnect-integratio
 import { getIntegrationStatus } from '../../src/use-cases/integration-status';
 import { renewSubscriptions } from '../../src/use-cases/renew-subscriptions';
 import { startSyncHarness, SyncHarness } from '../support/sync-harness';
-import { waitFor } from '../support/wait-for';
 
 /**
  * Webhooks against the simulated tenant (the real Graph SDK client, HTTPS, tokens) and the local
@@ -13,7 +12,8 @@ import { waitFor } from '../support/wait-for';
  * real notifications and lifecycle events delivered to the real handlers, renewal, recreation
  * after a 404, consent revocation, disconnect. Each test has its own company in its own tenant
  * (one subscription per tenant); the application's time is a test clock, so a coalescing window
- * never closes between two notifications of one test.
+ * never closes between two notifications of one test, and the tenant posts its notifications when
+ * a test says so (`sendNotifications`), so nothing is polled for.
  */
 
 const MINUTE = 60_000;
@@ -102,11 +102,8 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
       h.queue
         .on('sync-jobs')
         .filter((m) => m.sessionId === 'notified' && SyncJobSchema.parse(m.body).trigger === 'webhook');
-    await waitFor(
-      () => (h.webhooks.received.filter((r) => r.path === '/api/graph/notifications').length > 0 ? true : undefined),
-      'a notification',
-    );
-    await waitFor(() => webhookJobs()[0], 'the webhook job');
+    await h.sendNotifications();
+    expect(h.webhooks.received.filter((r) => r.path === '/api/graph/notifications')).toHaveLength(1);
     // However Graph batches the two changes, the application's clock stands still: one window, one job.
     expect(webhookJobs()).toHaveLength(1);
     const delivered = await h.deliver('notified');
@@ -124,10 +121,8 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
     const reauthorize = jest.spyOn(h.services.subscriptions, 'reauthorize');
     try {
       h.sim.directory(tenant('lifecycle')).sendLifecycleEvent(sub!.id, 'reauthorizationRequired');
-      await waitFor(
-        () => (h.webhooks.received.some((r) => r.path === '/api/graph/lifecycle') ? true : undefined),
-        'the lifecycle event',
-      );
+      await h.sim.whenIdle();
+      expect(h.webhooks.received.filter((r) => r.path === '/api/graph/lifecycle')).toHaveLength(1);
       expect(reauthorize).toHaveBeenCalledWith(tenant('lifecycle'), sub?.id);
       await expect(reauthorize.mock.results[0]?.value).resolves.toBeUndefined();
     } finally {
@@ -191,10 +186,12 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
       h.queue
         .on('sync-jobs')
         .filter((m) => SyncJobSchema.parse(m.body).trigger === 'webhook' && m.sessionId?.startsWith('initech'));
-    await waitFor(
-      () => (new Set(webhookJobs().map((m) => m.sessionId)).size === 2 ? true : undefined),
-      'a webhook job for each company',
-    );
+    await h.sendNotifications();
+    expect(
+      webhookJobs()
+        .map((m) => m.sessionId)
+        .sort(),
+    ).toEqual(['initech', 'initech-emea']);
     for (const companyId of ['initech', 'initech-emea']) {
       expect((await h.deliver(companyId)).map((d) => d.outcome)).toEqual(['succeeded']);
       const stored = await h.services.directoryUsers.getMany(companyId, [someone!.id]);
@@ -214,11 +211,10 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
         .filter((m) => m.companyId.startsWith('revoked') && m.kind === 'consent-revoked');
     h.sim.directory(tenant('revoke')).revokeConsent();
     try {
+      // Graph's lifecycle event is posted at once; the handler answers after marking the companies.
+      await h.sim.whenIdle();
       for (const companyId of ['revoked', 'revoked-emea']) {
-        await waitFor(
-          async () => ((await integration(companyId))?.status === 'consent_revoked' ? true : undefined),
-          `consent_revoked of ${companyId}`,
-        );
+        expect((await integration(companyId))?.status).toBe('consent_revoked');
       }
       expect(
         mails()

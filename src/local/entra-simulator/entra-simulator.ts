@@ -9,6 +9,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { backgroundScheduler } from '../scheduler';
 import { handleAdmin, type AdminBackend } from './admin-api';
 import { handleLogin } from './consent-page';
 import type { LogFn, SimulatorContext } from './context';
@@ -103,6 +104,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
   validateOptions(options);
   const log: LogFn = options.log ?? (() => undefined);
   const now = options.now ?? (() => new Date());
+  const scheduler = options.scheduler ?? backgroundScheduler;
   const host = options.host ?? '127.0.0.1';
   const started = Date.now();
 
@@ -117,6 +119,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
   const subscriptions = new SubscriptionManager({
     clientId: options.clientId,
     now,
+    scheduler,
     log,
     batchWindowMs: options.notificationBatchWindowMs ?? 250,
     allowHttpNotificationUrls: options.allowHttpNotificationUrls ?? false,
@@ -194,7 +197,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
   if (options.stateFile) {
     const snapshot = (): PersistedState => ({
       version: 1,
-      savedAt: new Date().toISOString(),
+      savedAt: now().toISOString(),
       ...(origin ? { port: Number(new URL(origin).port) } : {}),
       signingKeyPem,
       idTokenKeyPem,
@@ -202,7 +205,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
       tenants: [...tenants.values()].map((t) => t.toPersisted()),
       subscriptions: subscriptions.toPersisted(),
     });
-    saver = new StateSaver(options.stateFile, snapshot, log);
+    saver = new StateSaver(options.stateFile, snapshot, log, scheduler);
     const seededNow = [...tenants.keys()].some((id) => !persisted?.tenants.some((t) => t.id === id));
     if (seededNow || persisted?.idTokenKeyPem === undefined) saver.markDirty();
   }
@@ -290,6 +293,10 @@ export async function startEntraSimulator(options: EntraSimulatorOptions): Promi
     directory,
     handleLogin: (req, res, basePath) => handleLogin(ctx, req, res, basePath),
     handleAdmin: (req, res, basePath) => handleAdmin(adminBackend, req, res, basePath),
+    whenIdle: async () => {
+      await subscriptions.whenIdle();
+      await saver?.whenIdle();
+    },
     close: () => {
       closing ??= (async () => {
         await subscriptions.close();

@@ -4,6 +4,7 @@
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { Scheduler } from '../scheduler';
 import type { LogFn } from './context';
 import { persistedSubscriptionSchema } from './subscriptions';
 import { persistedTenantDirectorySchema } from './tenant-directory';
@@ -47,7 +48,7 @@ export async function loadState(file: string): Promise<PersistedState | null> {
 export const SAVE_DEBOUNCE_MS = 200;
 
 export class StateSaver {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
   private dirty = false;
   private closed = false;
   private chain: Promise<void> = Promise.resolve();
@@ -57,27 +58,35 @@ export class StateSaver {
     private readonly file: string,
     private readonly snapshot: () => PersistedState,
     private readonly log: LogFn,
+    private readonly scheduler: Scheduler,
   ) {}
 
   markDirty(): void {
     if (this.closed) return;
     this.dirty = true;
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
+    if (this.timer !== null) return;
+    this.timer = this.scheduler.setTimeout(() => {
       this.timer = null;
       void this.flush();
     }, SAVE_DEBOUNCE_MS);
-    this.timer.unref();
   }
 
   /** Writes now if anything changed; resolves when written. Never rejects (failures are logged). */
   flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
+    if (this.timer !== null) {
+      this.scheduler.clearTimeout(this.timer);
       this.timer = null;
     }
     this.chain = this.chain.then(() => this.write());
     return this.chain;
+  }
+
+  /** Resolves when no write is in progress (a save whose debounce has not run out does not count). */
+  async whenIdle(): Promise<void> {
+    for (let current = this.chain; ; current = this.chain) {
+      await current;
+      if (current === this.chain) return;
+    }
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
 // bounded retries.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Scheduler } from '../scheduler';
 import type { LogFn } from './context';
 import { GraphFailure } from './graph-error';
 import type { DirectoryChangeEvent } from './tenant-directory';
@@ -57,6 +58,8 @@ export interface NotificationItem {
 export interface SubscriptionDeps {
   clientId: string;
   now: () => Date;
+  /** Batch windows, delivery retries, handshake and delivery timeouts. */
+  scheduler: Scheduler;
   log: LogFn;
   batchWindowMs: number;
   allowHttpNotificationUrls: boolean;
@@ -67,7 +70,7 @@ export interface SubscriptionDeps {
 interface Queue {
   items: NotificationItem[];
   keys: Set<string>;
-  timer: NodeJS.Timeout | null;
+  timer: unknown;
 }
 
 function badRequest(message: string): GraphFailure {
@@ -97,7 +100,7 @@ function hostOf(url: string): string {
 export class SubscriptionManager {
   private readonly subs = new Map<string, PersistedSubscription>();
   private readonly queues = new Map<string, Queue>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<unknown>();
   private readonly inflight = new Set<AbortController>();
   private readonly pending = new Set<Promise<void>>();
   private closed = false;
@@ -244,11 +247,20 @@ export class SubscriptionManager {
     }
   }
 
+  /**
+   * Resolves when no notification or lifecycle POST is in flight. Batches whose window is still
+   * open and retries not yet due do not count: with an injected scheduler, a test moves time to
+   * send them, then awaits this to see what arrived.
+   */
+  async whenIdle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    for (const q of this.queues.values()) if (q.timer) clearTimeout(q.timer);
+    for (const q of this.queues.values()) if (q.timer !== null) this.deps.scheduler.clearTimeout(q.timer);
     this.queues.clear();
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.deps.scheduler.clearTimeout(t);
     this.timers.clear();
     for (const c of this.inflight) c.abort();
     await Promise.allSettled([...this.pending]);
@@ -324,7 +336,7 @@ export class SubscriptionManager {
     target.searchParams.set('validationToken', token);
     const controller = new AbortController();
     this.inflight.add(controller);
-    const timer = setTimeout(() => {
+    const timer = this.deps.scheduler.setTimeout(() => {
       controller.abort();
     }, HANDSHAKE_TIMEOUT_MS);
     try {
@@ -335,7 +347,7 @@ export class SubscriptionManager {
     } catch {
       return false;
     } finally {
-      clearTimeout(timer);
+      this.deps.scheduler.clearTimeout(timer);
       this.inflight.delete(controller);
     }
   }
@@ -350,11 +362,10 @@ export class SubscriptionManager {
     if (q.keys.has(key)) return;
     q.keys.add(key);
     q.items.push(item);
-    if (!q.timer) {
-      q.timer = setTimeout(() => {
+    if (q.timer === null) {
+      q.timer = this.deps.scheduler.setTimeout(() => {
         this.flush(url);
       }, this.deps.batchWindowMs);
-      q.timer.unref();
     }
   }
 
@@ -388,11 +399,10 @@ export class SubscriptionManager {
       return;
     }
     this.deps.log('notification.retrying', { host: hostOf(url), count, attempt, delayMs: delay, reason });
-    const timer = setTimeout(() => {
+    const timer = this.deps.scheduler.setTimeout(() => {
       this.timers.delete(timer);
       this.deliver(url, body, attempt + 1, count);
     }, delay);
-    timer.unref();
     this.timers.add(timer);
   }
 
@@ -400,7 +410,7 @@ export class SubscriptionManager {
   private async post(url: string, body: string): Promise<number> {
     const controller = new AbortController();
     this.inflight.add(controller);
-    const timer = setTimeout(() => {
+    const timer = this.deps.scheduler.setTimeout(() => {
       controller.abort();
     }, DELIVERY_TIMEOUT_MS);
     try {
@@ -410,7 +420,7 @@ export class SubscriptionManager {
     } catch {
       return 0;
     } finally {
-      clearTimeout(timer);
+      this.deps.scheduler.clearTimeout(timer);
       this.inflight.delete(controller);
     }
   }

@@ -1,5 +1,6 @@
 // Public types of the simulated Entra ID tenant (a Graph-compatible HTTPS server on loopback).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Scheduler } from '../scheduler';
 
 export interface SimulatedTenantSpec {
   /** GUID; default derived deterministically from `seed`. */
@@ -27,13 +28,19 @@ export interface EntraSimulatorOptions {
   tenants?: SimulatedTenantSpec[];
   /** If set: state is loaded at start (when the file exists) and saved after changes and on close. */
   stateFile?: string;
-  /** Clock (default real time). */
+  /** Clock (default real time): token lifetimes, delta-token age, subscription expiry. */
   now?: () => Date;
+  /**
+   * Timers (default Node's, which do not keep the process alive): notification batch windows,
+   * delivery retries, handshake and delivery timeouts, the state file's debounce. Tests pass a
+   * manual one with `now` and move both.
+   */
+  scheduler?: Scheduler;
   /** Default 200. */
   deltaPageSize?: number;
   /** Local hosts are plain http; real Graph requires https. */
   allowHttpNotificationUrls?: boolean;
-  /** Default 250. */
+  /** Change notifications within this window go out in one POST (default 250). */
   notificationBatchWindowMs?: number;
   /** Structured log, never PII. */
   log?: (event: string, fields: Record<string, unknown>) => void;
@@ -182,6 +189,12 @@ export interface EntraSimulator {
   handleLogin(req: IncomingMessage, res: ServerResponse, basePath: string): Promise<void>;
   /** JSON admin API, mountable under any base path. */
   handleAdmin(req: IncomingMessage, res: ServerResponse, basePath: string): Promise<void>;
+  /**
+   * Resolves when nothing the simulator does by itself is still running: no notification or
+   * lifecycle POST in flight, no state-file write in progress. What waits for a timer (an open
+   * batch window, a retry, the save debounce) does not count — move the scheduler to start it.
+   */
+  whenIdle(): Promise<void>;
   /** Stops timers, flushes state, closes the server. */
   close(): Promise<void>;
 }

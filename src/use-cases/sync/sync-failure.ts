@@ -135,8 +135,17 @@ async function backToTheQueue(
 ): Promise<never> {
   const lastDelivery = failed.delivery.deliveryCount >= services.config.sync.maxDeliveryCount;
   try {
-    if (lastDelivery) await endFailed(services, failed, { code, message: SAFE_MESSAGES.permanent });
-    else await services.syncRuns.update({ ...failed.run, error: { code, message: SAFE_MESSAGES.redelivery } });
+    if (lastDelivery) {
+      await endFailed(services, failed, { code, message: SAFE_MESSAGES.permanent });
+      // The run ends here (Service Bus dead-letters the message): say so, as every ending does.
+      log.error('sync.failed', {
+        companyId: failed.run.companyId,
+        runId: failed.run.runId,
+        code,
+        deliveryCount: failed.delivery.deliveryCount,
+        lastDelivery: true,
+      });
+    } else await services.syncRuns.update({ ...failed.run, error: { code, message: SAFE_MESSAGES.redelivery } });
   } catch (recordError) {
     log.error('sync.failure_not_recorded', {
       companyId: failed.run.companyId,

@@ -91,11 +91,13 @@ export interface Receiver {
   failNext: number[];
   /** When false, validation requests get a wrong echo. */
   echoValidation: boolean;
-  waitFor(predicate: (reqs: ReceivedRequest[]) => boolean, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
 
-/** A tiny plain-http notification endpoint that performs the Graph validation handshake. */
+/**
+ * A tiny plain-http notification endpoint that performs the Graph validation handshake. What the
+ * simulator sends by itself has arrived once `sim.whenIdle()` resolves (its POSTs are answered).
+ */
 export async function startReceiver(): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const receiver: Receiver = {
@@ -103,14 +105,6 @@ export async function startReceiver(): Promise<Receiver> {
     requests,
     failNext: [],
     echoValidation: true,
-    waitFor: async (predicate, timeoutMs = 8000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(requests)) {
-        if (Date.now() > deadline) throw new Error(`receiver: condition not met within ${timeoutMs} ms (${requests.length} requests)`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return requests;
-    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
@@ -139,8 +133,4 @@ export async function startReceiver(): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return receiver;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

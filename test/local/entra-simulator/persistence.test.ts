@@ -1,11 +1,17 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deltaRound, graphClient, sleep, startReceiver, startSim, type Receiver } from './helpers';
+import type { EntraSimulator } from '../../../src/local/entra-simulator';
+import { SAVE_DEBOUNCE_MS } from '../../../src/local/entra-simulator/state-store';
+import { ManualTime } from '../../support/manual-time';
+import { deltaRound, graphClient, startReceiver, startSim, type Receiver } from './helpers';
 
 describe('Entra simulator: state file', () => {
   let dirPath: string;
   let receiver: Receiver;
+  /** Closed at the end even when an assertion fails midway (closing twice is fine). */
+  const started: EntraSimulator[] = [];
 
   beforeAll(async () => {
     dirPath = await mkdtemp(join(tmpdir(), 'entra-sim-'));
@@ -13,6 +19,7 @@ describe('Entra simulator: state file', () => {
   });
 
   afterAll(async () => {
+    await Promise.all(started.map((sim) => sim.close()));
     await receiver.close();
     await rm(dirPath, { recursive: true, force: true });
   });
@@ -20,7 +27,10 @@ describe('Entra simulator: state file', () => {
   test('state survives a restart: directory, consent, subscriptions, and delta tokens stay valid', async () => {
     const stateFile = join(dirPath, 'nested', 'entra-state.json');
     const tenants = [{ name: 'Persisto', domain: 'persisto.example', userCount: 60, seed: 21 }];
-    const first = await startSim({ tenants, stateFile, allowHttpNotificationUrls: true, deltaPageSize: 25 });
+    const time = new ManualTime();
+    const simTime = { now: () => time.now(), scheduler: time };
+    const first = await startSim({ tenants, stateFile, allowHttpNotificationUrls: true, deltaPageSize: 25, ...simTime });
+    started.push(first);
     const tenantId = first.tenants()[0]!.id;
     const dir1 = first.directory(tenantId);
     dir1.grantConsent();
@@ -35,18 +45,22 @@ describe('Entra simulator: state file', () => {
       changeType: 'updated',
       notificationUrl: `${receiver.url}/n`,
       resource: 'users',
-      expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      expirationDateTime: new Date(time.now().getTime() + 3600_000).toISOString(),
     })) as { id: string };
 
-    // Debounced save happens without closing.
-    await sleep(500);
+    // The save is debounced (from the first change on), and happens without closing.
+    await time.advance(SAVE_DEBOUNCE_MS - 1);
+    await first.whenIdle();
+    expect(existsSync(stateFile)).toBe(false);
+    await time.advance(1);
+    await first.whenIdle();
     const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { tenants: Array<{ consentGranted: boolean }> };
     expect(saved.tenants[0]!.consentGranted).toBe(true);
     await first.close();
     expect((await readdir(join(dirPath, 'nested'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
     // No fixed port: the simulator comes back on its previous port, so stored absolute links work.
-    const second = await startSim({ tenants, stateFile, allowHttpNotificationUrls: true, deltaPageSize: 25 });
+    const second = await startSim({ tenants, stateFile, allowHttpNotificationUrls: true, deltaPageSize: 25, ...simTime });
     try {
       expect(second.origin).toBe(first.origin);
       expect(second.tenants()[0]).toMatchObject({ id: tenantId, consentGranted: true, userCount: 59 });

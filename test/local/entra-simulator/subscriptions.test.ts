@@ -2,7 +2,8 @@ import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import type { DirectoryControl, EntraSimulator, SimulatedSubscription } from '../../../src/local/entra-simulator';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { graphClient, loopbackTls, sleep, startReceiver, startSim, type Receiver, type ReceivedRequest } from './helpers';
+import { ManualTime } from '../../support/manual-time';
+import { graphClient, loopbackTls, startReceiver, startSim, type Receiver, type ReceivedRequest } from './helpers';
 
 interface NotificationBatch {
   value: Array<{
@@ -27,8 +28,13 @@ async function failure(promise: Promise<unknown>): Promise<GraphError> {
   throw new Error('expected failure');
 }
 
+// The simulator's clock and timers (batch windows, delivery retries): they move only when a test
+// advances them, and `sim.whenIdle()` waits for the POSTs that started.
+const time = new ManualTime();
+const BATCH_WINDOW_MS = 100;
+
 function inMinutes(minutes: number): string {
-  return new Date(Date.now() + minutes * 60_000).toISOString();
+  return new Date(time.now().getTime() + minutes * 60_000).toISOString();
 }
 
 const posts = (reqs: ReceivedRequest[], path: string): NotificationBatch[] =>
@@ -39,15 +45,15 @@ describe('Entra simulator: change-notification subscriptions', () => {
   let client: Client;
   let dir: DirectoryControl;
   let receiver: Receiver;
-  let offsetMs = 0;
 
   beforeAll(async () => {
     receiver = await startReceiver();
     sim = await startSim({
       tenants: [{ name: 'Contoso', domain: 'contoso.example', userCount: 220, seed: 11 }],
       allowHttpNotificationUrls: true,
-      notificationBatchWindowMs: 100,
-      now: () => new Date(Date.now() + offsetMs),
+      notificationBatchWindowMs: BATCH_WINDOW_MS,
+      now: () => time.now(),
+      scheduler: time,
     });
     dir = sim.directory(sim.tenants()[0]!.id);
     dir.grantConsent();
@@ -117,7 +123,7 @@ describe('Entra simulator: change-notification subscriptions', () => {
   });
 
   test('https is required unless allowHttpNotificationUrls', async () => {
-    const strict = await startSim({ tenants: [{ name: 'Strict', domain: 'strict.example', userCount: 8, seed: 5 }] });
+    const strict = await startSim({ tenants: [{ name: 'Strict', domain: 'strict.example', userCount: 8, seed: 5 }], now: () => time.now(), scheduler: time });
     try {
       const strictDir = strict.directory(strict.tenants()[0]!.id);
       strictDir.grantConsent();
@@ -168,7 +174,7 @@ describe('Entra simulator: change-notification subscriptions', () => {
     expect((await failure(client.api(`/subscriptions/${sub.id}`).delete())).statusCode).toBe(404);
   });
 
-  test('directory changes are POSTed as batched notifications with clientState', async () => {
+  test('directory changes are POSTed as batched notifications with clientState, when the batch window closes', async () => {
     const deletedSub = await create('/deleted', { changeType: 'deleted', clientState: 'deleted-state' });
     const before = receiver.requests.length;
     const users = dir.listUsers().filter((u) => u.kind === 'person');
@@ -178,9 +184,14 @@ describe('Entra simulator: change-notification subscriptions', () => {
     dir.updateUser(a.id, { department: 'Twice' }); // same user again within the window: one item
     dir.softDeleteUser(c.id);
     dir.hardDeleteUser(d.id);
-    const reqs = await receiver.waitFor((r) => posts(r.slice(before), '/notify').length >= 1 && posts(r.slice(before), '/deleted').length >= 1);
-    await sleep(300);
-    const updated = posts(reqs.slice(before), '/notify');
+    await time.advance(BATCH_WINDOW_MS - 1);
+    await sim.whenIdle();
+    expect(receiver.requests.slice(before)).toEqual([]);
+    await time.advance(1);
+    await sim.whenIdle();
+    // Everything was delivered and nothing waits for a timer: no further POST can come.
+    expect(time.pending()).toBe(0);
+    const updated = posts(receiver.requests.slice(before), '/notify');
     expect(updated).toHaveLength(1);
     const items = updated[0]!.value;
     expect(items.map((i) => i.resourceData.id).sort()).toEqual([a.id, b.id, c.id].sort());
@@ -194,41 +205,50 @@ describe('Entra simulator: change-notification subscriptions', () => {
       clientState: 'secret-client-state',
       tenantId: dir.tenantId,
     });
-    const deleted = posts(reqs.slice(before), '/deleted');
+    const deleted = posts(receiver.requests.slice(before), '/deleted');
     expect(deleted).toHaveLength(1);
     expect(deleted[0]!.value).toEqual([expect.objectContaining({ changeType: 'deleted', subscriptionId: deletedSub.id, clientState: 'deleted-state', resource: `Users/${d.id}` })]);
   });
 
-  test('large bursts are split into POSTs of at most 100 items; failed deliveries are retried', async () => {
+  test('large bursts are split into POSTs of at most 100 items; failed deliveries are retried after 0.5 s, then 2 s', async () => {
     const before = receiver.requests.length;
     const users = dir.listUsers().filter((u) => u.kind === 'person').slice(10, 160);
     for (const u of users) dir.updateUser(u.id, { jobTitle: `Burst ${u.id.slice(0, 6)}` });
-    await receiver.waitFor((r) => posts(r.slice(before), '/notify').reduce((n, b) => n + b.value.length, 0) >= 150);
+    await time.advance(BATCH_WINDOW_MS);
+    await sim.whenIdle();
     const batches = posts(receiver.requests.slice(before), '/notify');
     expect(batches.map((b) => b.value.length).sort((x, y) => x - y)).toEqual([50, 100]);
 
     const mark = receiver.requests.length;
+    const attempts = () => posts(receiver.requests.slice(mark), '/notify');
+    const after = async (ms: number) => {
+      await time.advance(ms);
+      await sim.whenIdle();
+      return attempts().length;
+    };
     receiver.failNext = [500, 503];
-    const started = Date.now();
     dir.updateUser(users[0]!.id, { jobTitle: 'Retry me' });
-    await receiver.waitFor((r) => posts(r.slice(mark), '/notify').length >= 3);
-    const attempts = posts(receiver.requests.slice(mark), '/notify');
-    expect(attempts.every((b) => b.value[0]?.resourceData.id === users[0]!.id)).toBe(true);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(await after(BATCH_WINDOW_MS)).toBe(1); // answered 500
+    expect(await after(499)).toBe(1);
+    expect(await after(1)).toBe(2); // answered 503
+    expect(await after(1_999)).toBe(2);
+    expect(await after(1)).toBe(3); // answered 202
+    expect(time.pending()).toBe(0);
+    expect(attempts().every((b) => b.value.length === 1 && b.value[0]?.resourceData.id === users[0]!.id)).toBe(true);
   });
 
   test('lifecycle events: explicit, and reauthorizationRequired when consent is revoked', async () => {
     const sub = dir.subscriptions().find((s) => s.notificationUrl.endsWith('/notify'))!;
     const before = receiver.requests.length;
     dir.sendLifecycleEvent(sub.id, 'missed');
-    await receiver.waitFor((r) => posts(r.slice(before), '/lifecycle').length >= 1);
+    await sim.whenIdle();
     expect(posts(receiver.requests.slice(before), '/lifecycle')[0]!.value).toEqual([
       { subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId: dir.tenantId, clientState: 'secret-client-state', lifecycleEvent: 'missed' },
     ]);
 
     const mark = receiver.requests.length;
     dir.revokeConsent();
-    await receiver.waitFor((r) => posts(r.slice(mark), '/lifecycle').length >= 1);
+    await sim.whenIdle();
     expect(posts(receiver.requests.slice(mark), '/lifecycle')[0]!.value[0]!.lifecycleEvent).toBe('reauthorizationRequired');
     dir.grantConsent();
   });
@@ -241,7 +261,7 @@ describe('Entra simulator: change-notification subscriptions', () => {
       body: JSON.stringify({ event: 'subscriptionRemoved' }),
     });
     expect(res.status).toBe(202);
-    await receiver.waitFor((r) => posts(r, '/lifecycle-removed').length >= 1);
+    await sim.whenIdle();
     expect(posts(receiver.requests, '/lifecycle-removed')[0]!.value[0]).toMatchObject({ subscriptionId: sub.id, lifecycleEvent: 'subscriptionRemoved' });
     expect((await failure(client.api(`/subscriptions/${sub.id}`).get())).statusCode).toBe(404);
   });
@@ -259,13 +279,9 @@ describe('Entra simulator: change-notification subscriptions', () => {
 
   test('expired subscriptions are gone', async () => {
     const sub = dir.subscriptions()[0]!;
-    offsetMs = 2 * 3600 * 1000 + 60_000;
-    try {
-      const fresh = await graphClient(sim, dir.tenantId);
-      expect((await failure(fresh.api(`/subscriptions/${sub.id}`).get())).statusCode).toBe(404);
-      expect(dir.subscriptions()).toEqual([]);
-    } finally {
-      offsetMs = 0;
-    }
+    await time.advance(2 * 3600 * 1000 + 60_000);
+    const fresh = await graphClient(sim, dir.tenantId);
+    expect((await failure(fresh.api(`/subscriptions/${sub.id}`).get())).statusCode).toBe(404);
+    expect(dir.subscriptions()).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '../../../src/domain/app-error';
 import { InProcessBroker, MAX_DELIVERY_COUNT_EXCEEDED, type InProcessBrokerOptions, type ReceivedMessage } from '../../../src/local/queue/in-process-broker';
-import { ManualTime, nextTurn } from './manual-time';
+import { ManualTime, nextTurn } from '../../support/manual-time';
 
 // Time is an input: every broker here runs on a manual clock and scheduler that only move when a
 // test advances them; nothing sleeps.
