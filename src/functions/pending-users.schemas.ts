@@ -14,7 +14,7 @@ export const IdsBodySchema = z
 
 export const PendingListQuerySchema = z
   .object({
-    status: z.enum(['pending', 'denied', 'excluded']).default('pending'),
+    status: z.enum(['pending', 'denied', 'excluded', 'approved']).default('pending'),
     search: z.string().trim().min(1).max(128).optional(),
     flag: FlagSchema.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -28,7 +28,7 @@ export const PendingListQuerySchema = z
  */
 export const PendingSearchBodySchema = z
   .object({
-    status: z.enum(['pending', 'denied', 'excluded']).default('pending'),
+    status: z.enum(['pending', 'denied', 'excluded', 'approved']).default('pending'),
     search: z.string().trim().max(128).optional().transform((s) => (s === undefined || s === '' ? undefined : s)),
     flag: FlagSchema.nullable().optional(),
     limit: z.number().int().min(1).max(500).default(50),

@@ -15,7 +15,7 @@ export type DirectoryUserWrite =
 export type WriteOutcome = { id: string; ok: true } | { id: string; ok: false; reason: 'conflict' };
 
 export interface ReviewQuery {
-  status: 'pending' | 'denied' | 'excluded';
+  status: 'pending' | 'denied' | 'excluded' | 'approved';
   /** Case-insensitive prefix of the display name, given name, surname, mail or UPN. */
   search: string | null;
   flag: Flag | null;

@@ -37,7 +37,7 @@ export interface PendingUserView {
   matchedUser: { id: string; email: string; displayName: string | null; source: SymbolUser['source']; status: SymbolUser['status'] } | null;
   /** Several Symbol users share this user's addresses: an approval will not guess. */
   matchConflict: string[] | null;
-  status: 'pending' | 'denied' | 'excluded';
+  status: 'pending' | 'denied' | 'excluded' | 'approved';
   firstSeenAt: string;
   /** When the directory last reported a change to this user (unchanged users cost no write). */
   lastSeenAt: string;
@@ -46,7 +46,7 @@ export interface PendingUserView {
 type Deps = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>;
 
 export interface ReviewListQuery {
-  status: 'pending' | 'denied' | 'excluded';
+  status: 'pending' | 'denied' | 'excluded' | 'approved';
   search: string | null;
   flag: Flag | null;
   limit: number;

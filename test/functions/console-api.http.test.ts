@@ -69,7 +69,7 @@ describe('console API routes', () => {
       expect((json(await call(pendingUsersSearch, 'POST', 'pending-users/search', JSON.stringify({ search: '  ', flag: null, cursor: null }))).items as unknown[]).length).toBe(4);
     });
 
-    it.each([['{"search":1}'], ['{"limit":"10"}'], ['{"status":"approved"}'], ['{"flag":"robot"}'], ['{"q":"ben"}'], ['[']])('400 for %s', async (body) => {
+    it.each([['{"search":1}'], ['{"limit":"10"}'], ['{"status":"active"}'], ['{"flag":"robot"}'], ['{"q":"ben"}'], ['[']])('400 for %s', async (body) => {
       const response = await call(pendingUsersSearch, 'POST', 'pending-users/search', body);
       expect(response.status).toBe(400);
       expect(json(response)).toMatchObject({ code: 'validation_failed' });

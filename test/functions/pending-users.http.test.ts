@@ -53,7 +53,7 @@ describe('pending users and the Symbol user list', () => {
     expect((json(await call(pendingUsersList, 'GET', 'pending-users?search=ben%40contoso')).items as Array<{ id: string }>).map((i) => i.id)).toEqual(['u-ben']);
     expect((json(await call(pendingUsersList, 'GET', 'pending-users?flag=role_address')).items as Array<{ id: string }>).map((i) => i.id)).toEqual(['u-info']);
     expect((json(await call(pendingUsersList, 'GET', 'pending-users?status=denied')).items as Array<{ id: string }>).map((i) => i.id)).toEqual(['u-denied']);
-    for (const bad of ['status=approved', 'flag=robot', 'limit=0', 'limit=501', 'sort=name']) expect((await call(pendingUsersList, 'GET', `pending-users?${bad}`)).status).toBe(400);
+    for (const bad of ['status=active', 'flag=robot', 'limit=0', 'limit=501', 'sort=name']) expect((await call(pendingUsersList, 'GET', `pending-users?${bad}`)).status).toBe(400);
   });
 
   it('shows the Symbol user an approval would merge with, or a conflict', async () => {
