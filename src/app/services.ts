@@ -19,6 +19,7 @@ import { SubscriptionStore } from '../ports/subscription-store.port';
 import { IntegrationLister } from '../ports/integration-lister.port';
 import { EntraSignIn } from '../ports/entra-sign-in.port';
 import { CompanyCatalog } from '../ports/company-catalog.port';
+import { AuditStore } from '../ports/audit-store.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -48,6 +49,8 @@ export interface Services {
   integrationLister: IntegrationLister;
   /** Every company with an integration document, page by page (the operator's overview). */
   companies: CompanyCatalog;
+  /** The audit trail: who decided or changed what, when. */
+  audit: AuditStore;
 }
 
 /**

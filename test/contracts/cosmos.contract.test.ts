@@ -1,4 +1,5 @@
 import { Database } from '@azure/cosmos';
+import { CosmosAuditStore } from '../../src/adapters/cosmos/cosmos-audit-store';
 import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consent-nonce-store';
 import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
 import { CosmosIntegrationStore } from '../../src/adapters/cosmos/cosmos-integration-store';
@@ -16,6 +17,7 @@ import { notificationLogContract } from './notification-log.contract';
 import { subscriptionStoreContract } from './subscription-store.contract';
 import { symbolUserStoreContract } from './symbol-user-store.contract';
 import { syncRunStoreContract } from './sync-run-store.contract';
+import { auditStoreContract } from './audit-store.contract';
 
 /**
  * The store contracts against the Cosmos adapters: the real @azure/cosmos client against the local
@@ -69,4 +71,8 @@ subscriptionStoreContract(
 notificationLogContract(
   IMPLEMENTATION,
   on((db) => new CosmosNotificationLog(db)),
+);
+auditStoreContract(
+  IMPLEMENTATION,
+  on((db) => new CosmosAuditStore(db)),
 );

@@ -8,6 +8,8 @@ import {
   MemorySyncStateStore,
 } from '../support/in-memory-ports';
 import { MemorySubscriptionStore } from '../support/in-memory-subscriptions';
+import { MemoryAuditStore } from '../support/in-memory-audit-store';
+import { auditStoreContract } from './audit-store.contract';
 import { TestClock } from '../support/test-time';
 import { integrationStoreContract, syncStateStoreContract } from './company-document.contract';
 import { consentNonceStoreContract } from './consent-nonce-store.contract';
@@ -32,6 +34,7 @@ const syncStates = new MemorySyncStateStore();
 const syncRuns = new MemorySyncRunStore();
 const subscriptions = new MemorySubscriptionStore();
 const notificationLog = new MemoryNotificationLog();
+const audit = new MemoryAuditStore();
 
 directoryUserStoreContract(IMPLEMENTATION, () => directoryUsers);
 symbolUserStoreContract(IMPLEMENTATION, () => symbolUsers);
@@ -49,3 +52,4 @@ consentNonceStoreContract(IMPLEMENTATION, () => {
 });
 subscriptionStoreContract(IMPLEMENTATION, () => subscriptions);
 notificationLogContract(IMPLEMENTATION, () => notificationLog);
+auditStoreContract(IMPLEMENTATION, () => audit);

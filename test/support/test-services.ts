@@ -20,6 +20,7 @@ import {
   StaticSecrets,
 } from './in-memory-ports';
 import { TestClock } from './test-time';
+import { MemoryAuditStore } from './in-memory-audit-store';
 
 export const TEST_ISSUER = 'https://identity.test.example';
 export const TEST_AUDIENCE = 'symbol-entra-sync-test';
@@ -72,6 +73,7 @@ export interface TestHarness {
   subscriptions: MemorySubscriptionClient;
   subscriptionStore: MemorySubscriptionStore;
   integrationLister: MemoryIntegrationLister;
+  audit: MemoryAuditStore;
 }
 
 async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
@@ -114,6 +116,7 @@ export async function createTestHarness(
   const subscriptions = new MemorySubscriptionClient(() => clock.now());
   const subscriptionStore = new MemorySubscriptionStore();
   const integrationLister = new MemoryIntegrationLister(integrations);
+  const audit = new MemoryAuditStore();
   const services: Services = {
     config,
     clock,
@@ -137,6 +140,7 @@ export async function createTestHarness(
     subscriptionStore,
     integrationLister,
     companies: new MemoryCompanyCatalog(integrations),
+    audit,
   };
   return {
     services,
@@ -153,6 +157,7 @@ export async function createTestHarness(
     subscriptions,
     subscriptionStore,
     integrationLister,
+    audit,
   };
 }
 

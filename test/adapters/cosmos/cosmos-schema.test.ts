@@ -13,6 +13,7 @@ import {
   NOTIFICATION_LOG_CONTAINER,
   SUBSCRIPTIONS_CONTAINER,
   ID_PARTITION_KEY_PATH,
+  AUDIT_CONTAINER,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from '../../support/app-errors';
@@ -50,6 +51,7 @@ describe('ensureCosmosSchema', () => {
         SYNC_STATE_CONTAINER,
         NOTIFICATION_LOG_CONTAINER,
         SUBSCRIPTIONS_CONTAINER,
+        AUDIT_CONTAINER,
       ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
@@ -60,6 +62,7 @@ describe('ensureCosmosSchema', () => {
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
+    expect(byId.get(AUDIT_CONTAINER)?.defaultTtl).toBe(400 * 24 * 60 * 60);
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.uniqueKeyPolicy).toEqual({ uniqueKeys: [{ paths: ['/emailKey'] }] });
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
       [
