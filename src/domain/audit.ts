@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CompanyIdSchema } from './company-id';
-import { RemovalReasonSchema } from './directory/directory-user';
+import { mailboxAddress } from './directory/classification';
+import { DirectoryAttributes, RemovalReasonSchema } from './directory/directory-user';
+import { displayNameOf } from './directory/review-keys';
 import { fingerprintHash } from './directory/fingerprint-hash';
 import { TenantAdminSchema } from './integration';
 import { AutoApproveSchema } from './integration-settings';
@@ -112,6 +114,23 @@ export function userActor(principal: { subject: string; email: string | null }):
 
 export function syncActor(runId: string): AuditActor {
   return { type: 'sync', runId };
+}
+
+/** A directory user as an entry names it: its object id, display name and mailbox address. */
+export function directoryUserTarget(user: { id: string; attributes: DirectoryAttributes }): AuditTarget {
+  return { type: 'directory_user', id: user.id, name: truncate(displayNameOf(user.attributes), 256), email: truncate(mailboxAddress(user.attributes), 254) };
+}
+
+export function symbolUserTarget(user: { id: string; displayName: string | null; email: string }): AuditTarget {
+  return { type: 'symbol_user', id: user.id, name: user.displayName, email: user.email };
+}
+
+export function integrationTarget(companyId: string): AuditTarget {
+  return { type: 'integration', id: companyId, name: null, email: null };
+}
+
+function truncate(value: string | null, max: number): string | null {
+  return value === null || value === '' ? null : value.slice(0, max);
 }
 
 /** Who an actor filter (`sync`, a subject, or an e-mail address in any case) matches. */

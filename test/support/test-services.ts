@@ -3,6 +3,7 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jose';
 import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
 import { Services } from '../../src/app/services';
+import { Principal } from '../../src/ports/token-verifier.port';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { MemoryCompanyCatalog } from './in-memory-company-catalog';
 import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
@@ -21,6 +22,9 @@ import {
 } from './in-memory-ports';
 import { TestClock } from './test-time';
 import { MemoryAuditStore } from './in-memory-audit-store';
+
+/** An admin of every company, as a verified token names it (for use cases called without HTTP). */
+export const ADMIN_PRINCIPAL: Principal = { subject: 'admin-1', email: 'admin@acme.example', companies: '*' };
 
 export const TEST_ISSUER = 'https://identity.test.example';
 export const TEST_AUDIENCE = 'symbol-entra-sync-test';
