@@ -83,6 +83,7 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
   function expectNothingStored(): void {
     expect(h.integrations.docs.size).toBe(0);
     expect(h.queue.sent).toHaveLength(0);
+    expect(h.audit.entries.size).toBe(0);
   }
 
   /** The refusal was logged with its code, and no log line carries a person's name or address. */
@@ -137,6 +138,16 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
     const jobs = h.queue.on('sync-jobs').map((m) => SyncJobSchema.parse(m.body));
     expect(jobs).toMatchObject([{ companyId: 'acme', mode: 'full', trigger: 'connect', connectionId: integration?.connectionId }]);
     expect(h.queue.on('notifications')[0]?.body).toMatchObject({ kind: 'integration-connected', to: ['admin@acme.example'], tenantId: contoso.id });
+    // The audit trail: the Symbol admin who asked connected the company to that tenant, consented by its admin.
+    expect(h.audit.of('acme')).toEqual([
+      expect.objectContaining({
+        at: integration?.connectedAt,
+        action: 'connect',
+        actor: { type: 'user', subject: 'symbol-admin-1', email: 'admin@acme.example' },
+        target: { type: 'integration', id: 'acme', name: null, email: null },
+        details: { tenantId: contoso.id, previousTenantId: null, consentedBy: integration?.consentedBy },
+      }),
+    ]);
     for (const line of logs) expect(line).not.toMatch(/@/);
   });
 
@@ -280,11 +291,17 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
     expect(h.integrations.docs.get('acme')?.value).toEqual(first);
     expect(h.queue.on('sync-jobs')).toHaveLength(1);
 
+    h.clock.advance(1000);
     await fullFlow({ tenant: 'Fabrikam', role: 'Global Administrator' });
     const replaced = h.integrations.docs.get('acme')?.value;
     expect(replaced).toMatchObject({ status: 'connected', tenantId: fabrikam.id });
     expect(replaced?.connectionId).not.toBe(first?.connectionId);
     expect(h.queue.on('sync-jobs')).toHaveLength(2);
+    // A reconnection that changed nothing is no decision: two entries, the second naming the tenant it replaced.
+    expect(h.audit.of('acme').map((e) => (e.action === 'connect' ? e.details : null))).toEqual([
+      { tenantId: fabrikam.id, previousTenantId: contoso.id, consentedBy: replaced?.consentedBy },
+      { tenantId: contoso.id, previousTenantId: null, consentedBy: first?.consentedBy },
+    ]);
   });
 
   it('one directory, two companies: the tenant admin connects each of them', async () => {
