@@ -73,6 +73,8 @@ export interface SyncOptions {
   releaseHeld?: boolean;
   /** Stands in for Graph for this sync (e.g. to fail or slow down some pages). */
   directory?: DirectoryClient;
+  /** Ports the worker uses for this sync instead of the harness's (e.g. a store that interleaves a race). */
+  services?: Partial<Pick<Services, 'symbolUsers' | 'directoryUsers' | 'audit'>>;
   /** Sync settings for this sync only. */
   sync?: Partial<AppConfig['sync']>;
   /** Deliver only the run's first message (continuations and retries stay on the queue). */
@@ -171,6 +173,7 @@ export async function startSyncHarness(
   const deliver = async (companyId: string, opts: SyncOptions = {}): Promise<Delivery[]> => {
     const runServices: Services = {
       ...services,
+      ...opts.services,
       ...(opts.directory ? { directory: opts.directory } : {}),
       config: { ...config, sync: { ...config.sync, ...opts.sync } },
     };
