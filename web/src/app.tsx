@@ -6,6 +6,7 @@ import { Shell } from './components/shell';
 import { Empty, Note } from './components/ui';
 import { innerPath, parseRoute, paths, type Route, safeNext } from './logic/routes';
 import { homePath, loadSession, saveSession, type Session } from './logic/session';
+import { AuditPage } from './pages/audit-page';
 import { CompaniesPage } from './pages/companies-page';
 import { ConsentResultPage } from './pages/consent-result-page';
 import { EntraPage } from './pages/entra-page';
@@ -47,6 +48,8 @@ function Page(props: { route: Route }) {
       return <HeldPage companyId={route.companyId} />;
     case 'settings':
       return <SettingsPage companyId={route.companyId} />;
+    case 'audit':
+      return <AuditPage companyId={route.companyId} />;
     case 'consent-result':
       return <ConsentResultPage />;
     case 'home':
