@@ -24,21 +24,10 @@ describe('the sync worker’s audit trail', () => {
   let h: SyncHarness;
   const tenant = (key: keyof typeof TENANT) => h.tenantIds[TENANT[key]] ?? '';
   const dir = (key: keyof typeof TENANT) => h.sim.directory(tenant(key));
-  /** People who manage nobody, with a mailbox. */
-  const people = (key: keyof typeof TENANT) => {
-    const users = dir(key).listUsers();
-    const managers = new Set(users.map((u) => u.managerId));
-    return users.filter((u) => u.kind === 'person' && u.mail && !managers.has(u.id));
-  };
+  const people = (key: keyof typeof TENANT) => h.people(tenant(key));
+  const imported = (key: keyof typeof TENANT, settings: Partial<IntegrationSettings> = {}) => h.importCompany(settings, tenant(key));
   const trail = async (companyId: string, actions: AuditAction[] | null = null): Promise<AuditEntry[]> =>
     (await pageAll((cursor) => h.services.audit.list(companyId, { actions, actor: null, target: null, from: null, to: null, limit: 200, cursor }))).flat();
-
-  async function imported(key: keyof typeof TENANT, settings: Partial<IntegrationSettings> = {}): Promise<string> {
-    const companyId = `co-${randomUUID().slice(0, 8)}`;
-    await h.connectCompany(companyId, settings, tenant(key));
-    expect((await h.sync(companyId)).outcome).toBe('succeeded');
-    return companyId;
-  }
 
   beforeAll(async () => {
     h = await startSyncHarness({ users: 60, pageSize: 25, tenants: Object.keys(TENANT).length });

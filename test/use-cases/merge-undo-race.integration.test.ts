@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { silentLogger } from '../../src/app/logger';
-import { DirectoryUserStore } from '../../src/ports/directory-user-store.port';
-import { SymbolUserStore } from '../../src/ports/symbol-user-store.port';
 import { undoMergeOfUser } from '../../src/use-cases/merge-undo';
 import { approvePendingUsers } from '../../src/use-cases/pending-users';
 import { followOnSymbolUser } from '../../src/use-cases/symbol-user-effects';
@@ -17,18 +14,36 @@ import { ADMIN_PRINCIPAL } from '../support/test-services';
  * own details back and no Entra link, the directory user is pending with the directory's latest
  * data, training data is untouched, and a later sync leaves the user alone.
  */
+/**
+ * A store whose `method` first runs `before` — once, on the first call `when` accepts — and then
+ * does the real work: the other side of a race, run to its end at the worst moment.
+ */
+function pausedOnce<T extends object>(inner: T, method: keyof T, when: (...args: unknown[]) => boolean, before: () => Promise<void>): T {
+  let ran = false;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const real = (...args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(target, args);
+      if (property !== method) return real;
+      return async (...args: unknown[]) => {
+        if (!ran && when(...args)) {
+          ran = true;
+          await before();
+        }
+        return real(...args);
+      };
+    },
+  });
+}
+
 describe('merge undo racing a sync (real Cosmos)', () => {
   let h: SyncHarness;
   const dir = () => h.sim.directory(h.tenantId);
-  const people = () => {
-    const users = dir().listUsers();
-    const managers = new Set(users.map((u) => u.managerId));
-    return users.filter((u) => u.kind === 'person' && u.mail && !managers.has(u.id));
-  };
   let next = 0;
   /** People not used by an earlier case. */
   const fresh = (n: number) => {
-    const picked = people().slice(next, next + n);
+    const picked = h.people().slice(next, next + n);
     next += n;
     return picked;
   };
@@ -42,9 +57,7 @@ describe('merge undo racing a sync (real Cosmos)', () => {
 
   /** A company whose hand-added users (with training data) were merged with these directory people. */
   async function mergedCompany(count: number): Promise<{ companyId: string; merges: Array<{ entraId: string; userId: string }> }> {
-    const companyId = `co-${randomUUID().slice(0, 8)}`;
-    await h.connectCompany(companyId);
-    expect((await h.sync(companyId)).outcome).toBe('succeeded');
+    const companyId = await h.importCompany();
     const merges: Array<{ entraId: string; userId: string }> = [];
     for (const person of fresh(count)) {
       const hand = await addSymbolUser(h.services, companyId, { email: (person.mail ?? '').toUpperCase(), givenName: 'Hand', surname: `Added ${merges.length}`, jobTitle: 'Intern', source: 'csv', customFields: { course: 'Phishing 101' } });
@@ -72,19 +85,15 @@ describe('merge undo racing a sync (real Cosmos)', () => {
     dir().updateUser(merge.entraId, { jobTitle: 'Director during the race' });
     let undoneMidSync = false;
     // The sync's Symbol-user side, paused on its first read of this user until the admin's undo has finished.
-    const inner = h.services.symbolUsers;
-    const pausing: SymbolUserStore = {
-      findByEmailKeys: (...args) => inner.findByEmailKeys(...args),
-      save: (...args) => inner.save(...args),
-      list: (...args) => inner.list(...args),
-      get: async (company, id) => {
-        if (id === merge.userId && !undoneMidSync) {
-          undoneMidSync = true;
-          await undoMergeOfUser(h.services, companyId, merge.userId, ADMIN_PRINCIPAL, silentLogger);
-        }
-        return inner.get(company, id);
+    const pausing = pausedOnce(
+      h.services.symbolUsers,
+      'get',
+      (_company, id) => id === merge.userId,
+      async () => {
+        undoneMidSync = true;
+        await undoMergeOfUser(h.services, companyId, merge.userId, ADMIN_PRINCIPAL, silentLogger);
       },
-    };
+    );
     const { run } = await h.sync(companyId, { services: { symbolUsers: pausing } });
     expect(undoneMidSync).toBe(true);
     expect(run.status).toBe('succeeded');
@@ -97,23 +106,16 @@ describe('merge undo racing a sync (real Cosmos)', () => {
     if (!merge) throw new Error('no merge');
     dir().updateUser(merge.entraId, { jobTitle: 'Changed while undoing' });
     let syncedMidUndo = false;
-    const inner = h.services.directoryUsers;
     // The undo's directory side: a whole sync runs right before its first write.
-    const racing: DirectoryUserStore = {
-      listForReview: (...args) => inner.listForReview(...args),
-      getMany: (...args) => inner.getMany(...args),
-      listNotSeenIn: (...args) => inner.listNotSeenIn(...args),
-      listPendingRemovals: (...args) => inner.listPendingRemovals(...args),
-      countSynced: (...args) => inner.countSynced(...args),
-      countActiveApproved: (...args) => inner.countActiveApproved(...args),
-      write: async (company, writes) => {
-        if (!syncedMidUndo) {
-          syncedMidUndo = true;
-          expect((await h.sync(companyId)).run.status).toBe('succeeded');
-        }
-        return inner.write(company, writes);
+    const racing = pausedOnce(
+      h.services.directoryUsers,
+      'write',
+      () => true,
+      async () => {
+        syncedMidUndo = true;
+        expect((await h.sync(companyId)).run.status).toBe('succeeded');
       },
-    };
+    );
     const restored = await undoMergeOfUser({ ...h.services, directoryUsers: racing }, companyId, merge.userId, ADMIN_PRINCIPAL, silentLogger);
     expect(syncedMidUndo).toBe(true);
     expect(restored).toMatchObject({ givenName: 'Hand', entraObjectId: null, merge: null });
@@ -127,21 +129,17 @@ describe('merge undo racing a sync (real Cosmos)', () => {
     const record = (await h.services.directoryUsers.getMany(companyId, [merge.entraId])).get(merge.entraId)?.value;
     if (!record) throw new Error('no record');
     let followedMidUndo = false;
-    const inner = h.services.symbolUsers;
     // What a sync that decided before the directory user went back to pending does next: follow the directory on the Symbol user.
-    const racing: SymbolUserStore = {
-      findByEmailKeys: (...args) => inner.findByEmailKeys(...args),
-      get: (...args) => inner.get(...args),
-      list: (...args) => inner.list(...args),
-      save: async (user, etag) => {
-        if (!followedMidUndo) {
-          followedMidUndo = true;
-          const attributes = { ...record.attributes, jobTitle: 'Late sync title', department: 'Late sync dept' };
-          expect(await followOnSymbolUser(h.services, { companyId, symbolUserId: merge.userId, entraObjectId: merge.entraId, attributes, nowIso: h.clock.now().toISOString() })).toBe('done');
-        }
-        return inner.save(user, etag);
+    const racing = pausedOnce(
+      h.services.symbolUsers,
+      'save',
+      () => true,
+      async () => {
+        followedMidUndo = true;
+        const attributes = { ...record.attributes, jobTitle: 'Late sync title', department: 'Late sync dept' };
+        expect(await followOnSymbolUser(h.services, { companyId, symbolUserId: merge.userId, entraObjectId: merge.entraId, attributes, nowIso: h.clock.now().toISOString() })).toBe('done');
       },
-    };
+    );
     await undoMergeOfUser({ ...h.services, symbolUsers: racing }, companyId, merge.userId, ADMIN_PRINCIPAL, silentLogger);
     expect(followedMidUndo).toBe(true);
     await expectUndone(companyId, merge, 0);
