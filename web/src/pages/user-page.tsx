@@ -1,11 +1,11 @@
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, MessageBar, MessageBarBody, MessageBarTitle, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { MessageBar, MessageBarBody, MessageBarTitle, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { useState } from 'react';
 import { companyPath } from '../api/client';
 import { type UserDetail, UserDetailSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
-import { Card, ErrorBar, IntentBadge, Loading, Note, PageHeader, useUiStyles } from '../components/ui';
+import { Card, ConfirmButton, ErrorBar, IntentBadge, Loading, Note, PageHeader, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatDateTime } from '../logic/time';
@@ -13,8 +13,8 @@ import { fieldLabel, fieldValueText, mergeUndoErrorText, SOURCE_LABELS } from '.
 
 type Merge = NonNullable<UserDetail['merge']>;
 
-/** The merge card's "Undo merge" button, or why it is gone (30 days passed). */
-function UndoMergeButton(props: { merge: Merge; busy: boolean; onClick: () => void }) {
+/** The merge card's "Undo merge" (after a confirmation), or why it is gone (30 days passed). */
+function UndoMergeButton(props: { merge: Merge; busy: boolean; onConfirm: () => void }) {
   const ui = useUiStyles();
   const until = props.merge.undoableUntil ?? null;
   if (until !== null && Date.parse(until) < Date.now()) {
@@ -22,38 +22,16 @@ function UndoMergeButton(props: { merge: Merge; busy: boolean; onClick: () => vo
   }
   return (
     <div className={ui.row}>
-      <Button disabled={props.busy} onClick={props.onClick}>
-        Undo merge
-      </Button>
+      <ConfirmButton
+        label="Undo merge"
+        title="Undo this merge?"
+        body="This user gets back the details it had before the merge (the “Before” column) and is no longer linked to Entra ID, so the directory stops updating it. The directory user goes back to Pending approval. The user’s id, history and training data stay as they are."
+        confirm="Undo merge"
+        disabled={props.busy}
+        onConfirm={props.onConfirm}
+      />
       {until ? <Text className={ui.small}>Possible until {formatDateTime(until)}</Text> : null}
     </div>
-  );
-}
-
-/**
- * The confirmation, mounted with the page (not inside the merge card, which a successful undo
- * replaces): a dialog taken away while it closes would leave the page hidden from screen readers.
- */
-function ConfirmUndo(props: { open: boolean; onOpenChange: (open: boolean) => void; onConfirm: () => void }) {
-  return (
-    <Dialog open={props.open} onOpenChange={(_e, d) => { props.onOpenChange(d.open); }}>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>Undo this merge?</DialogTitle>
-          <DialogContent>
-            This user gets back the details it had before the merge (the “Before” column) and is no longer linked to Entra ID, so the directory stops updating it. The directory user goes back to Pending approval. The user’s id, history and training data stay as they are.
-          </DialogContent>
-          <DialogActions>
-            <Button appearance="secondary" onClick={() => { props.onOpenChange(false); }}>
-              Cancel
-            </Button>
-            <Button appearance="primary" onClick={props.onConfirm}>
-              Undo merge
-            </Button>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
   );
 }
 
@@ -63,13 +41,11 @@ export function UserPage(props: { companyId: string; userId: string }) {
   const ui = useUiStyles();
   const user = useLoad(() => api.get(companyPath(props.companyId, `users/${encodeURIComponent(props.userId)}`), UserDetailSchema), [api, props.companyId, props.userId]);
   const [undone, setUndone] = useState<UserDetail | null>(null);
-  const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [undoError, setUndoError] = useState<string | null>(null);
   const u = undone ?? user.data;
 
   const undo = async () => {
-    setConfirming(false);
     setBusy(true);
     setUndoError(null);
     try {
@@ -87,7 +63,6 @@ export function UserPage(props: { companyId: string; userId: string }) {
     <>
       <PageHeader title={u ? (u.displayName ?? u.email) : 'User'} subtitle={<Link to={paths.users(props.companyId)}>All users</Link>} />
       <ErrorBar error={user.error} title="The user could not be loaded" />
-      <ConfirmUndo open={confirming} onOpenChange={setConfirming} onConfirm={() => void undo()} />
       {undoError ? (
         <div role="alert">
           <MessageBar intent="error" className={ui.bar}>
@@ -148,7 +123,7 @@ export function UserPage(props: { companyId: string; userId: string }) {
                   </TableBody>
                 </Table>
                 <div style={{ marginTop: 12 }}>
-                  <UndoMergeButton merge={u.merge} busy={busy} onClick={() => { setConfirming(true); }} />
+                  <UndoMergeButton merge={u.merge} busy={busy} onConfirm={() => void undo()} />
                 </div>
               </>
             ) : (
