@@ -140,6 +140,6 @@ describe('undoing a merge', () => {
     await h.directoryUsers.write('acme', [{ op: 'put', record: { ...ben.value, status: 'pending', symbolUserId: null, decidedAt: null, decidedBy: null }, expectedEtag: ben.etag }]);
     const response = await undo(String(hand.id));
     expect(json(response)).toMatchObject({ givenName: 'Benny', entraObjectId: null, merge: null });
-    expect(h.audit.of('acme')[0]).toMatchObject({ action: 'merge_undo', details: { returnedToPending: true } });
+    expect(h.audit.of('acme').filter((e) => e.action === 'merge_undo')).toEqual([expect.objectContaining({ details: expect.objectContaining({ returnedToPending: true }) as unknown })]);
   });
 });
