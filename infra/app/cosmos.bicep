@@ -12,7 +12,8 @@ param databaseName string
 // src/adapters/cosmos/cosmos-schema.ts, and `npm test` holds them to it
 // (test/infra/cosmos-drift.test.ts): names, partition keys (version 2), default TTL, unique keys
 // and indexing policies. `defaultTtl: -1` switches TTL on without expiring anything by default:
-// only items with their own `ttl` expire (consent nonces, sync runs, the notification log).
+// only items with their own `ttl` expire (consent nonces, sync runs, the notification log);
+// `audit` expires every item by the container's own TTL.
 //
 // Unique keys can only be set when a container is created; an indexing policy, unlike a unique
 // key or a partition key, can be changed on an existing container (Cosmos re-indexes online).
@@ -162,6 +163,18 @@ var containers = [
       version: 2
     }
     defaultTtl: -1
+  }
+  // The audit trail: every entry expires 400 days (34,560,000 s) after it was written.
+  {
+    id: 'audit'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    defaultTtl: 34560000
   }
 ]
 

@@ -16,6 +16,7 @@ import { CosmosNotificationLog } from '../adapters/cosmos/cosmos-notification-lo
 import { CosmosSubscriptionStore } from '../adapters/cosmos/cosmos-subscription-store';
 import { CosmosCompanyCatalog } from '../adapters/cosmos/cosmos-company-catalog';
 import { CosmosIntegrationLister } from '../adapters/cosmos/cosmos-integration-lister';
+import { CosmosAuditStore } from '../adapters/cosmos/cosmos-audit-store';
 import { GraphSubscriptionClient } from '../adapters/graph/graph-subscription-client';
 import { createClientAuthentication, createEntraCredentialFactory } from '../adapters/graph/entra-credentials';
 import { OidcEntraSignIn } from '../adapters/identity/oidc-entra-sign-in';
@@ -109,6 +110,7 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
     subscriptionStore: overrides.subscriptionStore ?? new CosmosSubscriptionStore(database),
     integrationLister: overrides.integrationLister ?? new CosmosIntegrationLister(database),
     companies: overrides.companies ?? new CosmosCompanyCatalog(database),
+    audit: overrides.audit ?? new CosmosAuditStore(database, { scheduler }),
   };
 }
 

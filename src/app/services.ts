@@ -22,6 +22,7 @@ import { CompanyCatalog } from '../ports/company-catalog.port';
 import { GroupDirectory } from '../ports/group-directory.port';
 import { GroupMembershipStore } from '../ports/group-membership-store.port';
 import { PreviewStore } from '../ports/preview-store.port';
+import { AuditStore } from '../ports/audit-store.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -56,6 +57,8 @@ export interface Services {
   integrationLister: IntegrationLister;
   /** Every company with an integration document, page by page (the operator's overview). */
   companies: CompanyCatalog;
+  /** The audit trail: who decided or changed what, when. */
+  audit: AuditStore;
 }
 
 /**

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'conflict',
   'precondition_failed',
   'not_connected',
+  'not_merged',
+  'undo_expired',
   'invalid_state',
   'expired_state',
   'replayed_state',

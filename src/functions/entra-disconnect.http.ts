@@ -9,8 +9,8 @@ export const entraDisconnect = defineHttpFunction({
   methods: ['DELETE'],
   route: 'companies/{companyId}/entra',
   handler: async (request, context, services) => {
-    const { companyId } = await authorizeCompany(request, services.tokens);
-    await disconnectIntegration(services, companyId, contextLogger(context));
+    const { companyId, principal } = await authorizeCompany(request, services.tokens);
+    await disconnectIntegration(services, companyId, principal, contextLogger(context));
     return noContent();
   },
 });

@@ -1,4 +1,5 @@
 import { defineHttpFunction } from '../app/function-registry';
+import { contextLogger } from '../app/logger';
 import { SettingsPatchSchema } from '../domain/integration-settings';
 import { authorizeCompany } from '../http/authorize';
 import { readJsonBody } from '../http/request';
@@ -9,9 +10,9 @@ export const entraSettingsPatch = defineHttpFunction({
   name: 'entra-settings-patch',
   methods: ['PATCH'],
   route: 'companies/{companyId}/entra/settings',
-  handler: async (request, _context, services) => {
-    const { companyId } = await authorizeCompany(request, services.tokens);
+  handler: async (request, context, services) => {
+    const { companyId, principal } = await authorizeCompany(request, services.tokens);
     const patch = await readJsonBody(request, SettingsPatchSchema, { maxBytes: 32 * 1024 });
-    return ok(await updateSettings(services, companyId, patch));
+    return ok(await updateSettings(services, companyId, patch, principal, contextLogger(context)));
   },
 });

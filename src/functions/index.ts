@@ -22,6 +22,8 @@ export { pendingUsersRestore } from './pending-users-restore.http';
 export { pendingUsersSearch } from './pending-users-search.http';
 export { pendingUsersApplyAutoApprove } from './pending-users-apply-auto-approve.http';
 export { usersList, usersCreate, usersGet } from './users.http';
+export { usersMergeUndo } from './users-merge-undo.http';
+export { auditList } from './audit-list.http';
 export { companiesList } from './companies-list.http';
 export { graphNotifications } from './graph-notifications.http';
 export { graphLifecycle } from './graph-lifecycle.http';

@@ -19,8 +19,9 @@ export const pendingUsersApplyAutoApprove = defineHttpFunction({
     // A body is required: an empty POST never approves anyone by accident.
     const { dryRun } = await readJsonBody(request, ApplyAutoApproveBodySchema, { maxBytes: 1024 });
     if (dryRun) return ok(await previewAutoApprove(services, companyId));
-    const result = await applyAutoApprove(services, companyId, principal);
-    contextLogger(context).info('pending.auto_approve_applied', { companyId, mode: result.autoApprove, approved: result.approved.length, failed: result.failed.length });
+    const log = contextLogger(context);
+    const result = await applyAutoApprove(services, companyId, principal, log);
+    log.info('pending.auto_approve_applied', { companyId, mode: result.autoApprove, approved: result.approved.length, failed: result.failed.length });
     return ok(result);
   },
 });

@@ -14,8 +14,9 @@ export const pendingUsersApprove = defineHttpFunction({
   handler: async (request, context, services) => {
     const { companyId, principal } = await authorizeCompany(request, services.tokens);
     const { ids } = await readJsonBody(request, IdsBodySchema, { maxBytes: IDS_BODY_MAX_BYTES });
-    const result = await approvePendingUsers(services, companyId, ids, principal);
-    contextLogger(context).info('pending.approve', { companyId, requested: ids.length, approved: result.approved.length, failed: result.failed.length });
+    const log = contextLogger(context);
+    const result = await approvePendingUsers(services, companyId, ids, principal, log);
+    log.info('pending.approve', { companyId, requested: ids.length, approved: result.approved.length, failed: result.failed.length });
     return ok(result);
   },
 });

@@ -12,10 +12,11 @@ export const pendingUsersRestore = defineHttpFunction({
   methods: ['POST'],
   route: 'companies/{companyId}/pending-users/restore',
   handler: async (request, context, services) => {
-    const { companyId } = await authorizeCompany(request, services.tokens);
+    const { companyId, principal } = await authorizeCompany(request, services.tokens);
     const { ids } = await readJsonBody(request, IdsBodySchema, { maxBytes: IDS_BODY_MAX_BYTES });
-    const result = await restorePendingUsers(services, companyId, ids);
-    contextLogger(context).info('pending.restore', { companyId, requested: ids.length, restored: result.restored.length, failed: result.failed.length });
+    const log = contextLogger(context);
+    const result = await restorePendingUsers(services, companyId, ids, principal, log);
+    log.info('pending.restore', { companyId, requested: ids.length, restored: result.restored.length, failed: result.failed.length });
     return ok(result);
   },
 });

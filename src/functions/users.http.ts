@@ -44,7 +44,7 @@ export const usersList = defineHttpFunction({
   },
 });
 
-const UserIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+export const UserIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
 
 /** One Symbol user with its merge record (what `POST …/users` answers in `Location`). */
 export const usersGet = defineHttpFunction({

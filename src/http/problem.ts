@@ -13,6 +13,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   precondition_failed: 412,
   not_connected: 409,
+  not_merged: 409,
+  undo_expired: 409,
   invalid_state: 400,
   expired_state: 400,
   replayed_state: 400,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { isAppError } from '../domain/app-error';
+import { auditEntry, integrationTarget, userActor } from '../domain/audit';
 import { GuidSchema } from '../domain/company-id';
 import { adminConsentUrl, ConsentErrorCode, ConsentNonce, ConsentStatePayload, ConsentStep, holdsTenantAdminRole } from '../domain/consent';
 import { awaitsFirstImport, connect, Integration } from '../domain/integration';
@@ -15,6 +16,7 @@ import { consentRedirectUri } from './start-consent';
 import { tenantCompanies } from './subscription-lookup';
 import { enqueueSyncRun, lastSyncOf } from './enqueue-sync';
 import { updateIntegration } from './integration-updates';
+import { recordAudit } from './audit-trail';
 
 /** Microsoft adds parameters of its own (trace ids, session_state, …): unknown ones are ignored, known ones bounded. */
 export const ConsentCallbackQuerySchema = z.object({
@@ -181,6 +183,8 @@ async function consented(
     const runId = await ensureInitialSync(services, integration);
     if (result.kind === 'connected') {
       log.info('consent.connected', { companyId, tenantId: proven.tenantId, replacedTenant: result.replacedTenantId !== null, runId });
+      const details = { tenantId: proven.tenantId, previousTenantId: result.replacedTenantId, consentedBy: integration.consentedBy };
+      await recordAudit(services, [auditEntry({ companyId, at: integration.connectedAt ?? services.clock.now().toISOString(), actor: userActor(record.requestedBy), action: 'connect', target: integrationTarget(companyId), details })], log);
       await sendConnectedEmail(services, integration, runId, log);
     } else {
       log.info('consent.unchanged', { companyId, runId });

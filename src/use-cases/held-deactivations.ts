@@ -1,9 +1,14 @@
 import { Services } from '../app/services';
+import { Logger } from '../app/logger';
+import { auditEntry, integrationTarget, userActor } from '../domain/audit';
 import { mailboxAddress } from '../domain/directory/classification';
 import { RemovalReason } from '../domain/directory/directory-user';
 import { displayNameOf } from '../domain/directory/review-keys';
 import { Page } from '../ports/sync-run-store.port';
+import { Principal } from '../ports/token-verifier.port';
+import { recordAudit } from './audit-trail';
 import { loadIntegration } from './integration-updates';
+import { requestSync, RequestSyncResult } from './request-sync';
 
 /** What the directory said about a user the deletion guard holds, in the admin's words. */
 const REMOVAL_REASONS: Record<RemovalReason, string> = {
@@ -65,4 +70,31 @@ export async function listHeldDeactivations(services: Pick<Services, 'directoryU
       heldRunId: lastSync?.status === 'held' ? lastSync.runId : null,
     },
   };
+}
+
+/** Held deactivations counted per page while recording a release. */
+const COUNT_PAGE = 1000;
+
+/**
+ * The admin's answer to the deletion guard: a sync run on the company's session (never beside
+ * another run) that applies every pending deactivation. The release is recorded in the audit
+ * trail with how many were held; each deactivation the run then applies is recorded by the run.
+ */
+export async function releaseHeldDeactivations(
+  services: Pick<Services, 'integrations' | 'clock' | 'ids' | 'syncRuns' | 'queue' | 'directoryUsers' | 'audit'>,
+  companyId: string,
+  principal: Principal,
+  log: Logger,
+): Promise<RequestSyncResult> {
+  let held = 0;
+  let cursor: string | null = null;
+  do {
+    const page = await services.directoryUsers.listPendingRemovals(companyId, null, { limit: COUNT_PAGE, cursor });
+    held += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  const result = await requestSync(services, { companyId, full: false, trigger: 'manual', releaseHeld: true });
+  const at = services.clock.now().toISOString();
+  await recordAudit(services, [auditEntry({ companyId, at, actor: userActor(principal), action: 'held_release', target: integrationTarget(companyId), details: { runId: result.runId, held } })], log);
+  return result;
 }

@@ -1,10 +1,14 @@
 import { Services } from '../app/services';
+import { Logger } from '../app/logger';
+import { auditEntry, integrationTarget, SettingChanges, settingsChanges, userActor } from '../domain/audit';
 import { Integration } from '../domain/integration';
 import { sameScope } from '../domain/directory/group-scope-state';
 import { isScoped } from '../domain/directory/scope';
 import { SyncState } from '../domain/sync-state';
 import { applySettingsPatch, IntegrationSettings, notificationRecipients, SettingsPatch } from '../domain/integration-settings';
 import { UserCounts } from '../ports/user-counts.port';
+import { Principal } from '../ports/token-verifier.port';
+import { recordAudit } from './audit-trail';
 import { loadIntegration, updateIntegration } from './integration-updates';
 
 export interface IntegrationStatusView {
@@ -88,12 +92,18 @@ async function lastSucceededAt(services: Pick<Services, 'syncRuns'>, integration
   return items.find((run) => run.status === 'succeeded')?.finishedAt ?? null;
 }
 
-/** Settings may be set before the first connection; they are kept across disconnects. */
-export async function updateSettings(services: Pick<Services, 'integrations' | 'clock'>, companyId: string, patch: SettingsPatch): Promise<IntegrationSettings> {
-  const { integration } = await updateIntegration(services, companyId, (current, nowIso) => {
+/**
+ * Settings may be set before the first connection; they are kept across disconnects. A change is
+ * recorded in the audit trail with every changed setting's value before and after (a patch that
+ * changes nothing records nothing).
+ */
+export async function updateSettings(services: Pick<Services, 'integrations' | 'clock' | 'audit'>, companyId: string, patch: SettingsPatch, principal: Principal, log: Logger): Promise<IntegrationSettings> {
+  const { integration, result } = await updateIntegration<{ at: string; changes: SettingChanges } | null>(services, companyId, (current, nowIso) => {
     const settings = applySettingsPatch(current.settings, patch);
-    if (JSON.stringify(settings) === JSON.stringify(current.settings)) return { next: null, result: undefined };
-    return { next: { ...current, settings, updatedAt: nowIso }, result: undefined };
+    if (JSON.stringify(settings) === JSON.stringify(current.settings)) return { next: null, result: null };
+    return { next: { ...current, settings, updatedAt: nowIso }, result: { at: nowIso, changes: settingsChanges(current.settings, settings) } };
   });
+  if (result)
+    await recordAudit(services, [auditEntry({ companyId, at: result.at, actor: userActor(principal), action: 'settings_change', target: integrationTarget(companyId), details: { changes: result.changes } })], log);
   return integration.settings;
 }

@@ -1,11 +1,13 @@
 import { Services } from '../app/services';
+import { Logger } from '../app/logger';
 import { isAppError } from '../domain/app-error';
+import { AuditEntry, auditEntry, directoryUserTarget, symbolUserTarget, userActor } from '../domain/audit';
 import { addressesOf, autoApproves, mailboxAddress } from '../domain/directory/classification';
 import { entryReasons, Reason } from '../domain/directory/reasons';
 import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { displayNameOf } from '../domain/directory/review-keys';
 import { matchSymbolUser } from '../domain/symbol-user-matching';
-import { IntegrationSettings } from '../domain/integration-settings';
+import { AutoApprove, IntegrationSettings } from '../domain/integration-settings';
 import { SymbolUser } from '../domain/symbol-user';
 import { Versioned } from '../ports/integration-store.port';
 import { Page } from '../ports/sync-run-store.port';
@@ -13,6 +15,7 @@ import { Principal } from '../ports/token-verifier.port';
 import { loadIntegration } from './integration-updates';
 import { approveIntoSymbol } from './symbol-user-effects';
 import { mapWithConcurrency } from '../shared/bounded-concurrency';
+import { recordAudit } from './audit-trail';
 
 /** One entry of the "Pending for approval" (or denied) list, as the admin UI shows it. */
 export interface PendingUserView {
@@ -44,6 +47,8 @@ export interface PendingUserView {
 }
 
 type Deps = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>;
+/** Deciding: the records, the Symbol users, the time, and the audit trail that records each decision. */
+type DecisionDeps = Deps & Pick<Services, 'audit'>;
 
 export interface ReviewListQuery {
   status: 'pending' | 'denied' | 'excluded' | 'approved';
@@ -123,19 +128,21 @@ async function decideOne<R>(services: Deps, companyId: string, id: string, decid
   return { failure: 'conflict' };
 }
 
-function isFailure(value: unknown): value is { failure: DecisionFailureCode; candidates?: string[] } {
-  return typeof value === 'object' && value !== null && 'failure' in value;
-}
-
 export interface ApproveResult {
   approved: Array<{ id: string; userId: string; merged: boolean }>;
   failed: DecisionFailure[];
 }
 
 /** Approve = add to the Symbol user list (create, or merge by e-mail). Idempotent per id. */
-type ApproveOne = { id: string; userId: string; merged: boolean } | { failure: DecisionFailureCode; candidates?: string[] };
+type ApproveOne = { id: string; userId: string; merged: boolean; audit: AuditEntry | null } | { failure: DecisionFailureCode; candidates?: string[] };
 
-export async function approvePendingUsers(services: Deps, companyId: string, ids: readonly string[], principal: Principal): Promise<ApproveResult> {
+/**
+ * Approves the ids (1 to 1,000), each read-modify-written on its etag. Every approval made here
+ * is recorded in the audit trail (and every merge, as a change of the Symbol user) in one write
+ * at the end; approving an approved user again records nothing. `rule`: the auto-approve rule an
+ * admin applied to users already waiting, when that is how the ids were chosen.
+ */
+export async function approvePendingUsers(services: DecisionDeps, companyId: string, ids: readonly string[], principal: Principal, log: Logger, options: { rule?: AutoApprove } = {}): Promise<ApproveResult> {
   // One lookup of matching Symbol users for the whole request instead of one per id.
   const records = await services.directoryUsers.getMany(companyId, ids);
   const addresses = [...new Set([...records.values()].flatMap((r) => addressesOf(r.value.attributes)))];
@@ -143,12 +150,15 @@ export async function approvePendingUsers(services: Deps, companyId: string, ids
   const byEmail = new Map<string, Array<Versioned<SymbolUser>>>();
   for (const user of found) byEmail.set(user.value.emailKey, [...(byEmail.get(user.value.emailKey) ?? []), user]);
   const prefetchedFor = (record: DirectoryUserRecord) => [...new Map(addressesOf(record.attributes).flatMap((a) => byEmail.get(a) ?? []).map((u) => [u.value.id, u])).values()];
+  const actor = userActor(principal);
+  // A merge happens on the Symbol user when approveIntoSymbol links it, whatever becomes of the record's write.
+  const merges: AuditEntry[] = [];
 
   const outcomes = await forEachId(ids, (id) =>
     decideOne<ApproveOne>(services, companyId, id, async ({ value: record }) => {
       if (record.status === 'approved' && record.symbolUserId) {
         const user = await services.symbolUsers.get(companyId, record.symbolUserId);
-        return { next: null, result: { id, userId: record.symbolUserId, merged: user ? user.value.links.some((l) => l.entraObjectId === id && l.merged) : false } };
+        return { next: null, result: { id, userId: record.symbolUserId, merged: user ? user.value.links.some((l) => l.entraObjectId === id && l.merged && !l.undone) : false, audit: null } };
       }
       if (record.status !== 'pending') return { next: null, result: { failure: 'not_pending' as const } };
       const nowIso = services.clock.now().toISOString();
@@ -156,9 +166,11 @@ export async function approvePendingUsers(services: Deps, companyId: string, ids
       if (outcome.kind === 'ambiguous') return { next: null, result: { failure: 'ambiguous_match' as const, candidates: outcome.candidateIds } };
       if (outcome.kind === 'no_mailbox') return { next: null, result: { failure: 'no_mailbox' as const } };
       if (outcome.kind === 'email_taken') return { next: null, result: { failure: 'conflict' as const } };
+      if (outcome.mergedNow) merges.push(auditEntry({ companyId, at: nowIso, actor, action: 'merge', target: symbolUserTarget(outcome.mergedNow.user), details: { entraObjectId: id, changed: outcome.mergedNow.changes } }));
+      const approved = auditEntry({ companyId, at: nowIso, actor, action: 'approve', target: directoryUserTarget(record), details: { symbolUserId: outcome.symbolUserId, merged: outcome.merged, rule: options.rule ?? null } });
       return {
         next: { ...record, status: 'approved' as const, symbolUserId: outcome.symbolUserId, decidedAt: nowIso, decidedBy: principal.subject },
-        result: { id, userId: outcome.symbolUserId, merged: outcome.merged },
+        result: { id, userId: outcome.symbolUserId, merged: outcome.merged, audit: approved },
       };
     }).catch((error: unknown) => {
       if (isAppError(error, 'conflict') || isAppError(error, 'precondition_failed')) return { failure: 'conflict' } satisfies ApproveOne;
@@ -166,20 +178,30 @@ export async function approvePendingUsers(services: Deps, companyId: string, ids
     }),
   );
   const result: ApproveResult = { approved: [], failed: [] };
+  const entries: AuditEntry[] = [];
   outcomes.forEach((o: ApproveOne, i) => {
     const id = ids[i] ?? '';
     if ('failure' in o) result.failed.push({ id, code: o.failure, ...(o.candidates ? { candidates: o.candidates } : {}) });
-    else result.approved.push(o);
+    else {
+      result.approved.push({ id: o.id, userId: o.userId, merged: o.merged });
+      if (o.audit) entries.push(o.audit);
+    }
   });
+  await recordAudit(services, [...entries, ...merges], log);
   return result;
 }
 
 /** Deny keeps the entry, as denied: it is never proposed as new again. Idempotent. */
-export async function denyPendingUsers(services: Deps, companyId: string, ids: readonly string[], principal: Principal): Promise<{ denied: string[]; failed: DecisionFailure[] }> {
-  return statusChange(services, companyId, ids, (record, nowIso) => {
+export async function denyPendingUsers(services: DecisionDeps, companyId: string, ids: readonly string[], principal: Principal, log: Logger): Promise<{ denied: string[]; failed: DecisionFailure[] }> {
+  const actor = userActor(principal);
+  return statusChange(services, companyId, ids, log, (record, nowIso) => {
     if (record.status === 'denied') return { next: null, ok: true };
     if (record.status !== 'pending' && record.status !== 'excluded') return { next: null, ok: false, code: 'not_pending' };
-    return { next: { ...record, status: 'denied', decidedAt: nowIso, decidedBy: principal.subject }, ok: true };
+    return {
+      next: { ...record, status: 'denied', decidedAt: nowIso, decidedBy: principal.subject },
+      ok: true,
+      audit: auditEntry({ companyId, at: nowIso, actor, action: 'deny', target: directoryUserTarget(record), details: { previousStatus: record.status } }),
+    };
   }).then(({ done, failed }) => ({ denied: done, failed }));
 }
 
@@ -187,32 +209,44 @@ export async function denyPendingUsers(services: Deps, companyId: string, ids: r
  * Restore returns a denied entry to pending. An entry that is not denied (never was, or already
  * restored) answers `not_denied`: nothing is done, and the caller learns the entry's real state.
  */
-export async function restorePendingUsers(services: Deps, companyId: string, ids: readonly string[]): Promise<{ restored: string[]; failed: DecisionFailure[] }> {
-  return statusChange(services, companyId, ids, (record) => {
+export async function restorePendingUsers(services: DecisionDeps, companyId: string, ids: readonly string[], principal: Principal, log: Logger): Promise<{ restored: string[]; failed: DecisionFailure[] }> {
+  const actor = userActor(principal);
+  return statusChange(services, companyId, ids, log, (record, nowIso) => {
     if (record.status !== 'denied') return { next: null, ok: false, code: 'not_denied' };
-    return { next: { ...record, status: 'pending', decidedAt: null, decidedBy: null }, ok: true };
+    return {
+      next: { ...record, status: 'pending', decidedAt: null, decidedBy: null },
+      ok: true,
+      audit: auditEntry({ companyId, at: nowIso, actor, action: 'restore', target: directoryUserTarget(record), details: {} }),
+    };
   }).then(({ done, failed }) => ({ restored: done, failed }));
 }
 
 async function statusChange(
-  services: Deps,
+  services: DecisionDeps,
   companyId: string,
   ids: readonly string[],
-  change: (record: DirectoryUserRecord, nowIso: string) => { next: DirectoryUserRecord | null; ok: boolean; code?: DecisionFailureCode },
+  log: Logger,
+  change: (record: DirectoryUserRecord, nowIso: string) => { next: DirectoryUserRecord | null; ok: boolean; code?: DecisionFailureCode; audit?: AuditEntry },
 ): Promise<{ done: string[]; failed: DecisionFailure[] }> {
+  type StatusOne = { ok: true; audit: AuditEntry | null } | { failure: DecisionFailureCode };
   const outcomes = await forEachId(ids, (id) =>
-    decideOne(services, companyId, id, ({ value }) => {
+    decideOne<StatusOne>(services, companyId, id, ({ value }) => {
       const decided = change(value, services.clock.now().toISOString());
-      return Promise.resolve({ next: decided.next, result: decided.ok ? { ok: true as const } : { failure: decided.code ?? 'conflict' } });
+      return Promise.resolve({ next: decided.next, result: decided.ok ? { ok: true, audit: decided.audit ?? null } : { failure: decided.code ?? 'conflict' } });
     }),
   );
   const done: string[] = [];
   const failed: DecisionFailure[] = [];
+  const entries: AuditEntry[] = [];
   outcomes.forEach((o, i) => {
     const id = ids[i] ?? '';
-    if (isFailure(o)) failed.push({ id, code: o.failure });
-    else done.push(id);
+    if ('failure' in o) failed.push({ id, code: o.failure });
+    else {
+      done.push(id);
+      if (o.audit) entries.push(o.audit);
+    }
   });
+  await recordAudit(services, entries, log);
   return { done, failed };
 }
 
@@ -267,13 +301,13 @@ export async function previewAutoApprove(services: Deps & Pick<Services, 'integr
  * Applies the current auto-approve rule to the users already waiting, through the ordinary approve
  * path (merge by e-mail, etag-checked, idempotent): running it twice approves nobody twice.
  */
-export async function applyAutoApprove(services: Deps & Pick<Services, 'integrations'>, companyId: string, principal: Principal): Promise<ApproveResult & { autoApprove: IntegrationSettings['autoApprove'] }> {
+export async function applyAutoApprove(services: DecisionDeps & Pick<Services, 'integrations'>, companyId: string, principal: Principal, log: Logger): Promise<ApproveResult & { autoApprove: IntegrationSettings['autoApprove'] }> {
   const { integration } = await loadIntegration(services, companyId);
   const ids: string[] = [];
   for await (const taken of autoApprovable(services, companyId, integration.settings)) ids.push(...taken.map((t) => t.record.id));
   const result: ApproveResult = { approved: [], failed: [] };
   for (let i = 0; i < ids.length; i += APPLY_BATCH) {
-    const part = await approvePendingUsers(services, companyId, ids.slice(i, i + APPLY_BATCH), principal);
+    const part = await approvePendingUsers(services, companyId, ids.slice(i, i + APPLY_BATCH), principal, log, { rule: integration.settings.autoApprove });
     result.approved.push(...part.approved);
     result.failed.push(...part.failed);
   }

@@ -66,6 +66,7 @@ export type SyncServices = Pick<
   | 'subscriptions'
   | 'subscriptionStore'
   | 'previews'
+  | 'audit'
 >;
 
 /** Where a run stands: the stored sync state (with its etag), the run record, the round in memory. */
@@ -284,7 +285,12 @@ async function finish(invocation: Invocation, progress: Progress): Promise<SyncO
   const mayHaveRemovals =
     progress.round.removalsFlagged > 0 || state.value.removalsOutstanding || job.releaseHeld === true;
   const removals = mayHaveRemovals
-    ? await settleRemovals(services, integration, job.releaseHeld === true)
+    ? await settleRemovals(
+        services,
+        integration,
+        { runId: progress.run.runId, released: job.releaseHeld === true },
+        log,
+      )
     : NOTHING_TO_SETTLE;
   const round = withRemovals(progress.round, removals.counts);
   const nowIso = iso(services);

@@ -2,8 +2,9 @@ import { Services } from '../app/services';
 import { isAppError } from '../domain/app-error';
 import { addressesOf } from '../domain/directory/classification';
 import { DirectoryAttributes } from '../domain/directory/directory-user';
-import { SymbolUser } from '../domain/symbol-user';
-import { followDirectory, setActive, symbolUserFromDirectory } from '../domain/symbol-user-merge';
+import { FieldChanges } from '../domain/audit';
+import { SymbolUser, SymbolUserLink } from '../domain/symbol-user';
+import { followDirectory, mergeLink, setActive, symbolUserFromDirectory } from '../domain/symbol-user-merge';
 import { matchSymbolUser } from '../domain/symbol-user-matching';
 import { Versioned } from '../ports/integration-store.port';
 
@@ -19,19 +20,14 @@ type Deps = Pick<Services, 'symbolUsers'>;
 const MAX_ATTEMPTS = 5;
 
 export type ApproveOutcome =
-  | { kind: 'approved'; symbolUserId: string; merged: boolean }
+  /** `mergedNow`: this call merged the directory user into an existing Symbol user (the user after it, and what changed). */
+  | { kind: 'approved'; symbolUserId: string; merged: boolean; mergedNow: { user: SymbolUser; changes: FieldChanges } | null }
   /** Several Symbol users share the directory user's addresses: an admin must choose. */
   | { kind: 'ambiguous'; candidateIds: string[] }
   /** The directory user has no mailbox address, so it cannot be a Symbol user. */
   | { kind: 'no_mailbox' }
   /** Its address belongs to a Symbol user already linked to another Entra user. */
   | { kind: 'email_taken' };
-
-/** Before and after of each changed field, as text (every field a merge changes is text or null). */
-function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): Record<string, { before: string | null; after: string | null }> {
-  const text = (value: unknown): string | null => (typeof value === 'string' ? value.slice(0, 1024) : null);
-  return Object.fromEntries(fields.map((field) => [field, { before: text(before[field]), after: text(after[field]) }]));
-}
 
 /** The id a directory user gets when it becomes a new Symbol user: stable, so retries converge. */
 export function symbolUserIdFor(entraObjectId: string): string {
@@ -63,19 +59,20 @@ export async function approveIntoSymbol(
         const alreadyLinked = target.value.entraObjectId === input.entraObjectId;
         const followed = followDirectory(target.value, input.entraObjectId, input.attributes, input.nowIso);
         let next = setActive(followed.user, true, input.nowIso);
+        let link: SymbolUserLink | null = null;
         if (!alreadyLinked) {
-          const changedFields = followed.changed.filter((f) => f !== 'updatedAt');
-          const link = { entraObjectId: input.entraObjectId, at: input.nowIso, by: input.by, merged, changedFields, changes: fieldChanges(target.value, followed.user, changedFields) };
+          // The link keeps who, when, what changed and (for a merge) the user as it was: enough to undo it.
+          link = mergeLink(target.value, next, { entraObjectId: input.entraObjectId, nowIso: input.nowIso, by: input.by, merged });
           next = { ...next, links: [...target.value.links, link].slice(-20), updatedAt: input.nowIso };
         }
         if (next !== target.value) await services.symbolUsers.save(next, target.etag);
-        return { kind: 'approved', symbolUserId: target.value.id, merged };
+        return { kind: 'approved', symbolUserId: target.value.id, merged, mergedNow: link?.merged ? { user: next, changes: link.changes } : null };
       }
       if (createConflicted) return { kind: 'email_taken' };
       const created = symbolUserFromDirectory({ id: symbolUserIdFor(input.entraObjectId), companyId: input.companyId, entraObjectId: input.entraObjectId, attributes: input.attributes, nowIso: input.nowIso, by: input.by });
       if (!created) return { kind: 'no_mailbox' };
       await services.symbolUsers.save(created, null);
-      return { kind: 'approved', symbolUserId: created.id, merged: false };
+      return { kind: 'approved', symbolUserId: created.id, merged: false, mergedNow: null };
     } catch (error) {
       // Someone created or changed a matching user meanwhile: look again. A create that conflicts
       // twice means the address is held by a user linked elsewhere.
@@ -86,39 +83,47 @@ export async function approveIntoSymbol(
   }
 }
 
-/** Makes a linked Symbol user follow its directory details (rename included). Missing user → false. */
-export async function followOnSymbolUser(services: Deps, input: { companyId: string; symbolUserId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string; active?: boolean }): Promise<boolean> {
+/**
+ * What happened to the Symbol user: changed (or already as asked), gone, or no longer linked to
+ * this directory user (an admin undid the merge after the sync had read the directory record).
+ */
+export type SymbolUserEffect = 'done' | 'missing' | 'unlinked';
+
+/** Makes a linked Symbol user follow its directory details (rename included); a user no longer linked to it is left alone. */
+export async function followOnSymbolUser(services: Deps, input: { companyId: string; symbolUserId: string; entraObjectId: string; attributes: DirectoryAttributes; nowIso: string; active?: boolean }): Promise<SymbolUserEffect> {
   for (let attempt = 1; ; attempt++) {
     const current = await services.symbolUsers.get(input.companyId, input.symbolUserId);
-    if (!current) return false;
+    if (!current) return 'missing';
+    if (current.value.entraObjectId !== input.entraObjectId) return 'unlinked';
     let next = followDirectory(current.value, input.entraObjectId, input.attributes, input.nowIso).user;
     if (input.active !== undefined) next = setActive(next, input.active, input.nowIso);
-    if (next === current.value) return true;
+    if (next === current.value) return 'done';
     try {
       await services.symbolUsers.save(next, current.etag);
-      return true;
+      return 'done';
     } catch (error) {
       if (isAppError(error, 'conflict')) {
         // The new address already belongs to another Symbol user: keep the old one, follow the rest.
         const withoutEmail = { ...next, email: current.value.email, emailKey: current.value.emailKey };
         await services.symbolUsers.save(withoutEmail, current.etag);
-        return true;
+        return 'done';
       }
       if (!isAppError(error, 'precondition_failed') || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }
 
-/** Deactivates (history kept) or reactivates a Symbol user. Missing user → false. */
-export async function setSymbolUserActive(services: Deps, input: { companyId: string; symbolUserId: string; active: boolean; nowIso: string }): Promise<boolean> {
+/** Deactivates (history kept) or reactivates the Symbol user linked to a directory user; one no longer linked to it is left alone. */
+export async function setSymbolUserActive(services: Deps, input: { companyId: string; symbolUserId: string; entraObjectId: string; active: boolean; nowIso: string }): Promise<SymbolUserEffect> {
   for (let attempt = 1; ; attempt++) {
     const current = await services.symbolUsers.get(input.companyId, input.symbolUserId);
-    if (!current) return false;
+    if (!current) return 'missing';
+    if (current.value.entraObjectId !== input.entraObjectId) return 'unlinked';
     const next = setActive(current.value, input.active, input.nowIso);
-    if (next === current.value) return true;
+    if (next === current.value) return 'done';
     try {
       await services.symbolUsers.save(next, current.etag);
-      return true;
+      return 'done';
     } catch (error) {
       if (!isAppError(error, 'precondition_failed') || attempt >= MAX_ATTEMPTS) throw error;
     }

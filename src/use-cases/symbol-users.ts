@@ -1,6 +1,7 @@
 import { Services } from '../app/services';
 import { AppError, isAppError } from '../domain/app-error';
 import { SymbolUser } from '../domain/symbol-user';
+import { latestMerge, mergeUndoableUntil } from '../domain/symbol-user-merge';
 import { Page } from '../ports/sync-run-store.port';
 
 export interface SymbolUserView {
@@ -38,12 +39,9 @@ export function symbolUserView(user: SymbolUser): SymbolUserView {
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
     deactivatedAt: user.deactivatedAt,
-    merged: user.links.some((l) => l.merged),
+    merged: user.links.some((l) => l.merged && !l.undone),
   };
 }
-
-/** How long a merge can be undone (the undo itself is a later route). */
-export const MERGE_UNDO_DAYS = 30;
 
 export interface MergeRecord {
   mergedAt: string;
@@ -59,19 +57,24 @@ export interface SymbolUserDetailView extends SymbolUserView {
   merge: MergeRecord | null;
 }
 
+/** The user's latest merge while it holds (an undone merge is history: the audit trail has it). */
 export function mergeRecordOf(user: SymbolUser): MergeRecord | null {
-  const link = user.links.filter((l) => l.merged).at(-1);
-  if (!link) return null;
+  const link = latestMerge(user)?.link;
+  if (!link || link.undone) return null;
   // Links recorded before values were kept name the fields only.
   const changed = Object.keys(link.changes).length > 0 ? link.changes : Object.fromEntries(link.changedFields.map((f) => [f, { before: null, after: null }]));
-  return { mergedAt: link.at, by: link.by, entraObjectId: link.entraObjectId, changed, undoableUntil: new Date(Date.parse(link.at) + MERGE_UNDO_DAYS * 86_400_000).toISOString() };
+  return { mergedAt: link.at, by: link.by, entraObjectId: link.entraObjectId, changed, undoableUntil: mergeUndoableUntil(link) };
+}
+
+export function symbolUserDetailView(user: SymbolUser): SymbolUserDetailView {
+  return { ...symbolUserView(user), merge: mergeRecordOf(user) };
 }
 
 /** One Symbol user, with its merge record; 404 when the company has no such user. */
 export async function getSymbolUser(services: Pick<Services, 'symbolUsers'>, companyId: string, userId: string): Promise<SymbolUserDetailView> {
   const found = await services.symbolUsers.get(companyId, userId);
   if (!found) throw new AppError('not_found', 'No such user in this company.');
-  return { ...symbolUserView(found.value), merge: mergeRecordOf(found.value) };
+  return symbolUserDetailView(found.value);
 }
 
 export async function listSymbolUsers(services: Pick<Services, 'symbolUsers'>, companyId: string, query: { status: SymbolUser['status'] | null; limit: number; cursor: string | null }): Promise<Page<SymbolUserView>> {

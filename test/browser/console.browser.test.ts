@@ -10,8 +10,9 @@ import { accessibilityViolations, Browser, describeViolations, launchBrowser, pa
  * seed's flow as a company admin — sign in, integrate, the banner, the pending list with its flags,
  * approve (one merging with a hand-added user), deny a shared mailbox and restore it, Sync Now
  * followed live, a directory change arriving by webhook, settings with a validation error first,
- * deactivations held and released — then the MSP view with two connected companies. Every wait is
- * on a condition; screenshots of each page land in .local-browser/screenshots/.
+ * deactivations held and released, the merge undone from the user's page, the audit trail with
+ * its filters — then the MSP view with two connected companies. Every wait is on a condition;
+ * screenshots of each page land in .local-browser/screenshots/.
  */
 
 interface SimUser {
@@ -170,6 +171,21 @@ describe('the admin console in a browser', () => {
     await firstName.getByRole('cell', { name: merger.displayName.split(' ')[0], exact: true }).waitFor();
     await screenshot(page, '10-user-merge');
 
+    // Undo the merge, after a confirmation: the hand-added user is back, the directory user waits again.
+    await page.getByRole('button', { name: 'Undo merge' }).click();
+    const confirm = page.getByRole('dialog');
+    await confirm.getByText(/goes back to Pending approval/).waitFor();
+    await screenshot(page, '10b-user-undo-confirm');
+    await confirm.getByRole('button', { name: 'Undo merge' }).click();
+    await page.getByRole('status').getByText('The merge was undone').waitFor();
+    await heading('Hand Added').waitFor();
+    await page.getByText('Not linked to Entra ID').waitFor();
+    await page.getByText(/^Not merged\./).waitFor();
+    await screenshot(page, '10c-user-merge-undone');
+    await expectAccessible('user merge undone');
+    const waiting = await api<{ items: Array<{ id: string }> }>('companies/acme/pending-users/search', { method: 'POST', body: JSON.stringify({ search: merger.mail }) });
+    expect(waiting.items.map((p) => p.id)).toEqual([merger.id]);
+
     // Sync Now, followed live until it finishes; the run's details.
     // Microsoft asks the run to wait a few seconds (429 + Retry-After): it is visibly running meanwhile.
     await nav(/^Sync$/).click();
@@ -237,6 +253,34 @@ describe('the admin console in a browser', () => {
     await screenshot(page, '18-held-released');
     const inactive = await api<{ items: unknown[] }>('companies/acme/users?status=inactive');
     expect(inactive.items).toHaveLength(2);
+
+    // The audit trail: every decision above in words, newest first; filtered by who and by what.
+    await nav(/^Audit trail$/).click();
+    await heading('Audit trail').waitFor();
+    const trail = page.getByRole('table', { name: 'Audit entries' });
+    await trail.getByText(/^Released 2 held deactivations$/).waitFor({ timeout: SLOW });
+    await trail.getByText(/^Undid the merge of Hand Added/).waitFor();
+    await trail.getByText(`First name: ${merger.displayName.split(' ')[0] ?? ''} → Hand`).waitFor();
+    await trail.getByText(/^Merged .* with its directory user$/).waitFor();
+    await trail.getByText(`Denied ${sharedName}`).waitFor();
+    await trail.getByText('Changed the settings').waitFor();
+    await trail.getByText('Who gets integration e-mails: none → security-team@acme.example').waitFor();
+    await trail.getByText('Connected Entra ID').waitFor();
+    expect(await trail.getByRole('row').filter({ hasText: 'admin@acme.example' }).count()).toBeGreaterThan(5);
+    await screenshot(page, '19-audit-trail');
+    await expectAccessible('audit trail');
+    await page.getByLabel('Who', { exact: true }).selectOption('sync');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await trail.getByRole('row').filter({ hasText: 'admin@acme.example' }).first().waitFor({ state: 'detached' });
+    const bySync = trail.getByRole('row').filter({ hasText: 'Entra ID sync' });
+    expect(await bySync.count()).toBe(2);
+    await bySync.first().getByText('Held by the safety threshold, then released by an admin').waitFor();
+    await page.getByLabel('Who', { exact: true }).selectOption('anyone');
+    await page.getByLabel('What', { exact: true }).selectOption('merge_undo');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await trail.getByRole('row').filter({ hasText: 'Entra ID sync' }).first().waitFor({ state: 'detached' });
+    expect(await trail.getByRole('row').count()).toBe(2);
+    await screenshot(page, '20-audit-filtered');
   }, 300_000);
 
   it('an MSP sees all its companies, connects a second one, and both show status, last sync and counts', async () => {
@@ -266,7 +310,7 @@ describe('the admin console in a browser', () => {
     const globex = companies.getByRole('row').filter({ has: page.getByRole('link', { name: 'globex', exact: true }) });
     expect(Number(await globex.getByRole('cell').nth(3).textContent())).toBeGreaterThan(0);
     await companies.getByRole('row').filter({ hasText: 'initech' }).getByText('Not connected').waitFor();
-    await screenshot(page, '19-msp-companies');
+    await screenshot(page, '21-msp-companies');
     await expectAccessible('companies');
 
     // A platform operator sees every company with an integration record.

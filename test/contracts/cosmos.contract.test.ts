@@ -3,6 +3,7 @@ import { groupMembershipStoreContract } from './group-membership-store.contract'
 import { CosmosPreviewStore } from '../../src/adapters/cosmos/cosmos-preview-store';
 import { previewStoreContract } from './preview-store.contract';
 import { Database } from '@azure/cosmos';
+import { CosmosAuditStore } from '../../src/adapters/cosmos/cosmos-audit-store';
 import { CosmosConsentNonceStore } from '../../src/adapters/cosmos/cosmos-consent-nonce-store';
 import { CosmosDirectoryUserStore } from '../../src/adapters/cosmos/cosmos-directory-user-store';
 import { CosmosIntegrationStore } from '../../src/adapters/cosmos/cosmos-integration-store';
@@ -20,6 +21,7 @@ import { notificationLogContract } from './notification-log.contract';
 import { subscriptionStoreContract } from './subscription-store.contract';
 import { symbolUserStoreContract } from './symbol-user-store.contract';
 import { syncRunStoreContract } from './sync-run-store.contract';
+import { auditStoreContract } from './audit-store.contract';
 
 /**
  * The store contracts against the Cosmos adapters: the real @azure/cosmos client against the local
@@ -81,4 +83,8 @@ groupMembershipStoreContract(
 previewStoreContract(
   IMPLEMENTATION,
   on((db) => new CosmosPreviewStore(db)),
+);
+auditStoreContract(
+  IMPLEMENTATION,
+  on((db) => new CosmosAuditStore(db)),
 );

@@ -12,6 +12,8 @@ import {
   MemorySyncStateStore,
 } from '../support/in-memory-ports';
 import { MemorySubscriptionStore } from '../support/in-memory-subscriptions';
+import { MemoryAuditStore } from '../support/in-memory-audit-store';
+import { auditStoreContract } from './audit-store.contract';
 import { TestClock } from '../support/test-time';
 import { integrationStoreContract, syncStateStoreContract } from './company-document.contract';
 import { consentNonceStoreContract } from './consent-nonce-store.contract';
@@ -36,6 +38,7 @@ const syncStates = new MemorySyncStateStore();
 const syncRuns = new MemorySyncRunStore();
 const subscriptions = new MemorySubscriptionStore();
 const notificationLog = new MemoryNotificationLog();
+const audit = new MemoryAuditStore();
 
 directoryUserStoreContract(IMPLEMENTATION, () => directoryUsers);
 symbolUserStoreContract(IMPLEMENTATION, () => symbolUsers);
@@ -57,3 +60,4 @@ const groupMemberships = new MemoryGroupMembershipStore();
 groupMembershipStoreContract(IMPLEMENTATION, () => groupMemberships);
 const previews = new MemoryPreviewStore();
 previewStoreContract(IMPLEMENTATION, () => previews);
+auditStoreContract(IMPLEMENTATION, () => audit);

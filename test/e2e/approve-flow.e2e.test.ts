@@ -6,7 +6,9 @@ import { connectThroughConsent, localToken, startStackProcess, StackProcess, wai
 /**
  * Approve, deny and merge end to end through the local stack: sync → approve some (one merging
  * with a hand-added user whose data survives) → deny a shared mailbox → re-sync (decisions stand,
- * no duplicates) → rename an approved user in the directory → sync → same Symbol user, new e-mail.
+ * no duplicates) → rename an approved user in the directory → sync → same Symbol user, new e-mail
+ * → undo the merge → the hand-added user is back field by field, the directory user is pending,
+ * and the audit trail shows the merge and its undo.
  */
 
 interface Pending {
@@ -19,6 +21,10 @@ interface Pending {
 interface User {
   id: string;
   email: string;
+  givenName: string | null;
+  surname: string | null;
+  displayName: string | null;
+  department: string | null;
   entraObjectId: string | null;
   status: string;
   source: string;
@@ -100,5 +106,39 @@ describe('e2e: approve, deny, merge through the local stack', () => {
     const renamed = (await api<{ items: User[] }>('users?limit=500')).body.items.find((u) => u.id === hand.body.id);
     expect(renamed).toMatchObject({ email: newMail, jobTitle: 'Renamed Manager', entraObjectId: merger.id, customFields: { trainingAssignments: '5' } });
     expect((await api<{ items: User[] }>('users?limit=500')).body.items).toHaveLength(3);
-  }, 90_000);
+
+    // Undo the merge: the hand-added user gets back every field the merge (and the rename since) changed.
+    const undone = await api<User & { merged: boolean; merge: unknown }>(`users/${hand.body.id}/merge/undo`, { method: 'POST', body: '{}' });
+    expect(undone.status).toBe(200);
+    const before = hand.body;
+    expect(undone.body).toMatchObject({
+      id: before.id,
+      email: before.email,
+      givenName: 'Hand',
+      surname: 'Added',
+      displayName: before.displayName,
+      jobTitle: before.jobTitle,
+      department: before.department,
+      entraObjectId: null,
+      status: 'active',
+      source: 'manual',
+      customFields: { trainingAssignments: '5', lastCourse: 'Phishing 101' },
+      merged: false,
+      merge: null,
+    });
+    expect((await api<User>(`users/${hand.body.id}`)).body).toEqual(undone.body);
+    const pending = await api<{ items: Pending[] }>('pending-users/search', { method: 'POST', body: JSON.stringify({ search: newMail }) });
+    expect(pending.body.items).toEqual([expect.objectContaining({ id: merger.id, status: 'pending' })] as unknown[]);
+    // Undoing again changes nothing; a sync leaves the unlinked user alone.
+    expect((await api<User>(`users/${hand.body.id}/merge/undo`, { method: 'POST' })).body).toEqual(undone.body);
+    expect(await syncNow()).toMatchObject({ status: 'succeeded' });
+    expect((await api<User>(`users/${hand.body.id}`)).body).toMatchObject({ givenName: 'Hand', entraObjectId: null });
+
+    // The audit trail: the admin's approval and merge, then the undo — newest first.
+    const audit = (await api<{ items: Array<{ action: string; actor: { subject?: string }; target: { id: string }; details: Record<string, unknown> }> }>('audit?action=approve,merge,merge_undo')).body.items;
+    expect(audit[0]).toMatchObject({ action: 'merge_undo', actor: { subject: 'admin-42' }, target: { id: hand.body.id }, details: { entraObjectId: merger.id, returnedToPending: true } });
+    expect(audit.find((e) => e.action === 'merge')).toMatchObject({ actor: { subject: 'admin-42' }, target: { id: hand.body.id }, details: { entraObjectId: merger.id } });
+    expect(audit.filter((e) => e.action === 'approve').map((e) => e.target.id).sort()).toEqual([merger.id, second.id, third.id].sort());
+    expect((await api<{ items: Array<{ action: string }> }>('audit?action=deny')).body.items).toEqual([expect.objectContaining({ action: 'deny', target: expect.objectContaining({ id: mailbox.id }) as unknown })]);
+  }, 120_000);
 });

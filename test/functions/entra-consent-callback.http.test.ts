@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/app/logger';
 import { CLIENT_ID, CLIENT_SECRET, startSim } from '../local/entra-simulator/helpers';
 import { StaticSecrets } from '../support/in-memory-ports';
 import { answerConsent, PersonaRole, signInAs } from '../support/microsoft-login';
-import { context, createTestHarness, request, TestHarness } from '../support/test-services';
+import { ADMIN_PRINCIPAL, context, createTestHarness, request, TestHarness } from '../support/test-services';
 
 /**
  * The connect flow through the real HTTP handlers, the real OpenID Connect client and the local
@@ -88,6 +88,7 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
   function expectNothingStored(): void {
     expect(h.integrations.docs.size).toBe(0);
     expect(h.queue.sent).toHaveLength(0);
+    expect(h.audit.entries.size).toBe(0);
   }
 
   /** The refusal was logged with its code, and no log line carries a person's name or address. */
@@ -142,11 +143,21 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
     const jobs = h.queue.on('sync-jobs').map((m) => SyncJobSchema.parse(m.body));
     expect(jobs).toMatchObject([{ companyId: 'acme', mode: 'full', trigger: 'connect', connectionId: integration?.connectionId }]);
     expect(h.queue.on('notifications')[0]?.body).toMatchObject({ kind: 'integration-connected', to: ['admin@acme.example'], tenantId: contoso.id });
+    // The audit trail: the Symbol admin who asked connected the company to that tenant, consented by its admin.
+    expect(h.audit.of('acme')).toEqual([
+      expect.objectContaining({
+        at: integration?.connectedAt,
+        action: 'connect',
+        actor: { type: 'user', subject: 'symbol-admin-1', email: 'admin@acme.example' },
+        target: { type: 'integration', id: 'acme', name: null, email: null },
+        details: { tenantId: contoso.id, previousTenantId: null, consentedBy: integration?.consentedBy },
+      }),
+    ]);
     for (const line of logs) expect(line).not.toMatch(/@/);
   });
 
   it('importOnConnect off: connecting imports nothing; timers and webhooks leave the company alone until an admin presses Sync Now', async () => {
-    await updateSettings(h.services, 'acme', { importOnConnect: false });
+    await updateSettings(h.services, 'acme', { importOnConnect: false }, ADMIN_PRINCIPAL, silentLogger);
     const done = await fullFlow();
     expect(location(done)).toBe(resultUrl('acme', 'status=connected'));
     const integration = h.integrations.docs.get('acme')?.value;
@@ -307,11 +318,17 @@ describe('connecting a company: sign-in, then admin consent (GET /api/entra/cons
     expect(h.integrations.docs.get('acme')?.value).toEqual(first);
     expect(h.queue.on('sync-jobs')).toHaveLength(1);
 
+    h.clock.advance(1000);
     await fullFlow({ tenant: 'Fabrikam', role: 'Global Administrator' });
     const replaced = h.integrations.docs.get('acme')?.value;
     expect(replaced).toMatchObject({ status: 'connected', tenantId: fabrikam.id });
     expect(replaced?.connectionId).not.toBe(first?.connectionId);
     expect(h.queue.on('sync-jobs')).toHaveLength(2);
+    // A reconnection that changed nothing is no decision: two entries, the second naming the tenant it replaced.
+    expect(h.audit.of('acme').map((e) => (e.action === 'connect' ? e.details : null))).toEqual([
+      { tenantId: fabrikam.id, previousTenantId: contoso.id, consentedBy: replaced?.consentedBy },
+      { tenantId: contoso.id, previousTenantId: null, consentedBy: first?.consentedBy },
+    ]);
   });
 
   it('one directory, two companies: the tenant admin connects each of them', async () => {

@@ -8,6 +8,7 @@ import { DEFAULT_SETTINGS, IntegrationSettings } from '../../src/domain/integrat
 import { SYNC_JOBS_QUEUE } from '../../src/domain/sync-job';
 import { queuedRun, SyncRun } from '../../src/domain/sync-run';
 import { EntraSimulator, startEntraSimulator } from '../../src/local/entra-simulator';
+import { SimulatedUser } from '../../src/local/entra-simulator/types';
 import { DirectoryClient } from '../../src/ports/directory-client.port';
 import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../src/ports/directory-user-store.port';
 import { enqueueSyncRun } from '../../src/use-cases/enqueue-sync';
@@ -75,6 +76,8 @@ export interface SyncOptions {
   releaseHeld?: boolean;
   /** Stands in for Graph for this sync (e.g. to fail or slow down some pages). */
   directory?: DirectoryClient;
+  /** Ports the worker uses for this sync instead of the harness's (e.g. a store that interleaves a race). */
+  services?: Partial<Pick<Services, 'symbolUsers' | 'directoryUsers' | 'audit'>>;
   /** Sync settings for this sync only. */
   sync?: Partial<AppConfig['sync']>;
   /** Deliver only the run's first message (continuations and retries stay on the queue). */
@@ -117,6 +120,10 @@ export interface SyncHarness {
   sendNotifications(): Promise<void>;
   /** Connects a company to a simulated tenant (as the consent callback would). */
   connectCompany(companyId: string, settings?: Partial<IntegrationSettings>, tenantId?: string): Promise<string>;
+  /** A new company (a random id) connected to a simulated tenant, its first import done; its id. */
+  importCompany(settings?: Partial<IntegrationSettings>, tenantId?: string): Promise<string>;
+  /** A tenant's people with a mailbox who manage nobody: removing one changes no one else's `manager`. */
+  people(tenantId?: string): SimulatedUser[];
   /** Queues a run for the company and delivers its messages until the run stops. */
   sync(companyId: string, options?: SyncOptions): Promise<SyncResult>;
   /** Delivers what waits on the company's session (a run queued by `sync` with `firstDeliveryOnly`, or by a test). */
@@ -184,6 +191,7 @@ export async function startSyncHarness(
   const deliver = async (companyId: string, opts: SyncOptions = {}): Promise<Delivery[]> => {
     const runServices: Services = {
       ...services,
+      ...opts.services,
       ...(opts.directory ? { directory: opts.directory } : {}),
       config: { ...config, sync: { ...config.sync, ...opts.sync } },
     };
@@ -266,6 +274,18 @@ export async function startSyncHarness(
       };
     },
     deliver,
+    importCompany: async (settings = {}, tenantId = tenantIds[0] ?? '') => {
+      const companyId = `co-${randomUUID().slice(0, 8)}`;
+      await harness.connectCompany(companyId, settings, tenantId);
+      const { outcome } = await harness.sync(companyId);
+      if (outcome !== 'succeeded') throw new Error(`the first import of ${companyId} ended ${outcome}`);
+      return companyId;
+    },
+    people: (tenantId = tenantIds[0] ?? '') => {
+      const users = sim.directory(tenantId).listUsers();
+      const managers = new Set(users.map((u) => u.managerId));
+      return users.filter((u) => u.kind === 'person' && u.mail && !managers.has(u.id));
+    },
     close: async () => {
       await sim.close();
       await webhooks.close();

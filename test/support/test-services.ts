@@ -6,6 +6,7 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, JWK } from 'jose';
 import { JoseTokenVerifier } from '../../src/adapters/auth/jose-token-verifier';
 import { Services } from '../../src/app/services';
+import { Principal } from '../../src/ports/token-verifier.port';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { MemoryCompanyCatalog } from './in-memory-company-catalog';
 import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
@@ -23,6 +24,10 @@ import {
   StaticSecrets,
 } from './in-memory-ports';
 import { TestClock } from './test-time';
+import { MemoryAuditStore } from './in-memory-audit-store';
+
+/** An admin of every company, as a verified token names it (for use cases called without HTTP). */
+export const ADMIN_PRINCIPAL: Principal = { subject: 'admin-1', email: 'admin@acme.example', companies: '*' };
 
 export const TEST_ISSUER = 'https://identity.test.example';
 export const TEST_AUDIENCE = 'symbol-entra-sync-test';
@@ -76,6 +81,7 @@ export interface TestHarness {
   subscriptionStore: MemorySubscriptionStore;
   integrationLister: MemoryIntegrationLister;
   groupDirectory: MemoryGroupDirectory;
+  audit: MemoryAuditStore;
 }
 
 async function makeSigner(): Promise<{ signer: TestSigner; jwk: JWK }> {
@@ -119,6 +125,7 @@ export async function createTestHarness(
   const subscriptionStore = new MemorySubscriptionStore();
   const integrationLister = new MemoryIntegrationLister(integrations);
   const groupDirectory = new MemoryGroupDirectory();
+  const audit = new MemoryAuditStore();
   const services: Services = {
     config,
     clock,
@@ -145,6 +152,7 @@ export async function createTestHarness(
     subscriptionStore,
     integrationLister,
     companies: new MemoryCompanyCatalog(integrations),
+    audit,
   };
   return {
     services,
@@ -162,6 +170,7 @@ export async function createTestHarness(
     subscriptionStore,
     integrationLister,
     groupDirectory,
+    audit,
   };
 }
 

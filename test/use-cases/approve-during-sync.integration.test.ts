@@ -1,3 +1,4 @@
+import { silentLogger } from '../../src/app/logger';
 import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { approvePendingUsers, denyPendingUsers } from '../../src/use-cases/pending-users';
 import { startSyncHarness, SyncHarness } from '../support/sync-harness';
@@ -24,7 +25,7 @@ describe('approvals concurrent with a running sync', () => {
     const ids = people.map((u) => u.id);
     for (const u of people) h.sim.directory(h.tenantId).updateUser(u.id, { jobTitle: `Title during race ${u.id.slice(0, 4)}` });
 
-    const [sync, approval] = await Promise.all([h.sync('acme'), approvePendingUsers(h.services, 'acme', ids, admin)]);
+    const [sync, approval] = await Promise.all([h.sync('acme'), approvePendingUsers(h.services, 'acme', ids, admin, silentLogger)]);
     expect(sync.run.status).toBe('succeeded');
     expect(approval.failed).toEqual([]);
     expect(approval.approved).toHaveLength(40);
@@ -40,11 +41,11 @@ describe('approvals concurrent with a running sync', () => {
 
     // Deny a shared mailbox, then re-sync in full: decisions stand, nothing is duplicated.
     const shared = h.sim.directory(h.tenantId).listUsers().find((u) => u.kind === 'sharedMailbox');
-    expect((await denyPendingUsers(h.services, 'acme', [shared?.id ?? ''], admin)).denied).toHaveLength(1);
+    expect((await denyPendingUsers(h.services, 'acme', [shared?.id ?? ''], admin, silentLogger)).denied).toHaveLength(1);
     const full = await h.sync('acme', { mode: 'full' });
     expect(full.run).toMatchObject({ status: 'succeeded', mode: 'full', counts: { newPending: 0, removed: 0 } });
     expect((await h.services.directoryUsers.getMany('acme', [shared?.id ?? ''])).get(shared?.id ?? '')?.value.status).toBe('denied');
-    const again = await approvePendingUsers(h.services, 'acme', ids, admin);
+    const again = await approvePendingUsers(h.services, 'acme', ids, admin, silentLogger);
     expect(again.approved.map((a) => a.userId).sort()).toEqual(approval.approved.map((a) => a.userId).sort());
     const active = await h.services.symbolUsers.list('acme', { status: 'active', limit: 500, cursor: null });
     expect(active.items).toHaveLength(40);

@@ -6,7 +6,7 @@ import { disconnectIntegration } from '../../src/use-cases/disconnect-integratio
 import { ensureSubscription } from '../../src/use-cases/ensure-subscription';
 import { getIntegrationStatus } from '../../src/use-cases/integration-status';
 import { clientStateHash } from '../../src/use-cases/subscription-lookup';
-import { createTestHarness, TestHarness } from '../support/test-services';
+import { ADMIN_PRINCIPAL as ADMIN, createTestHarness, TestHarness } from '../support/test-services';
 import { connectWithSubscription, TENANT_A, TENANT_B } from '../support/webhook-fixtures';
 
 const HOUR = 3_600_000;
@@ -111,12 +111,12 @@ describe('ensureSubscription (the sync worker’s step after a successful run)',
   it('disconnecting one of two companies keeps the tenant’s subscription; disconnecting the last deletes it', async () => {
     const acme = await connectWithSubscription(h, 'acme', TENANT_A);
     await connectWithSubscription(h, 'acme-subsidiary', TENANT_A);
-    await disconnectIntegration(h.services, 'acme', silentLogger);
+    await disconnectIntegration(h.services, 'acme', ADMIN, silentLogger);
     expect(h.subscriptions.of('delete')).toHaveLength(0);
     expect(h.subscriptionStore.docs.has(acme.subscriptionId)).toBe(true);
     expect((await integration('acme'))?.subscription).toBeNull();
     expect((await integration('acme-subsidiary'))?.subscription?.id).toBe(acme.subscriptionId);
-    await disconnectIntegration(h.services, 'acme-subsidiary', silentLogger);
+    await disconnectIntegration(h.services, 'acme-subsidiary', ADMIN, silentLogger);
     expect(h.subscriptions.of('delete')).toEqual([{ op: 'delete', tenantId: TENANT_A, id: acme.subscriptionId }]);
     expect(h.subscriptionStore.docs.size).toBe(0);
     expect((await integration('acme-subsidiary'))?.subscription).toBeNull();

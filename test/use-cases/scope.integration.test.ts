@@ -1,3 +1,4 @@
+import { silentLogger } from '../../src/app/logger';
 import { ScopeSettingsSchema } from '../../src/domain/directory/scope';
 import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { startSyncHarness, SyncHarness } from '../support/sync-harness';
@@ -77,7 +78,7 @@ describe('scope by groups and domains (sync worker, simulated tenant, local Cosm
     await h.sync('leave', { mode: 'full' });
     const [approvedId, pendingId] = pilot.memberIds;
     const approve = await import('../../src/use-cases/pending-users');
-    await approve.approvePendingUsers(h.services, 'leave', [approvedId!], { subject: 'admin', email: 'admin@leave.example', companies: ['leave'] });
+    await approve.approvePendingUsers(h.services, 'leave', [approvedId!], { subject: 'admin', email: 'admin@leave.example', companies: ['leave'] }, silentLogger);
     const outsider = dir('leave').listUsers().find((u) => !pilot.memberIds.includes(u.id) && u.kind === 'person')!;
 
     dir('leave').removeGroupMember(pilot.id, approvedId!);

@@ -5,6 +5,7 @@ import { disconnectIntegration } from '../../src/use-cases/disconnect-integratio
 import { getIntegrationStatus } from '../../src/use-cases/integration-status';
 import { renewSubscriptions } from '../../src/use-cases/renew-subscriptions';
 import { startSyncHarness, SyncHarness } from '../support/sync-harness';
+import { ADMIN_PRINCIPAL as ADMIN } from '../support/test-services';
 
 /**
  * Webhooks against the simulated tenant (the real Graph SDK client, HTTPS, tokens) and the local
@@ -157,14 +158,14 @@ describe('webhooks with the simulated tenant and the local Cosmos server', () =>
 
   it('disconnect deletes it in the tenant, and tolerates one that is already gone', async () => {
     await subscribed('leaving', 'disconnect');
-    await disconnectIntegration(h.services, 'leaving', silentLogger);
+    await disconnectIntegration(h.services, 'leaving', ADMIN, silentLogger);
     expect(subs('disconnect')).toHaveLength(0);
     expect(await integration('leaving')).toMatchObject({ status: 'disconnected', subscription: null });
 
     await subscribed('gone-already', 'disconnect');
     const id = subs('disconnect')[0]!.id;
     await h.services.subscriptions.delete(tenant('disconnect'), id);
-    await disconnectIntegration(h.services, 'gone-already', silentLogger);
+    await disconnectIntegration(h.services, 'gone-already', ADMIN, silentLogger);
     expect(await integration('gone-already')).toMatchObject({ status: 'disconnected', subscription: null });
     expect(await h.services.subscriptionStore.get(id)).toBeNull();
   });

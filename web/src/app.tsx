@@ -3,9 +3,10 @@ import { ApiClient } from './api/client';
 import { navigate, useLocation } from './components/router';
 import { SessionContext } from './components/session-context';
 import { Shell } from './components/shell';
-import { Empty, Note } from './components/ui';
+import { ConfirmHost, Empty, Note } from './components/ui';
 import { innerPath, parseRoute, paths, type Route, safeNext } from './logic/routes';
 import { homePath, loadSession, saveSession, type Session } from './logic/session';
+import { AuditPage } from './pages/audit-page';
 import { CompaniesPage } from './pages/companies-page';
 import { ConsentResultPage } from './pages/consent-result-page';
 import { EntraPage } from './pages/entra-page';
@@ -47,6 +48,8 @@ function Page(props: { route: Route }) {
       return <HeldPage companyId={route.companyId} />;
     case 'settings':
       return <SettingsPage companyId={route.companyId} />;
+    case 'audit':
+      return <AuditPage companyId={route.companyId} />;
     case 'consent-result':
       return <ConsentResultPage />;
     case 'home':
@@ -90,15 +93,17 @@ export function App() {
   const companyId = companyOf(route);
   return (
     <SessionContext.Provider value={{ session, api, signOut }}>
-      <Shell route={route}>
-        {companyId !== null && !mayOpen(session, companyId) ? (
-          <Note intent="warning" title="No access to this company">
-            You are signed in as {session.email ?? session.subject}, who may not manage company “{companyId}”. Sign in with an account that manages it.
-          </Note>
-        ) : (
-          <Page route={route} />
-        )}
-      </Shell>
+      <ConfirmHost>
+        <Shell route={route}>
+          {companyId !== null && !mayOpen(session, companyId) ? (
+            <Note intent="warning" title="No access to this company">
+              You are signed in as {session.email ?? session.subject}, who may not manage company “{companyId}”. Sign in with an account that manages it.
+            </Note>
+          ) : (
+            <Page route={route} />
+          )}
+        </Shell>
+      </ConfirmHost>
     </SessionContext.Provider>
   );
 }

@@ -67,6 +67,7 @@ describe('routes', () => {
     expect(parseRoute(paths.run(id, 'r1'), '')).toEqual({ page: 'run', companyId: id, runId: 'r1' });
     expect(parseRoute(paths.held(id), '')).toEqual({ page: 'held', companyId: id });
     expect(parseRoute(paths.settings(id), '')).toEqual({ page: 'settings', companyId: id });
+    expect(parseRoute(paths.audit(id), '')).toEqual({ page: 'audit', companyId: id });
     expect(parseRoute(paths.companies(), '')).toEqual({ page: 'companies' });
     expect(parseRoute('/signin', '?next=%2Fcompanies')).toEqual({ page: 'signin', next: '/companies' });
     expect(parseRoute('/', '')).toEqual({ page: 'home' });

@@ -7,6 +7,7 @@ import {
   UniqueKeyPolicy,
 } from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
+import { AUDIT_RETENTION_DAYS } from '../../domain/audit';
 import { cosmosStatus } from './cosmos-documents';
 
 /**
@@ -30,6 +31,7 @@ export const GROUP_MEMBERSHIPS_CONTAINER = 'group-memberships';
 export const SYNC_PREVIEWS_CONTAINER = 'sync-previews';
 /** A preview's lists are kept a week: long enough to read, not history. */
 export const SYNC_PREVIEW_TTL_SECONDS = 7 * 24 * 60 * 60;
+export const AUDIT_CONTAINER = 'audit';
 /** How long a sent notification is remembered (longer than any redelivery of its message). */
 export const NOTIFICATION_LOG_TTL_SECONDS = 14 * 24 * 60 * 60;
 
@@ -39,6 +41,8 @@ export const ID_PARTITION_KEY_PATH = '/id';
 
 /** Sync runs are history for the admin UI; they expire by themselves after 90 days. */
 export const SYNC_RUN_TTL_SECONDS = 90 * 24 * 60 * 60;
+/** The audit trail keeps every entry this long after it was written (the container's default TTL). */
+export const AUDIT_TTL_SECONDS = AUDIT_RETENTION_DAYS * 24 * 60 * 60;
 /** A consent nonce outlives its `expiresAt` by this much before Cosmos removes it (the port's rule). */
 export { CONSENT_NONCE_GRACE_SECONDS } from '../../ports/consent-nonce-store.port';
 
@@ -119,6 +123,8 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(GROUP_MEMBERSHIPS_CONTAINER),
   /** id = runId.category.index; each item carries `ttl` = SYNC_PREVIEW_TTL_SECONDS. */
   container(SYNC_PREVIEWS_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
+  /** id = `{at}.{digest}` (sorts by time); every item expires AUDIT_TTL_SECONDS after it was written. */
+  container(AUDIT_CONTAINER, { defaultTtl: AUDIT_TTL_SECONDS }),
 ];
 
 /**

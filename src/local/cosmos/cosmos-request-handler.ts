@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Account from '@vercel/cosmosdb-server/lib/account';
+import { Readable } from 'node:stream';
+import batchDocuments from '@vercel/cosmosdb-server/lib/handler/batch-documents';
 import readItems from '@vercel/cosmosdb-server/lib/handler/_read-items';
 import queryDocuments from '@vercel/cosmosdb-server/lib/handler/query-documents';
 import readJson from '@vercel/cosmosdb-server/lib/json';
@@ -18,6 +20,8 @@ import { ObservedStorage, partitionKeyOf } from './cosmos-storage';
  *   plans (it fetches a plan beside every query and only uses it if the query itself is refused);
  *   the package ran them as a second copy of the query;
  * - document queries go to {@link CosmosQueryEngine} (partition-scoped, cached until the next write);
+ * - a transactional batch's operations take the request's partition key when they carry none (as
+ *   Cosmos does; the package reads it from each operation only);
  * - a request that changed anything is answered only after `commit()` (the journal) resolved.
  */
 
@@ -75,9 +79,18 @@ export function createCosmosRequestHandler(storage: ObservedStorage, engine: Cos
       }
     });
 
+  const batchHandler: RouteHandler = async (_account, req, res, params) => {
+    const body: unknown = await readJson(req);
+    const partitionKey = req.headers['x-ms-documentdb-partitionkey'];
+    const operations = Array.isArray(body) ? body.map((op: unknown) => (isRecord(op) && op.partitionKey === undefined && typeof partitionKey === 'string' ? { ...op, partitionKey } : op)) : body;
+    const replay = Object.assign(Readable.from([Buffer.from(JSON.stringify(operations))]), { headers: req.headers, method: req.method, url: req.url });
+    return (batchDocuments as RouteHandler)(account, replay as unknown as IncomingMessage, res, params);
+  };
+
   const route = (req: IncomingMessage): [Record<string, string>, RouteHandler] | undefined => {
     const found = (routes as (req: IncomingMessage) => [Record<string, string>, RouteHandler] | undefined)(req);
     if (found === undefined) return undefined;
+    if (found[1] === (batchDocuments as RouteHandler)) return [found[0], batchHandler];
     return found[1] === (queryDocuments as RouteHandler) ? [found[0], queryHandler] : found;
   };
 

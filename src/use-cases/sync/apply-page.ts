@@ -1,6 +1,7 @@
 import { Services } from '../../app/services';
 import { Logger } from '../../app/logger';
 import { AppError } from '../../domain/app-error';
+import { AuditEntry, auditEntry, directoryUserTarget, symbolUserTarget, syncActor } from '../../domain/audit';
 import { addressesOf } from '../../domain/directory/classification';
 import { DeltaItem, mergeAttributes, parseDeltaItem } from '../../domain/directory/delta-item';
 import { EMPTY_ATTRIBUTES } from '../../domain/directory/directory-user';
@@ -10,16 +11,19 @@ import { Integration } from '../../domain/integration';
 import { SyncCounts } from '../../domain/sync-run';
 import { PageResult, readsStoredRecords, SyncRound } from '../../domain/sync-round';
 import { DirectoryUserWrite } from '../../ports/directory-user-store.port';
+import { recordAudit } from '../audit-trail';
 import { approveIntoSymbol, followOnSymbolUser } from '../symbol-user-effects';
 
 /**
  * One page of `users/delta` → stored records: validate the items, read what is stored for them,
  * decide with the pure diff, carry out each decision's Symbol-user effect, write the records
  * (each write conditional on the version read), and count. Users that someone else changed
- * meanwhile (an admin approving, say) are read and decided again, a few times at most.
+ * meanwhile (an admin approving, say) are read and decided again, a few times at most. The
+ * decisions written — auto-approvals (and the merges they make), reactivations — go to the audit
+ * trail in one write per page, after the records.
  */
 
-export type PageServices = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>;
+export type PageServices = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock' | 'audit'>;
 
 export interface PageTarget {
   integration: Integration;
@@ -46,6 +50,7 @@ export async function applyPage(
   const items = rawItems.map(parseDeltaItem);
   const result: PageResult = { counts: { scanned: items.length }, newPending: [], removalsFlagged: 0 };
   let toDecide = items;
+  const audit: AuditEntry[] = [];
   for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && toDecide.length > 0; attempt++) {
     // A first import has no records yet: no reads. If a resumed round meets records its earlier
     // attempt wrote, the creates conflict and those users are read and decided on the next pass.
@@ -56,21 +61,36 @@ export async function applyPage(
     if (target.knownOnly === true) toDecide = toDecide.filter((i) => i.kind !== 'invalid' && stored.has(i.id));
     const ctx = await diffContext(services, target, toDecide, stored);
     const resolved: Resolved[] = [];
+    // Entries for decisions that count only once their record is written, by user id.
+    const ifWritten = new Map<string, AuditEntry>();
     for (const decision of diffPage(toDecide, stored, ctx).decisions) {
       if (decision.kind === 'invalid') {
         bump(result.counts, 'invalid');
         log.warn('sync.invalid_item', { companyId, runId: target.runId, problem: decision.problem });
-      } else resolved.push(decision.kind === 'put' ? await withEffect(services, decision, ctx.nowIso, log) : decision);
+      } else if (decision.kind === 'put') {
+        const effected = await withEffect(
+          services,
+          decision,
+          { ...ctx, rule: target.integration.settings.autoApprove },
+          log,
+        );
+        resolved.push(effected.decision);
+        audit.push(...effected.happened);
+        if (effected.ifWritten) ifWritten.set(decision.record.id, effected.ifWritten);
+      } else resolved.push(decision);
     }
     const conflicted = await write(services, companyId, resolved, ctx.roundId);
-    tally(
-      result,
-      resolved.filter((d) => !conflicted.has(idOf(d))),
-    );
+    const written = resolved.filter((d) => !conflicted.has(idOf(d)));
+    tally(result, written);
+    for (const d of written) {
+      const entry = ifWritten.get(idOf(d));
+      if (entry) audit.push(entry);
+    }
     if (conflicted.size > 0)
       log.warn('sync.write_conflicts', { companyId, runId: target.runId, conflicts: conflicted.size, attempt });
     toDecide = toDecide.filter((i) => i.kind !== 'invalid' && conflicted.has(i.id));
   }
+  await recordAudit(services, audit, log);
   if (toDecide.length > 0)
     throw new AppError(
       'dependency_unavailable',
@@ -80,7 +100,7 @@ export async function applyPage(
 }
 
 export async function storedRecords(
-  services: PageServices,
+  services: Pick<PageServices, 'directoryUsers'>,
   companyId: string,
   items: readonly DeltaItem[],
 ): Promise<Map<string, StoredRecord>> {
@@ -111,7 +131,7 @@ async function diffContext(
 
 /** Addresses of new users that already belong to Symbol users (only when auto-approval may match on them). */
 export async function symbolEmailsFor(
-  services: PageServices,
+  services: Pick<PageServices, 'symbolUsers'>,
   integration: Integration,
   items: readonly DeltaItem[],
   stored: ReadonlyMap<string, StoredRecord>,
@@ -128,39 +148,98 @@ export async function symbolEmailsFor(
   return new Set(users.map((u) => u.value.emailKey));
 }
 
+interface Effected {
+  decision: Put;
+  /** Entries for what happened already (a merge is made on the Symbol user, whatever becomes of the record's write). */
+  happened: AuditEntry[];
+  /** The entry for the decision itself, recorded only once its record is written. */
+  ifWritten: AuditEntry | null;
+}
+
 /** Carries out a decision's Symbol-user effect first, so the record never claims what did not happen. */
-async function withEffect(services: PageServices, decision: Put, nowIso: string, log: Logger): Promise<Put> {
+async function withEffect(
+  services: PageServices,
+  decision: Put,
+  ctx: Pick<DiffContext, 'nowIso' | 'runId' | 'settings'> & { rule: Integration['settings']['autoApprove'] },
+  log: Logger,
+): Promise<Effected> {
   const { record, effect } = decision;
-  if (!effect) return decision;
+  const { nowIso } = ctx;
+  const actor = syncActor(ctx.runId);
+  const companyId = record.companyId;
+  if (!effect) return { decision, happened: [], ifWritten: null };
   if (effect.kind === 'approve') {
     const approval = {
-      companyId: record.companyId,
+      companyId,
       entraObjectId: record.id,
       attributes: record.attributes,
       nowIso,
       by: 'auto-approval',
     };
     const outcome = await approveIntoSymbol(services, approval);
-    if (outcome.kind === 'approved') return { ...decision, record: { ...record, symbolUserId: outcome.symbolUserId } };
+    if (outcome.kind === 'approved') {
+      const merge = outcome.mergedNow;
+      const happened = merge
+        ? [
+            auditEntry({
+              companyId,
+              at: nowIso,
+              actor,
+              action: 'merge',
+              target: symbolUserTarget(merge.user),
+              details: { entraObjectId: record.id, changed: merge.changes },
+            }),
+          ]
+        : [];
+      const approved = auditEntry({
+        companyId,
+        at: nowIso,
+        actor,
+        action: 'auto_approve',
+        target: directoryUserTarget(record),
+        details: { symbolUserId: outcome.symbolUserId, merged: outcome.merged, rule: ctx.rule },
+      });
+      return {
+        decision: { ...decision, record: { ...record, symbolUserId: outcome.symbolUserId } },
+        happened,
+        ifWritten: approved,
+      };
+    }
     // Auto-approval cannot decide (ambiguous match, no mailbox): the admin does.
-    log.info('sync.auto_approve_skipped', { companyId: record.companyId, reason: outcome.kind });
+    log.info('sync.auto_approve_skipped', { companyId, reason: outcome.kind });
     return {
-      ...decision,
-      record: { ...record, status: 'pending', decidedAt: null, decidedBy: null },
-      counter: 'newPending',
-      effect: null,
+      decision: {
+        ...decision,
+        record: { ...record, status: 'pending', decidedAt: null, decidedBy: null },
+        counter: 'newPending',
+        effect: null,
+      },
+      happened: [],
+      ifWritten: null,
     };
   }
-  const found = await followOnSymbolUser(services, {
-    companyId: record.companyId,
+  const followed = await followOnSymbolUser(services, {
+    companyId,
     symbolUserId: effect.symbolUserId,
     entraObjectId: record.id,
     attributes: record.attributes,
     nowIso,
     ...(effect.kind === 'reactivate' ? { active: true } : {}),
   });
-  if (!found) log.warn('sync.symbol_user_missing', { companyId: record.companyId, symbolUserId: effect.symbolUserId });
-  return decision;
+  if (followed === 'missing') log.warn('sync.symbol_user_missing', { companyId, symbolUserId: effect.symbolUserId });
+  if (followed === 'unlinked') log.info('sync.symbol_user_unlinked', { companyId, symbolUserId: effect.symbolUserId });
+  const reactivated =
+    effect.kind === 'reactivate' && followed === 'done'
+      ? auditEntry({
+          companyId,
+          at: nowIso,
+          actor,
+          action: 'reactivate',
+          target: { ...directoryUserTarget(record), type: 'symbol_user', id: effect.symbolUserId },
+          details: { entraObjectId: record.id },
+        })
+      : null;
+  return { decision, happened: [], ifWritten: reactivated };
 }
 
 /** Writes what changed; returns the ids whose precondition failed (changed or appeared meanwhile). */

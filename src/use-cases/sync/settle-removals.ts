@@ -1,4 +1,6 @@
 import { Services } from '../../app/services';
+import { Logger } from '../../app/logger';
+import { AuditEntry, auditEntry, directoryUserTarget, syncActor } from '../../domain/audit';
 import { DirectoryUserRecord } from '../../domain/directory/directory-user';
 import { applyRemoval, deletionGuardHolds } from '../../domain/directory/sync-diff';
 import { Integration } from '../../domain/integration';
@@ -6,6 +8,7 @@ import { SyncCounts } from '../../domain/sync-run';
 import { SyncRound } from '../../domain/sync-round';
 import { DirectoryUserWrite } from '../../ports/directory-user-store.port';
 import { Versioned } from '../../ports/integration-store.port';
+import { recordAudit } from '../audit-trail';
 import { setSymbolUserActive } from '../symbol-user-effects';
 
 /**
@@ -78,12 +81,17 @@ export interface Settlement {
 
 export const NOTHING_TO_SETTLE: Settlement = { counts: {}, held: 0, activeSynced: 0 };
 
-/** Applies the company's pending removals, unless the deletion guard holds them (and the admin did not release them). */
+/**
+ * Applies the company's pending removals, unless the deletion guard holds them (and the admin did
+ * not release them). Each deactivation is recorded in the audit trail (one write at the end).
+ */
 export async function settleRemovals(
-  services: Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock'>,
+  services: Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock' | 'audit'>,
   integration: Integration,
-  released: boolean,
+  run: { runId: string; released: boolean },
+  log: Logger,
 ): Promise<Settlement> {
+  const { released } = run;
   const { companyId } = integration;
   const pending = await allPendingRemovals(services, companyId);
   if (pending.length === 0) return NOTHING_TO_SETTLE;
@@ -92,21 +100,38 @@ export async function settleRemovals(
     return { counts: { held: pending.length }, held: pending.length, activeSynced };
   }
   let deactivated = 0;
+  const audit: AuditEntry[] = [];
   for (const { value: record, etag } of pending) {
     const nowIso = services.clock.now().toISOString();
     const applied = applyRemoval(record, nowIso);
-    if (applied.deactivateSymbolUserId)
-      await setSymbolUserActive(services, {
-        companyId,
-        symbolUserId: applied.deactivateSymbolUserId,
-        active: false,
-        nowIso,
-      });
+    const symbolUserId = applied.deactivateSymbolUserId;
+    const effect = symbolUserId
+      ? await setSymbolUserActive(services, {
+          companyId,
+          symbolUserId,
+          entraObjectId: record.id,
+          active: false,
+          nowIso,
+        })
+      : 'missing';
     const [outcome] = await services.directoryUsers.write(companyId, [
       { op: 'put', record: applied.record, expectedEtag: etag },
     ]);
-    if (outcome?.ok) deactivated++;
+    if (!outcome?.ok) continue;
+    deactivated++;
+    if (symbolUserId && effect === 'done')
+      audit.push(
+        auditEntry({
+          companyId,
+          at: nowIso,
+          actor: syncActor(run.runId),
+          action: 'deactivate',
+          target: { ...directoryUserTarget(record), type: 'symbol_user', id: symbolUserId },
+          details: { entraObjectId: record.id, reason: applied.record.deactivated?.reason ?? 'not_seen', released },
+        }),
+      );
   }
+  await recordAudit(services, audit, log);
   return { counts: { deactivated }, held: 0, activeSynced };
 }
 

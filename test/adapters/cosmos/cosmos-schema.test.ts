@@ -15,6 +15,7 @@ import {
   GROUP_MEMBERSHIPS_CONTAINER,
   SYNC_PREVIEWS_CONTAINER,
   ID_PARTITION_KEY_PATH,
+  AUDIT_CONTAINER,
 } from '../../../src/adapters/cosmos/cosmos-schema';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from '../../support/app-errors';
@@ -54,6 +55,7 @@ describe('ensureCosmosSchema', () => {
         SUBSCRIPTIONS_CONTAINER,
         GROUP_MEMBERSHIPS_CONTAINER,
         SYNC_PREVIEWS_CONTAINER,
+        AUDIT_CONTAINER,
       ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
@@ -65,6 +67,7 @@ describe('ensureCosmosSchema', () => {
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_PREVIEWS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
+    expect(byId.get(AUDIT_CONTAINER)?.defaultTtl).toBe(400 * 24 * 60 * 60);
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.uniqueKeyPolicy).toEqual({ uniqueKeys: [{ paths: ['/emailKey'] }] });
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
       [

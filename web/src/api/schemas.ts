@@ -165,3 +165,20 @@ export const HeldPageSchema = page(
 export type HeldPage = z.infer<typeof HeldPageSchema>;
 
 export const ConnectSchema = z.object({ consentUrl: z.string(), expiresAt: z.string() });
+
+export const AuditActorSchema = z.union([
+  z.object({ type: z.literal('user'), subject: z.string(), email: z.string().nullable() }),
+  z.object({ type: z.literal('sync'), runId: z.string() }),
+]);
+export type AuditActor = z.infer<typeof AuditActorSchema>;
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  action: z.string(),
+  actor: AuditActorSchema,
+  target: z.object({ type: z.string(), id: z.string(), name: z.string().nullable(), email: z.string().nullable() }),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+export const AuditPageSchema = page(AuditEntrySchema);

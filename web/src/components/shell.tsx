@@ -90,6 +90,7 @@ function CompanyNav(props: { companyId: string; route: Route }) {
         Held deactivations
       </NavItem>
       <NavItem to={paths.settings(id)} current={page === 'settings'}>Settings</NavItem>
+      <NavItem to={paths.audit(id)} current={page === 'audit'}>Audit trail</NavItem>
     </>
   );
 }

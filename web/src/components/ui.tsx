@@ -1,5 +1,5 @@
-import { Badge, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, tokens } from '@fluentui/react-components';
-import type { ReactNode } from 'react';
+import { Badge, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, tokens } from '@fluentui/react-components';
+import { createContext, type ReactNode, useCallback, useContext, useState } from 'react';
 import type { ApiError } from '../api/client';
 import { nextPage, pageNumber, type Paging, previousPage } from '../logic/paging';
 import { formatDateTime } from '../logic/time';
@@ -136,36 +136,76 @@ export function Pager(props: { label: string; paging: Paging; nextCursor: string
   );
 }
 
-/** A button that asks first: a dialog with the consequences, Cancel, and the confirming action. */
-export function ConfirmButton(props: { label: string; title: string; body: ReactNode; confirm: string; onConfirm: () => void; disabled?: boolean; appearance?: 'primary' | 'secondary' }) {
+interface ConfirmQuestion {
+  title: string;
+  body: ReactNode;
+  confirm: string;
+}
+
+const ConfirmContext = createContext<((question: ConfirmQuestion) => Promise<boolean>) | null>(null);
+
+/**
+ * Hosts the pages' confirmation dialog, mounted with the app. A confirmed action often changes the
+ * page at once (the button disappears: nothing held any more, disconnected, merge undone); a modal
+ * dialog taken away with its button while it closes leaves the rest of the page hidden from
+ * assistive technology (aria-hidden). Here the dialog outlives whatever asked.
+ */
+export function ConfirmHost(props: { children: ReactNode }) {
+  const [question, setQuestion] = useState<(ConfirmQuestion & { answer: (ok: boolean) => void }) | null>(null);
+  const [open, setOpen] = useState(false);
+  const ask = useCallback(
+    (q: ConfirmQuestion) =>
+      new Promise<boolean>((resolve) => {
+        setQuestion({ ...q, answer: resolve });
+        setOpen(true);
+      }),
+    [],
+  );
+  const answer = (ok: boolean) => {
+    question?.answer(ok);
+    setOpen(false);
+  };
+  // The last question stays on the surface while it closes.
+  const shown = question ?? { title: '', body: null, confirm: '' };
   return (
-    <Dialog>
-      <DialogTrigger disableButtonEnhancement>
-        <Button appearance={props.appearance ?? 'secondary'} disabled={props.disabled}>
-          {props.label}
-        </Button>
-      </DialogTrigger>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>{props.title}</DialogTitle>
-          <DialogContent>{props.body}</DialogContent>
-          <DialogActions>
-            <DialogTrigger disableButtonEnhancement>
-              <Button appearance="secondary">Cancel</Button>
-            </DialogTrigger>
-            <DialogTrigger disableButtonEnhancement>
-              <Button appearance="primary" onClick={props.onConfirm}>
-                {props.confirm}
+    <ConfirmContext.Provider value={ask}>
+      {props.children}
+      <Dialog open={open} onOpenChange={(_e, d) => { if (!d.open) answer(false); }}>
+        <DialogSurface>
+          <DialogBody>
+            <DialogTitle>{shown.title}</DialogTitle>
+            <DialogContent>{shown.body}</DialogContent>
+            <DialogActions>
+              <Button appearance="secondary" onClick={() => { answer(false); }}>
+                Cancel
               </Button>
-            </DialogTrigger>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+              <Button appearance="primary" onClick={() => { answer(true); }}>
+                {shown.confirm}
+              </Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
+    </ConfirmContext.Provider>
   );
 }
 
-/** A job title with its department beneath, as every user table shows it. */
+/** A button that asks first: a dialog with the consequences, Cancel, and the confirming action (inside a ConfirmHost). */
+export function ConfirmButton(props: { label: string; title: string; body: ReactNode; confirm: string; onConfirm: () => void; disabled?: boolean; appearance?: 'primary' | 'secondary' }) {
+  const ask = useContext(ConfirmContext);
+  if (!ask) throw new Error('ConfirmButton needs a ConfirmHost above it');
+  const onClick = () => {
+    void ask({ title: props.title, body: props.body, confirm: props.confirm }).then((ok) => {
+      if (ok) props.onConfirm();
+    });
+  };
+  return (
+    <Button appearance={props.appearance ?? 'secondary'} disabled={props.disabled} onClick={onClick}>
+      {props.label}
+    </Button>
+  );
+}
+
 export function JobText(props: { jobTitle: string | null; department: string | null }) {
   const s = useUiStyles();
   return (

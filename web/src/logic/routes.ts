@@ -14,6 +14,7 @@ export type Route =
   | { page: 'run'; companyId: string; runId: string }
   | { page: 'held'; companyId: string }
   | { page: 'settings'; companyId: string }
+  | { page: 'audit'; companyId: string }
   | { page: 'consent-result' }
   | { page: 'home' }
   | { page: 'not-found' };
@@ -48,6 +49,7 @@ export function parseRoute(path: string, search: string): Route {
   if (c === 'sync' && parts.length === 3) return { page: 'sync', companyId };
   if (c === 'sync' && d !== undefined && parts.length === 4 && e === undefined) return { page: 'run', companyId, runId: d };
   if (c === 'held' && parts.length === 3) return { page: 'held', companyId };
+  if (c === 'audit' && parts.length === 3) return { page: 'audit', companyId };
   return { page: 'not-found' };
 }
 
@@ -64,6 +66,7 @@ export const paths = {
   run: (companyId: string, runId: string) => `/companies/${seg(companyId)}/sync/${seg(runId)}`,
   held: (companyId: string) => `/companies/${seg(companyId)}/held`,
   settings: (companyId: string) => `/companies/${seg(companyId)}/settings`,
+  audit: (companyId: string) => `/companies/${seg(companyId)}/audit`,
 };
 
 /** The path inside the console of a full pathname, or null when it is outside `/console`. */

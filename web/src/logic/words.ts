@@ -1,3 +1,5 @@
+import { formatDateTime } from './time';
+
 /**
  * Everything the console says about codes the API returns, in one place: flags, consent results,
  * run statuses and errors, per-id decision failures. Unknown codes are shown as they are.
@@ -141,4 +143,48 @@ export const REMOVAL_LABELS: Record<string, string> = { deleted: 'Deleted', soft
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** The Symbol user's fields, as a merge record or the audit trail names them. */
+export const FIELD_LABELS: Record<string, string> = {
+  givenName: 'First name',
+  surname: 'Last name',
+  displayName: 'Display name',
+  jobTitle: 'Job title',
+  department: 'Department',
+  officeLocation: 'Office',
+  mobilePhone: 'Mobile phone',
+  country: 'Country',
+  city: 'City',
+  employeeId: 'Employee id',
+  managerEntraId: 'Manager',
+  email: 'E-mail',
+  entraObjectId: 'Entra object id',
+  status: 'Status',
+  deactivatedAt: 'Deactivated',
+};
+
+export function fieldLabel(field: string): string {
+  return FIELD_LABELS[field] ?? field;
+}
+
+/** A field's value as a person reads it (null: —; the status and the deactivation date in words). */
+export function fieldValueText(field: string, value: string | null): string {
+  if (value === null) return '—';
+  if (field === 'status') return value === 'active' ? 'Active' : value === 'inactive' ? 'Inactive' : value;
+  if (field === 'deactivatedAt') return formatDateTime(value);
+  return value;
+}
+
+const MERGE_UNDO_ERRORS: Record<string, string> = {
+  not_merged: 'This user is not merged with a directory user (any more), so there is nothing to undo.',
+  undo_expired: 'A merge can be undone for 30 days after it was made; this one is older. The user stays linked to Entra ID.',
+  not_found: 'This user no longer exists.',
+  forbidden: 'You may not manage this company.',
+};
+
+/** Why "Undo merge" did not work, in words. `conflict` has two causes: the API's own sentence says which. */
+export function mergeUndoErrorText(code: string, apiMessage: string): string {
+  if (code === 'conflict') return `Nothing was changed. ${apiMessage}`;
+  return MERGE_UNDO_ERRORS[code] ?? `The merge could not be undone (${code}). Nothing was changed; try again.`;
 }

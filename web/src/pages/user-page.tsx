@@ -1,40 +1,85 @@
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { MessageBar, MessageBarBody, MessageBarTitle, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { useState } from 'react';
 import { companyPath } from '../api/client';
-import { UserDetailSchema } from '../api/schemas';
+import { type UserDetail, UserDetailSchema } from '../api/schemas';
+import { companyDataChanged } from '../components/changes';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
-import { Card, ErrorBar, IntentBadge, Loading, PageHeader, useUiStyles } from '../components/ui';
-import { useLoad } from '../components/use-load';
+import { Card, ConfirmButton, ErrorBar, IntentBadge, Loading, Note, PageHeader, useUiStyles } from '../components/ui';
+import { asApiError, useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatDateTime } from '../logic/time';
-import { SOURCE_LABELS } from '../logic/words';
+import { fieldLabel, fieldValueText, mergeUndoErrorText, SOURCE_LABELS } from '../logic/words';
 
-const FIELD_LABELS: Record<string, string> = {
-  givenName: 'First name',
-  surname: 'Last name',
-  displayName: 'Display name',
-  jobTitle: 'Job title',
-  department: 'Department',
-  officeLocation: 'Office',
-  mobilePhone: 'Mobile phone',
-  country: 'Country',
-  city: 'City',
-  employeeId: 'Employee id',
-  managerEntraId: 'Manager',
-  email: 'E-mail',
-  entraObjectId: 'Entra object id',
-};
+type Merge = NonNullable<UserDetail['merge']>;
 
-/** One Symbol user, and what merging with its directory user changed. */
+/** The merge card's "Undo merge" (after a confirmation), or why it is gone (30 days passed). */
+function UndoMergeButton(props: { merge: Merge; busy: boolean; onConfirm: () => void }) {
+  const ui = useUiStyles();
+  const until = props.merge.undoableUntil ?? null;
+  if (until !== null && Date.parse(until) < Date.now()) {
+    return <Text className={ui.small}>A merge can be undone for 30 days: this one could be undone until {formatDateTime(until)}.</Text>;
+  }
+  return (
+    <div className={ui.row}>
+      <ConfirmButton
+        label="Undo merge"
+        title="Undo this merge?"
+        body="This user gets back the details it had before the merge (the “Before” column) and is no longer linked to Entra ID, so the directory stops updating it. The directory user goes back to Pending approval. The user’s id, history and training data stay as they are."
+        confirm="Undo merge"
+        disabled={props.busy}
+        onConfirm={props.onConfirm}
+      />
+      {until ? <Text className={ui.small}>Possible until {formatDateTime(until)}</Text> : null}
+    </div>
+  );
+}
+
+/** One Symbol user, what merging with its directory user changed, and undoing it. */
 export function UserPage(props: { companyId: string; userId: string }) {
   const { api } = useSession();
   const ui = useUiStyles();
   const user = useLoad(() => api.get(companyPath(props.companyId, `users/${encodeURIComponent(props.userId)}`), UserDetailSchema), [api, props.companyId, props.userId]);
-  const u = user.data;
+  const [undone, setUndone] = useState<UserDetail | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [undoError, setUndoError] = useState<string | null>(null);
+  const u = undone ?? user.data;
+
+  const undo = async () => {
+    setBusy(true);
+    setUndoError(null);
+    try {
+      setUndone(await api.post(companyPath(props.companyId, `users/${encodeURIComponent(props.userId)}/merge/undo`), {}, UserDetailSchema));
+      companyDataChanged();
+    } catch (e) {
+      const failure = asApiError(e);
+      setUndoError(mergeUndoErrorText(failure.code, failure.message));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <>
       <PageHeader title={u ? (u.displayName ?? u.email) : 'User'} subtitle={<Link to={paths.users(props.companyId)}>All users</Link>} />
       <ErrorBar error={user.error} title="The user could not be loaded" />
+      {undoError ? (
+        <div role="alert">
+          <MessageBar intent="error" className={ui.bar}>
+            <MessageBarBody>
+              <MessageBarTitle>The merge was not undone</MessageBarTitle>
+              {undoError}
+            </MessageBarBody>
+          </MessageBar>
+        </div>
+      ) : null}
+      {undone ? (
+        <div role="status" aria-live="polite">
+          <Note intent="success" title="The merge was undone">
+            {undone.displayName ?? undone.email} has its own details back and is no longer linked to Entra ID. The directory user waits in <Link to={paths.pending(props.companyId)}>Pending approval</Link> again; the <Link to={paths.audit(props.companyId)}>audit trail</Link> records the undo.
+          </Note>
+        </div>
+      ) : null}
       {u ? (
         <>
           <Card title="Details">
@@ -70,13 +115,16 @@ export function UserPage(props: { companyId: string; userId: string }) {
                   <TableBody>
                     {Object.entries(u.merge.changed).map(([field, change]) => (
                       <TableRow key={field}>
-                        <TableCell>{FIELD_LABELS[field] ?? field}</TableCell>
-                        <TableCell>{change.before ?? '—'}</TableCell>
-                        <TableCell>{change.after ?? '—'}</TableCell>
+                        <TableCell>{fieldLabel(field)}</TableCell>
+                        <TableCell>{fieldValueText(field, change.before)}</TableCell>
+                        <TableCell>{fieldValueText(field, change.after)}</TableCell>
                       </TableRow>
                     ))}
                   </TableBody>
                 </Table>
+                <div style={{ marginTop: 12 }}>
+                  <UndoMergeButton merge={u.merge} busy={busy} onConfirm={() => void undo()} />
+                </div>
               </>
             ) : (
               <Text>{u.entraObjectId ? 'Created from Entra ID on approval: nothing was merged.' : 'Not merged. Approving a directory user with the same e-mail address merges the two.'}</Text>
