@@ -36,6 +36,7 @@ interface Figures {
   graphMs: number;
   pages: number;
   writes: number;
+  previewWrites?: number;
   cpuMs: number;
   counts?: Record<string, number>;
   maxRssMb: number;
@@ -80,6 +81,12 @@ async function benchSize(size: number, changes: number): Promise<Figures[]> {
   const results: Figures[] = [];
   try {
     await next();
+    // A dry-run preview before the first import: the same full read and decisions, no user written.
+    // The first phase of a fresh process also pays for warming up (JIT): it runs twice.
+    child.send({ phase: 'preview before import (cold)', dryRun: true });
+    results.push(await next());
+    child.send({ phase: 'preview before import', dryRun: true });
+    results.push(await next());
     child.send({ phase: 'full first sync' });
     results.push(await next());
     const users = sim.directory(tenantId).listUsers();
@@ -90,6 +97,9 @@ async function benchSize(size: number, changes: number): Promise<Figures[]> {
     child.send({ phase: `incremental (${changes} changes)` });
     results.push(await next());
     child.send({ phase: 're-run, no changes' });
+    results.push(await next());
+    // A preview of a proposed change over the imported tenant: stored records read per page.
+    child.send({ phase: 'preview exclude.guests', dryRun: true, settings: { exclude: { guests: true } } });
     results.push(await next());
   } finally {
     child.kill();
@@ -162,7 +172,7 @@ async function main(): Promise<void> {
       const outside = r.wallMs > 0 ? (100 * (r.wallMs - r.graphMs)) / r.wallMs : 0;
       const rate = r.counts?.scanned ? (r.counts.scanned / r.wallMs) * 1000 : 0;
       console.log(
-        `  ${r.phase.padEnd(26)} ${fmt(r.wallMs / 1000, 2).padStart(7)} s  ${fmt(rate).padStart(6)} users/s  pages ${String(r.pages).padStart(4)}  user writes ${String(r.writes).padStart(6)}  ` +
+        `  ${r.phase.padEnd(30)} ${fmt(r.wallMs / 1000, 2).padStart(7)} s  ${fmt(rate).padStart(6)} users/s  pages ${String(r.pages).padStart(4)}  user writes ${String(r.writes).padStart(6)}  ${r.previewWrites ? `preview docs ${String(r.previewWrites).padStart(4)}  ` : ''}` +
           `outside Graph ${fmt(outside)}%  engine CPU ${fmt(r.cpuMs / 1000, 2)} s  peak RSS ${fmt(r.maxRssMb)} MB  ${r.outcome ?? ''}`,
       );
     }

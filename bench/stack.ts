@@ -99,11 +99,12 @@ class StackUnderTest {
     return { ms: performance.now() - started, status: response.status, body };
   }
 
-  async syncNow(full: boolean): Promise<string> {
+  /** Sync Now (a delta, or a full round), or a dry-run preview. */
+  async syncNow(full: boolean | 'preview'): Promise<string> {
     const response = await fetch(`${this.url}/api/companies/${COMPANY}/entra/sync`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(full ? { full: true } : {}),
+      body: JSON.stringify(full === 'preview' ? { dryRun: true } : full ? { full: true } : {}),
     });
     const body = (await response.json()) as { runId?: string };
     if (body.runId === undefined) throw new Error(`Sync Now answered ${response.status}`);
@@ -222,7 +223,7 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
       `  first import (connect → run finished)  ${fmt(importMs / 1000, 1)} s = ${fmt(importMs / floor.ms, 2)}× the floor   run ${first.status}, ${first.pages} pages, ${fmt(first.counts.newPending ?? 0)} new pending, Cosmos writes ${afterImport}`,
     );
 
-    const phase = async (name: string, full: boolean, before: () => void) => {
+    const phase = async (name: string, full: boolean | 'preview', before: () => void) => {
       before();
       const w0 = await stack!.cosmosWrites();
       const t0 = performance.now();
@@ -237,6 +238,8 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
     });
     await phase('no-change delta', false, () => undefined);
     await phase('no-change full round', true, () => undefined);
+    // A dry-run preview reads the whole directory like a full round and writes no user.
+    await phase('dry-run preview', 'preview', () => undefined);
     await latencies(stack, options.samples);
     console.log(`  peak RSS of the stack                  ${fmt(await stack.peakRssMb())} MB\n`);
   } finally {

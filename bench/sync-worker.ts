@@ -18,6 +18,9 @@ import { JobQueue, OutboundMessage } from '../src/ports/job-queue.port';
 import { SubscriptionClient } from '../src/ports/subscription-client.port';
 import { jobFor } from '../src/use-cases/enqueue-sync';
 import { runSync } from '../src/use-cases/run-sync';
+import { requestPreview } from '../src/use-cases/sync-preview';
+import { SettingsPatch } from '../src/domain/integration-settings';
+import { PreviewStore } from '../src/ports/preview-store.port';
 
 interface Setup {
   graphBaseUrl: string;
@@ -77,7 +80,7 @@ async function build() {
     secrets: { get: () => Promise.resolve(setup.clientSecret), find: () => Promise.resolve(null) },
     subscriptions: benchSubscriptions,
   });
-  const stats = { graphMs: 0, pages: 0, writes: 0 };
+  const stats = { graphMs: 0, pages: 0, writes: 0, previewWrites: 0 };
   const directory: DirectoryClient = {
     deltaPage: async (tenantId, link) => {
       const t = performance.now();
@@ -103,24 +106,41 @@ async function build() {
     countSynced: (c) => inner.countSynced(c),
     countActiveApproved: (c) => inner.countActiveApproved(c),
   };
-  const services: Services = { ...built, directory, directoryUsers };
-  return { services, stats };
+  const previews: PreviewStore = {
+    putChunks: (chunks) => {
+      stats.previewWrites += chunks.length;
+      return built.previews.putChunks(chunks);
+    },
+    listChunks: (c, r, category, o) => built.previews.listChunks(c, r, category, o),
+  };
+  const services: Services = { ...built, directory, directoryUsers, previews };
+  return { services, stats, sent };
 }
 
 async function main(): Promise<void> {
-  const { services, stats } = await build();
+  const { services, stats, sent } = await build();
   const companyId = 'bench';
   const nowIso = new Date().toISOString();
   const connected = connect(newIntegration(companyId, nowIso), { tenantId: setup.tenantId, admin: { subject: 'bench', email: 'bench@example.com' }, nowIso, newConnectionId: randomUUID() });
   await services.integrations.save(connected.integration, null);
 
-  process.on('message', (message: { phase: string }) => {
+  process.on('message', (message: { phase: string; dryRun?: boolean; settings?: SettingsPatch }) => {
     void (async () => {
       stats.graphMs = 0;
       stats.pages = 0;
       stats.writes = 0;
-      const run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: connected.integration.connectionId ?? '', trigger: 'manual', mode: 'delta', nowIso: new Date().toISOString() }));
-      const job: SyncJob = jobFor(run);
+      stats.previewWrites = 0;
+      let job: SyncJob;
+      let run;
+      if (message.dryRun) {
+        // A preview as POST …/entra/sync {dryRun} queues it; the worker runs it like any job.
+        const requested = await requestPreview(services, { companyId, settings: message.settings });
+        job = sent.find((m) => m.messageId === requested.runId)?.body as SyncJob;
+        run = { runId: requested.runId };
+      } else {
+        run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: connected.integration.connectionId ?? '', trigger: 'manual', mode: 'delta', nowIso: new Date().toISOString() }));
+        job = jobFor(run);
+      }
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const outcome = await runSync(services, job, { messageId: run.runId, deliveryCount: 1 }, silentLogger);
@@ -134,6 +154,7 @@ async function main(): Promise<void> {
         graphMs: stats.graphMs,
         pages: stats.pages,
         writes: stats.writes,
+        previewWrites: stats.previewWrites,
         cpuMs: (cpu.user + cpu.system) / 1000,
         counts: final?.counts,
         maxRssMb: process.resourceUsage().maxRSS / 1024,
