@@ -53,6 +53,19 @@ export function retryDelayMs(retry: number, jitter: number): number {
   return Math.min(RETRY_CAP_MS, Math.round(nominal * factor));
 }
 
+/** The longest Graph `Retry-After` a scheduled retry waits for (a longer one is capped). */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/**
+ * The wait before a scheduled retry: the backoff, or Graph's own `Retry-After` when it asks for
+ * longer (the client only waits for short ones inside an invocation), capped at an hour.
+ */
+export function retryWaitMs(retry: number, jitter: number, retryAfterSeconds: number | null): number {
+  const backoff = retryDelayMs(retry, jitter);
+  if (retryAfterSeconds === null || !Number.isFinite(retryAfterSeconds) || retryAfterSeconds <= 0) return backoff;
+  return Math.max(backoff, Math.min(MAX_RETRY_AFTER_MS, Math.ceil(retryAfterSeconds * 1000)));
+}
+
 /** Whether a run that has already been retried `retriesSoFar` times may be retried again. */
 export function mayRetry(retriesSoFar: number): boolean {
   return retriesSoFar < MAX_TRANSIENT_RETRIES;

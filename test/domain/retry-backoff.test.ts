@@ -2,8 +2,10 @@ import {
   failureKind,
   MAX_TRANSIENT_RETRIES,
   mayRetry,
+  MAX_RETRY_AFTER_MS,
   RETRY_CAP_MS,
   retryDelayMs,
+  retryWaitMs,
 } from '../../src/domain/retry-backoff';
 
 describe('the retry schedule (pure)', () => {
@@ -68,5 +70,16 @@ describe('the retry schedule (pure)', () => {
     ['not_found', 'permanent'],
   ] as const)('%s is %s', (code, kind) => {
     expect(failureKind(code)).toBe(kind);
+  });
+
+  it("waits for Graph's Retry-After when it asks for longer than the backoff, capped at an hour", () => {
+    expect(retryWaitMs(1, 0.5, null)).toBe(30_000);
+    expect(retryWaitMs(1, 0.5, 10)).toBe(30_000);
+    expect(retryWaitMs(1, 0.5, 120)).toBe(120_000);
+    expect(retryWaitMs(1, 0.5, 90.2)).toBe(90_200);
+    expect(retryWaitMs(6, 0.5, 300)).toBe(900_000);
+    expect(retryWaitMs(2, 0.5, 86_400)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryWaitMs(2, 0.5, -5)).toBe(60_000);
+    expect(retryWaitMs(2, 0.5, Number.NaN)).toBe(60_000);
   });
 });

@@ -315,6 +315,16 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       ).toBe(true);
     });
 
+    it('Graph throttling with a long Retry-After: the retry waits as long as Graph asked', async () => {
+      await h.connectCompany('throttled', {}, tenant('shared'));
+      const throttled = () =>
+        new AppError('directory_throttled', 'Graph is throttling (429).', { meta: { retryAfterSeconds: 600 } });
+      const { outcome, deliveries } = await h.sync('throttled', { directory: failing(1, throttled) });
+      expect(outcome).toBe('succeeded');
+      expect(deliveries.map((d) => d.outcome)).toEqual(['retrying', 'succeeded']);
+      expect((deliveries[1]?.at.getTime() ?? 0) - (deliveries[0]?.at.getTime() ?? 0)).toBe(600_000);
+    });
+
     it('a permanent failure ends failed on the first delivery, with its code and the progress made', async () => {
       await h.connectCompany('broken', {}, tenant('shared'));
       let brokenPages = 0;

@@ -3,7 +3,7 @@ import { Services } from '../../app/services';
 import { Logger } from '../../app/logger';
 import { ErrorCode, isAppError } from '../../domain/app-error';
 import { Integration } from '../../domain/integration';
-import { failureKind, mayRetry, retryDelayMs } from '../../domain/retry-backoff';
+import { failureKind, mayRetry, retryWaitMs } from '../../domain/retry-backoff';
 import { SYNC_JOBS_QUEUE, SyncJob } from '../../domain/sync-job';
 import { SyncRun } from '../../domain/sync-run';
 import { markConsentRevoked } from '../consent-revocation';
@@ -101,7 +101,10 @@ async function scheduleRetry(
 ): Promise<FailureOutcome> {
   const { run, job } = failed;
   const retry = (job.retry ?? 0) + 1;
-  const at = new Date(services.clock.now().getTime() + retryDelayMs(retry, retryJitter(run.runId, retry)));
+  // Graph's Retry-After (on throttling it outlasted the client's in-invocation retries) is honoured.
+  const retryAfter = isAppError(error) ? error.meta.retryAfterSeconds : undefined;
+  const waitMs = retryWaitMs(retry, retryJitter(run.runId, retry), typeof retryAfter === 'number' ? retryAfter : null);
+  const at = new Date(services.clock.now().getTime() + waitMs);
   try {
     await services.syncRuns.update({ ...run, error: { code, message: SAFE_MESSAGES.willRetry(at) } });
     // The message id names the retry: a redelivered failing message schedules the same retry once.
