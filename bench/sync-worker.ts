@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const connected = connect(newIntegration(companyId, nowIso), { tenantId: setup.tenantId, admin: { subject: 'bench', email: 'bench@example.com' }, nowIso, newConnectionId: randomUUID() });
   await services.integrations.save(connected.integration, null);
 
-  process.on('message', (message: { phase: string; dryRun?: boolean; settings?: SettingsPatch }) => {
+  process.on('message', (message: { phase: string; dryRun?: boolean; settings?: SettingsPatch; mode?: 'full' | 'delta' }) => {
     void (async () => {
       stats.graphMs = 0;
       stats.pages = 0;
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
         job = sent.find((m) => m.messageId === requested.runId)?.body as SyncJob;
         run = { runId: requested.runId };
       } else {
-        run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: connected.integration.connectionId ?? '', trigger: 'manual', mode: 'delta', nowIso: new Date().toISOString() }));
+        run = await services.syncRuns.create(queuedRun({ runId: randomUUID(), companyId, connectionId: connected.integration.connectionId ?? '', trigger: 'manual', mode: message.mode ?? 'delta', nowIso: new Date().toISOString() }));
         job = jobFor(run);
       }
       const cpu0 = process.cpuUsage();

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServices } from '../../src/app/composition-root';
 import { silentLogger } from '../../src/app/logger';
 import { Services } from '../../src/app/services';
+import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { connect, newIntegration } from '../../src/domain/integration';
 import { DEFAULT_SETTINGS, IntegrationSettings } from '../../src/domain/integration-settings';
@@ -293,4 +294,30 @@ export async function startSyncHarness(
     },
   };
   return harness;
+}
+
+/** Every stored directory-user record of a company, by id (through the store's own listing). */
+export async function recordsOf(
+  services: Pick<Services, 'directoryUsers'>,
+  companyId: string,
+): Promise<Map<string, DirectoryUserRecord>> {
+  const out = new Map<string, DirectoryUserRecord>();
+  let cursor: string | null = null;
+  do {
+    const page = await services.directoryUsers.listAll(companyId, { limit: 500, cursor });
+    for (const item of page.items) out.set(item.value.id, item.value);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return out;
+}
+
+/** The ids of the records with this status, sorted. */
+export function idsWithStatus(
+  all: ReadonlyMap<string, DirectoryUserRecord>,
+  status: DirectoryUserRecord['status'],
+): string[] {
+  return [...all.values()]
+    .filter((r) => r.status === status)
+    .map((r) => r.id)
+    .sort();
 }

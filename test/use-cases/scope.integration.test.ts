@@ -1,7 +1,6 @@
 import { silentLogger } from '../../src/app/logger';
 import { ScopeSettingsSchema } from '../../src/domain/directory/scope';
-import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
-import { startSyncHarness, SyncHarness } from '../support/sync-harness';
+import { idsWithStatus, recordsOf, startSyncHarness, SyncHarness } from '../support/sync-harness';
 
 /**
  * Scope by groups and domains, through the sync worker against the simulated tenant (the real
@@ -30,19 +29,8 @@ describe('scope by groups and domains (sync worker, simulated tenant, local Cosm
     if (!found) throw new Error(`no group ${name}`);
     return found;
   };
-  /** Every stored record of the company, by status. */
-  async function records(companyId: string): Promise<Map<string, DirectoryUserRecord>> {
-    const out = new Map<string, DirectoryUserRecord>();
-    let cursor: string | null = null;
-    do {
-      const page = await h.services.directoryUsers.listAll(companyId, { limit: 500, cursor });
-      for (const item of page.items) out.set(item.value.id, item.value);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return out;
-  }
-  const withStatus = (all: Map<string, DirectoryUserRecord>, status: DirectoryUserRecord['status']) =>
-    [...all.values()].filter((r) => r.status === status).map((r) => r.id).sort();
+  const records = (companyId: string) => recordsOf(h.services, companyId);
+  const withStatus = idsWithStatus;
   /** Users the directory lists that are members (direct or through nested groups) of a group. */
   function transitiveUsers(key: keyof typeof TENANT, groupId: string, seen = new Set<string>()): Set<string> {
     const users = new Set<string>();

@@ -1,13 +1,12 @@
 import { AppError } from '../../src/domain/app-error';
 import { ScopeSettingsSchema } from '../../src/domain/directory/scope';
-import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { PREVIEW_CATEGORIES, PreviewCategory, PreviewItem } from '../../src/domain/sync-preview';
 import { SyncRun } from '../../src/domain/sync-run';
 import { DirectoryClient } from '../../src/ports/directory-client.port';
 import { previewList, requestPreview } from '../../src/use-cases/sync-preview';
 import { SettingsPatch } from '../../src/domain/integration-settings';
 import { symbolUser } from '../support/store-fixtures';
-import { startSyncHarness, SyncHarness, SyncOptions } from '../support/sync-harness';
+import { idsWithStatus, recordsOf, startSyncHarness, SyncHarness, SyncOptions } from '../support/sync-harness';
 
 /**
  * Dry-run previews through the sync worker against the simulated tenant (the real Graph client)
@@ -50,19 +49,9 @@ describe('dry-run previews (sync worker, simulated tenant, local Cosmos)', () =>
     return items;
   }
 
-  async function records(companyId: string): Promise<Map<string, DirectoryUserRecord>> {
-    const out = new Map<string, DirectoryUserRecord>();
-    let cursor: string | null = null;
-    do {
-      const page = await h.services.directoryUsers.listAll(companyId, { limit: 500, cursor });
-      for (const item of page.items) out.set(item.value.id, item.value);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return out;
-  }
+  const records = (companyId: string) => recordsOf(h.services, companyId);
+  const withStatus = idsWithStatus;
   const ids = (items: readonly PreviewItem[]) => items.map((i) => i.id).sort();
-  const withStatus = (all: Map<string, DirectoryUserRecord>, status: DirectoryUserRecord['status']) =>
-    [...all.values()].filter((r) => r.status === status).map((r) => r.id).sort();
 
   it('before the first import: writes nothing but the preview, and the real import then does exactly what it listed', async () => {
     await h.connectCompany('first', { autoApprove: 'clean', exclude: { guests: true, disabled: true, unlicensed: false, roleAddresses: false } }, tenant('first'));
