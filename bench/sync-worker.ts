@@ -97,7 +97,7 @@ async function build() {
       stats.writes += writes.length;
       return inner.write(c, writes);
     },
-    listNotSeenIn: (c, r, o) => inner.listNotSeenIn(c, r, o),
+    listIds: (c, o) => inner.listIds(c, o),
     listPendingRemovals: (c, r, o) => inner.listPendingRemovals(c, r, o),
     countSynced: (c) => inner.countSynced(c),
     countActiveApproved: (c) => inner.countActiveApproved(c),

@@ -13,7 +13,12 @@ import {
   NOTIFICATION_LOG_CONTAINER,
   SUBSCRIPTIONS_CONTAINER,
   ID_PARTITION_KEY_PATH,
+  ROUND_SEEN_CONTAINER,
+  USER_COUNTS_CONTAINER,
+  DIRECTORY_USERS_INDEXING_POLICY,
 } from '../../../src/adapters/cosmos/cosmos-schema';
+import { CosmosDirectoryUserStore } from '../../../src/adapters/cosmos/cosmos-directory-user-store';
+import { directoryUser, oid } from '../../support/store-fixtures';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from '../../support/app-errors';
 
@@ -50,6 +55,8 @@ describe('ensureCosmosSchema', () => {
         SYNC_STATE_CONTAINER,
         NOTIFICATION_LOG_CONTAINER,
         SUBSCRIPTIONS_CONTAINER,
+        USER_COUNTS_CONTAINER,
+        ROUND_SEEN_CONTAINER,
       ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
@@ -59,12 +66,30 @@ describe('ensureCosmosSchema', () => {
     }
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
+    expect(byId.get(ROUND_SEEN_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.uniqueKeyPolicy).toEqual({ uniqueKeys: [{ paths: ['/emailKey'] }] });
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
       [
         { path: '/createdAt', order: 'ascending' },
         { path: '/id', order: 'ascending' },
+      ],
+      [
+        { path: '/status', order: 'ascending' },
+        { path: '/createdAt', order: 'ascending' },
+        { path: '/id', order: 'ascending' },
+      ],
+    ]);
+    expect(byId.get(DIRECTORY_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/status', order: 'ascending' },
+        { path: '/search/sortKey', order: 'ascending' },
+      ],
+    ]);
+    expect(byId.get(SYNC_RUNS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/queuedAt', order: 'descending' },
+        { path: '/runId', order: 'ascending' },
       ],
     ]);
     expect(byId.get(DIRECTORY_USERS_CONTAINER)?.uniqueKeyPolicy?.uniqueKeys ?? []).toEqual([]);
@@ -85,6 +110,24 @@ describe('ensureCosmosSchema', () => {
       .item('acme', 'acme')
       .read<{ id: string; companyId: string }>();
     expect(resource).toMatchObject({ id: 'acme', companyId: 'acme' });
+  });
+
+  it('gives a container made by an older version the composite indexes its lists need, keeping its documents', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'test-schema-indexes' });
+    await database.containers.createIfNotExists({
+      id: DIRECTORY_USERS_CONTAINER,
+      partitionKey: { paths: [PARTITION_KEY_PATH] },
+    });
+    const store = new CosmosDirectoryUserStore(database);
+    await store.write('acme', [{ op: 'put', record: directoryUser('acme', oid(1)), expected: null }]);
+    const review = { status: 'pending' as const, search: null, flag: null, limit: 10, cursor: null };
+    // The review list's two-property ORDER BY needs the composite index.
+    await expect(store.listForReview('acme', review)).rejects.toThrow(/composite index/);
+
+    await ensureCosmosSchema(client, 'test-schema-indexes');
+    const { resource } = await database.container(DIRECTORY_USERS_CONTAINER).read();
+    expect(resource?.indexingPolicy?.compositeIndexes).toEqual(DIRECTORY_USERS_INDEXING_POLICY.compositeIndexes);
+    expect((await store.listForReview('acme', review)).items.map((i) => i.value.id)).toEqual([oid(1)]);
   });
 
   it('survives instances racing to create the same fresh database', async () => {
