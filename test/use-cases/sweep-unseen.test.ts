@@ -84,7 +84,8 @@ describe('sweepUnseen', () => {
     for (const id of expected.deleted) expect(stored.has(id)).toBe(false);
     for (const id of expected.flagged)
       expect(stored.get(id)?.value.pendingRemoval).toEqual({ reason: 'not_seen', runId: 'run-1', detectedAt: NOW });
-    for (const id of expected.kept) expect(stored.get(id)?.value).toMatchObject({ status: 'denied', pendingRemoval: null });
+    for (const id of expected.kept)
+      expect(stored.get(id)?.value).toMatchObject({ status: 'denied', pendingRemoval: null });
     expect(stored.size).toBe(USERS - expected.deleted.length);
   }
 
