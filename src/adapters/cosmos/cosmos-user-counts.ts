@@ -13,7 +13,8 @@ import {
 import { Clock } from '../../ports/clock.port';
 import { Versioned } from '../../ports/integration-store.port';
 import { Recount, UserCountsStore } from '../../ports/user-counts.port';
-import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
+import { CosmosCompanyDocument } from './cosmos-company-document';
+import { isCosmosStatus, isStorableId, mapCosmosError } from './cosmos-documents';
 import { DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER, USER_COUNTS_CONTAINER } from './cosmos-schema';
 
 const COUNT_BY_STATUS_QUERY = 'SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = @status';
@@ -44,6 +45,7 @@ export type CountsLog = (event: string, fields: Record<string, unknown>) => void
  */
 export class CosmosUserCounts implements UserCountsStore {
   private readonly counts: Container;
+  private readonly documents: CosmosCompanyDocument<typeof CompanyCountsSchema>;
   private readonly directoryUsers: Container;
   private readonly symbolUsers: Container;
 
@@ -56,6 +58,7 @@ export class CosmosUserCounts implements UserCountsStore {
     },
   ) {
     this.counts = database.container(USER_COUNTS_CONTAINER);
+    this.documents = new CosmosCompanyDocument(database, USER_COUNTS_CONTAINER, CompanyCountsSchema, 'company counts');
     this.directoryUsers = database.container(DIRECTORY_USERS_CONTAINER);
     this.symbolUsers = database.container(SYMBOL_USERS_CONTAINER);
   }
@@ -108,36 +111,19 @@ export class CosmosUserCounts implements UserCountsStore {
     return { before, after, saved: false };
   }
 
-  private async read(companyId: string): Promise<Versioned<CompanyCounts> | null> {
-    if (!isStorableId(companyId)) return null;
-    try {
-      const response = await this.counts.item(companyId, companyId).read();
-      if (response.statusCode === 404 || response.resource === undefined) return null;
-      return parseStoredVersioned(CompanyCountsSchema, USER_COUNTS_CONTAINER, response.resource, {
-        field: 'companyId',
-        value: companyId,
-      });
-    } catch (error) {
-      if (isCosmosStatus(error, 404)) return null;
-      return mapCosmosError(error, 'read company counts');
-    }
+  private read(companyId: string): Promise<Versioned<CompanyCounts> | null> {
+    return this.documents.get(companyId);
   }
 
-  /** Creates (etag null), replaces IfMatch, or replaces whatever is there (`any`); false when another write won. */
-  private async save(input: CompanyCounts, etag: { ifMatch: string } | 'create' | 'any'): Promise<boolean> {
-    const value = assertWritable(CompanyCountsSchema, USER_COUNTS_CONTAINER, input);
-    const document = { ...value, id: value.companyId };
+  /** Creates, replaces IfMatch, or replaces whatever is there (`any`: a document that does not parse); false when another write won. */
+  private async save(value: CompanyCounts, precondition: { ifMatch: string } | 'create' | 'any'): Promise<boolean> {
     try {
-      if (etag === 'create') await this.counts.items.create(document);
-      else if (etag === 'any') await this.counts.items.upsert(document);
-      else
-        await this.counts
-          .item(value.companyId, value.companyId)
-          .replace(document, { accessCondition: { type: 'IfMatch', condition: etag.ifMatch } });
+      if (precondition === 'any') await this.documents.overwrite(value);
+      else await this.documents.save(value, precondition === 'create' ? null : precondition.ifMatch);
       return true;
     } catch (error) {
-      if (isCosmosStatus(error, 409) || isCosmosStatus(error, 412) || isCosmosStatus(error, 404)) return false;
-      return mapCosmosError(error, 'save company counts');
+      if (isAppError(error, 'conflict') || isAppError(error, 'precondition_failed')) return false;
+      throw error;
     }
   }
 

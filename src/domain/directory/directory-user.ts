@@ -145,7 +145,7 @@ export const DirectoryUserRecordSchema = z
     seenRound: z.string().nullable(),
     decidedAt: IsoDate.nullable(),
     decidedBy: z.string().nullable(),
-    /** The sync write that made this version (absent on records written before stamps existed, and on ones only an admin wrote). */
+    /** The last sync write of this record (absent on records last synced before stamps existed); admin decisions keep it as it is. */
     syncWrite: SyncWriteSchema.optional(),
   })
   .strict();
