@@ -7,7 +7,7 @@ import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStor
 /**
  * One document per company (id = companyId), its `_etag` the version: get → null when absent;
  * save with expectedEtag null creates (409 → AppError 'conflict'), otherwise replaces IfMatch
- * (412, or 404 because it was deleted since it was read → 'precondition_failed'). The integration
+ * (412, or 404 because it was deleted since it was read → 'precondition_failed'). The integration,
  * the sync state and the company counts are stored this way.
  */
 export class CosmosCompanyDocument<S extends z.ZodType<{ companyId: string }>> {
