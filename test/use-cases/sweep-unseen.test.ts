@@ -119,6 +119,24 @@ describe('sweepUnseen', () => {
     await expectSwept();
   });
 
+  it('keeps users marked seen in the round itself (a round begun by the version that marked every user seen)', async () => {
+    const marked = await stores.directoryUsers.getMany(COMPANY, [oid(4), oid(8), oid(13)]);
+    await stores.directoryUsers.write(
+      COMPANY,
+      [...marked.values()].map((v) => ({ op: 'put', record: { ...v.value, seenRound: round.roundId }, expected: v })),
+    );
+    const result = await sweepUnseen(services(), COMPANY, round, () => false);
+    expect(result.done).toBe(true);
+    // oid(4) and oid(8) were unseen pending users, oid(13) is not unseen at all: all three stay as they were.
+    const after = await stores.directoryUsers.getMany(COMPANY, [oid(4), oid(8), oid(13)]);
+    expect([...after.values()].map((v) => [v.value.id, v.value.status, v.value.pendingRemoval])).toEqual([
+      [oid(4), 'pending', null],
+      [oid(8), 'pending', null],
+      [oid(13), 'approved', null],
+    ]);
+    expect(result.counts.removed).toBe(expected.deleted.length - 2);
+  });
+
   it('a seen-id chunk that is missing stops the sweep (it must not guess who is gone)', async () => {
     const result = sweepUnseen(services(), COMPANY, withSeenChunks(round, round.seenChunks + 1), () => false);
     await expect(result).rejects.toMatchObject({ code: 'internal_error' });

@@ -75,6 +75,9 @@ function sweepWrite(
   detectedAt: string,
 ): DirectoryUserWrite[] {
   const record = version.value;
+  // Seen after all: written by this round (a full round's writes carry its id), or marked seen by
+  // the version before seen-id chunks existed, in a round that was in progress when it was replaced.
+  if (record.seenRound === round.roundId) return [];
   if (record.status === 'pending' || record.status === 'excluded') return [{ op: 'delete', expected: version }];
   if (record.status === 'approved' && !record.deactivated && !record.pendingRemoval) {
     const pendingRemoval = { reason: 'not_seen' as const, runId: round.runId, detectedAt };
