@@ -38,6 +38,7 @@ describe('sweepUnseen', () => {
     stores = memoryUserStores();
     roundSeen = new MemoryRoundSeenStore();
     looked = [];
+    meanwhile = null;
     const all = Array.from({ length: USERS }, (_, i) => directoryUser(COMPANY, oid(i + 1), statusOf(i + 1)));
     await stores.directoryUsers.write(
       COMPANY,
@@ -52,6 +53,9 @@ describe('sweepUnseen', () => {
     round = withSeenChunks(round, Math.ceil(seen.length / (MAX_SEEN_IDS_PER_CHUNK / 5)));
   });
 
+  /** Runs once, before the sweep's first write: what someone else does meanwhile. */
+  let meanwhile: (() => Promise<void>) | null = null;
+
   function services(): { directoryUsers: DirectoryUserStore; roundSeen: MemoryRoundSeenStore; clock: TestClock } {
     const inner = stores.directoryUsers;
     const directoryUsers: DirectoryUserStore = {
@@ -60,7 +64,12 @@ describe('sweepUnseen', () => {
         return inner.getMany(companyId, ids);
       },
       listForReview: (...args) => inner.listForReview(...args),
-      write: (...args) => inner.write(...args),
+      write: async (...args) => {
+        const before = meanwhile;
+        meanwhile = null;
+        await before?.();
+        return inner.write(...args);
+      },
       listIds: (...args) => inner.listIds(...args),
       listPendingRemovals: (...args) => inner.listPendingRemovals(...args),
       countSynced: (...args) => inner.countSynced(...args),
@@ -135,6 +144,21 @@ describe('sweepUnseen', () => {
       [oid(13), 'approved', null],
     ]);
     expect(result.counts.removed).toBe(expected.deleted.length - 2);
+  });
+
+  it('decides again about a user someone changed meanwhile (an admin denying it keeps it, denied)', async () => {
+    meanwhile = async () => {
+      const current = (await stores.directoryUsers.getMany(COMPANY, [oid(4)])).get(oid(4))!;
+      await stores.directoryUsers.write(COMPANY, [
+        { op: 'put', record: { ...current.value, status: 'denied' }, expected: current },
+      ]);
+    };
+    const result = await sweepUnseen(services(), COMPANY, round, () => false);
+    expect(result.done).toBe(true);
+    expect((await stores.directoryUsers.getMany(COMPANY, [oid(4)])).get(oid(4))?.value.status).toBe('denied');
+    expect(result.counts.removed).toBe(expected.deleted.length - 1);
+    // Read twice: once with the page, once again after its write conflicted.
+    expect(looked.filter((id) => id === oid(4))).toHaveLength(2);
   });
 
   it('a seen-id chunk that is missing stops the sweep (it must not guess who is gone)', async () => {

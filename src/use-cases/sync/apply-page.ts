@@ -29,7 +29,7 @@ export interface PageTarget {
   runId: string;
   round: SyncRound;
   /**
-   * Ids this invocation counted from an earlier attempt's stamp (see `recoveredCounter`), so that
+   * Ids this invocation counted from an earlier attempt's stamp (see `recoveredWrite`), so that
    * a user Graph returns twice is recovered once. Owned by the invocation.
    */
   recovered: Set<string>;

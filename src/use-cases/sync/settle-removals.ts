@@ -1,4 +1,5 @@
 import { Services } from '../../app/services';
+import { AppError } from '../../domain/app-error';
 import { DirectoryUserRecord } from '../../domain/directory/directory-user';
 import { applyRemoval, deletionGuardHolds } from '../../domain/directory/sync-diff';
 import { Integration } from '../../domain/integration';
@@ -16,6 +17,8 @@ import { setSymbolUserActive } from '../symbol-user-effects';
 /** Stored ids compared per query page (ids only: a page of 1,000 is a few tens of KB). */
 const SWEEP_PAGE = MAX_DIRECTORY_USER_PAGE_SIZE;
 const REMOVALS_PAGE = 500;
+/** Reads and decides again of users someone changed meanwhile, before the sweep gives up (and is retried). */
+const MAX_CONFLICT_ROUNDS = 3;
 
 export interface SweepResult {
   counts: Partial<SyncCounts>;
@@ -51,18 +54,23 @@ export async function sweepUnseen(
       limit: SWEEP_PAGE,
       cursor,
     });
-    const unseen = page.items.filter((id) => !seen.has(id));
-    if (unseen.length > 0) {
+    // Users someone changed meanwhile (an admin deciding) are read and decided again, a few times at most.
+    let unseen = page.items.filter((id) => !seen.has(id));
+    for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && unseen.length > 0; attempt++) {
       const stored = await services.directoryUsers.getMany(companyId, unseen);
       const detectedAt = services.clock.now().toISOString();
       const writes = [...stored.values()].flatMap((version) => sweepWrite(version, round, detectedAt));
-      if (writes.length > 0) {
-        const outcomes = await services.directoryUsers.write(companyId, writes);
-        const removed = outcomes.filter((o, i) => o.ok && writes[i]?.op === 'delete').length;
-        result.counts.removed = (result.counts.removed ?? 0) + removed;
-        result.flagged += outcomes.filter((o, i) => o.ok && writes[i]?.op === 'put').length;
-      }
+      const outcomes = writes.length > 0 ? await services.directoryUsers.write(companyId, writes) : [];
+      const applied = (op: DirectoryUserWrite['op']) => outcomes.filter((o, i) => o.ok && writes[i]?.op === op).length;
+      result.counts.removed = (result.counts.removed ?? 0) + applied('delete');
+      result.flagged += applied('put');
+      unseen = outcomes.filter((o) => !o.ok).map((o) => o.id);
     }
+    if (unseen.length > 0)
+      throw new AppError(
+        'dependency_unavailable',
+        `${unseen.length} users kept changing during the sweep; it will be retried.`,
+      );
     result.sweptThrough = page.items.at(-1) ?? result.sweptThrough;
     cursor = page.nextCursor;
   } while (cursor !== null);
