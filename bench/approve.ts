@@ -36,7 +36,7 @@ export async function benchApprove(total: number, perCall: number): Promise<void
         return innerDirectory.write(c, w);
       },
       listAll: (c, o) => innerDirectory.listAll(c, o),
-      listNotSeenIn: (c, r, o) => innerDirectory.listNotSeenIn(c, r, o),
+      listIds: (c, o) => innerDirectory.listIds(c, o),
       listPendingRemovals: (c, r, o) => innerDirectory.listPendingRemovals(c, r, o),
       countSynced: (c) => innerDirectory.countSynced(c),
       countActiveApproved: (c) => innerDirectory.countActiveApproved(c),
@@ -69,7 +69,7 @@ export async function benchApprove(total: number, perCall: number): Promise<void
       companyId: 'acme', id, connectionId: 'c', attributes: { ...EMPTY_ATTRIBUTES, displayName: `Person ${i}`, givenName: 'Person', surname: String(i), mail: `person.${i}@contoso.example`, userPrincipalName: `person.${i}@contoso.example`, licensed: true },
       hash: 'h', status: 'pending', flags: [], symbolUserId: null, deactivated: null, pendingRemoval: null, scope: null, firstSeenAt: now, lastChangedAt: now, seenRound: null, decidedAt: null, decidedBy: null,
     }));
-    for (let i = 0; i < records.length; i += 1000) await innerDirectory.write('acme', records.slice(i, i + 1000).map((record) => ({ op: 'put' as const, record, expectedEtag: null })));
+    for (let i = 0; i < records.length; i += 1000) await innerDirectory.write('acme', records.slice(i, i + 1000).map((record) => ({ op: 'put' as const, record, expected: null })));
 
     const services = {
       tokens: { verify: () => Promise.resolve({ subject: 'bench-admin', email: null, companies: ['acme'] }) },

@@ -138,8 +138,16 @@ class StackUnderTest {
   }
 
   async peakRssMb(): Promise<number> {
+    return this.statusMb('VmHWM');
+  }
+
+  async rssMb(): Promise<number> {
+    return this.statusMb('VmRSS');
+  }
+
+  private async statusMb(field: 'VmHWM' | 'VmRSS'): Promise<number> {
     const status = await readFile(`/proc/${this.child.pid ?? 0}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
     return kb / 1024;
   }
 
@@ -154,6 +162,35 @@ class StackUnderTest {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/** The stack's RSS sampled every 250 ms, the highest per phase: where the peak happens. */
+class RssByPhase {
+  private readonly peaks = new Map<string, number>();
+  private current = 'start';
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly stack: StackUnderTest) {
+    this.timer = setInterval(() => {
+      void this.sample();
+    }, 250);
+  }
+
+  async phase(name: string): Promise<void> {
+    await this.sample();
+    this.current = name;
+  }
+
+  async stop(): Promise<string> {
+    await this.sample();
+    clearInterval(this.timer);
+    return [...this.peaks].map(([name, mb]) => `${name} ${fmt(mb)}`).join(', ');
+  }
+
+  private async sample(): Promise<void> {
+    const mb = await this.stack.rssMb().catch(() => 0);
+    this.peaks.set(this.current, Math.max(this.peaks.get(this.current) ?? 0, mb));
   }
 }
 
@@ -214,6 +251,8 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
     console.log(`Directory of ${fmt(users)} users, Graph ${options.latencyMs} ms per page of ${graph.pageSize}:`);
     console.log(`  page-fetch floor (${floor.pages} pages, one after another)   ${fmt(floor.ms / 1000, 1)} s`);
     stack = await StackUnderTest.start(dataDir, graph.graphBaseUrl);
+    const rss = new RssByPhase(stack);
+    await rss.phase('first import');
     const started = performance.now();
     await stack.connect();
     const first = await stack.finishedRun(undefined, options.limitMs);
@@ -224,6 +263,7 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
     );
 
     const phase = async (name: string, full: boolean | 'preview', before: () => void) => {
+      await rss.phase(name);
       before();
       const w0 = await stack!.cosmosWrites();
       const t0 = performance.now();
@@ -240,8 +280,10 @@ async function benchOneSize(users: number, options: StackBenchOptions): Promise<
     await phase('no-change full round', true, () => undefined);
     // A dry-run preview reads the whole directory like a full round and writes no user.
     await phase('dry-run preview', 'preview', () => undefined);
+    await rss.phase('lists');
     await latencies(stack, options.samples);
-    console.log(`  peak RSS of the stack                  ${fmt(await stack.peakRssMb())} MB\n`);
+    const byPhase = await rss.stop();
+    console.log(`  peak RSS of the stack                  ${fmt(await stack.peakRssMb())} MB (highest RSS sampled per phase, MB: ${byPhase})\n`);
   } finally {
     await stack?.stop();
     await graph.close();

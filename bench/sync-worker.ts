@@ -101,7 +101,7 @@ async function build() {
       return inner.write(c, writes);
     },
     listAll: (c, o) => inner.listAll(c, o),
-    listNotSeenIn: (c, r, o) => inner.listNotSeenIn(c, r, o),
+    listIds: (c, o) => inner.listIds(c, o),
     listPendingRemovals: (c, r, o) => inner.listPendingRemovals(c, r, o),
     countSynced: (c) => inner.countSynced(c),
     countActiveApproved: (c) => inner.countActiveApproved(c),

@@ -39,6 +39,9 @@ var containers = [
     }
     defaultTtl: -1
   }
+  // The run history, newest first: `ORDER BY c.queuedAt DESC, c.runId ASC` needs a composite
+  // index. An indexing policy replaces the default one, so the default's parts are spelled out
+  // around the composite indexes (here and below). Every query and its index: docs/QUERIES.md.
   {
     id: 'sync-runs'
     partitionKey: {
@@ -49,7 +52,35 @@ var containers = [
       version: 2
     }
     defaultTtl: -1
+    indexingPolicy: {
+      indexingMode: 'consistent'
+      automatic: true
+      includedPaths: [
+        {
+          path: '/*'
+        }
+      ]
+      excludedPaths: [
+        {
+          path: '/"_etag"/?'
+        }
+      ]
+      compositeIndexes: [
+        [
+          {
+            path: '/queuedAt'
+            order: 'descending'
+          }
+          {
+            path: '/runId'
+            order: 'ascending'
+          }
+        ]
+      ]
+    }
   }
+  // The review list (one status, in display-name order): `ORDER BY c.status ASC,
+  // c.search.sortKey ASC`, one composite index for the filter and the order.
   {
     id: 'directory-users'
     partitionKey: {
@@ -59,10 +90,35 @@ var containers = [
       kind: 'Hash'
       version: 2
     }
+    indexingPolicy: {
+      indexingMode: 'consistent'
+      automatic: true
+      includedPaths: [
+        {
+          path: '/*'
+        }
+      ]
+      excludedPaths: [
+        {
+          path: '/"_etag"/?'
+        }
+      ]
+      compositeIndexes: [
+        [
+          {
+            path: '/status'
+            order: 'ascending'
+          }
+          {
+            path: '/search/sortKey'
+            order: 'ascending'
+          }
+        ]
+      ]
+    }
   }
   // One Symbol user per lower-cased e-mail address per company (unique keys are enforced per
-  // logical partition), and a composite index for the list's two-property ORDER BY. An indexing
-  // policy replaces the default one, so the default's parts are spelled out around it.
+  // logical partition), and composite indexes for the list's ORDER BYs (all users; one status).
   {
     id: 'symbol-users'
     partitionKey: {
@@ -96,6 +152,20 @@ var containers = [
       ]
       compositeIndexes: [
         [
+          {
+            path: '/createdAt'
+            order: 'ascending'
+          }
+          {
+            path: '/id'
+            order: 'ascending'
+          }
+        ]
+        [
+          {
+            path: '/status'
+            order: 'ascending'
+          }
           {
             path: '/createdAt'
             order: 'ascending'
@@ -152,9 +222,33 @@ var containers = [
       version: 2
     }
   }
+  // One document per company: the user counts the status and the overview read (point reads and
+  // patches only).
+  {
+    id: 'company-counts'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+  }
   // What dry-run previews found, per run, category and page; every chunk carries its own ttl (a week).
   {
     id: 'sync-previews'
+    partitionKey: {
+      paths: [
+        '/companyId'
+      ]
+      kind: 'Hash'
+      version: 2
+    }
+    defaultTtl: -1
+  }
+  // The ids each full round saw, in chunks; each item expires by its own `ttl` (14 days).
+  {
+    id: 'round-seen'
     partitionKey: {
       paths: [
         '/companyId'

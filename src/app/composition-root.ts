@@ -8,7 +8,8 @@ import { CosmosConsentNonceStore } from '../adapters/cosmos/cosmos-consent-nonce
 import { CosmosIntegrationStore } from '../adapters/cosmos/cosmos-integration-store';
 import { ensureCosmosSchema } from '../adapters/cosmos/cosmos-schema';
 import { CosmosSyncRunStore } from '../adapters/cosmos/cosmos-sync-run-store';
-import { CosmosUserCountsReader } from '../adapters/cosmos/cosmos-user-counts';
+import { CosmosUserCounts } from '../adapters/cosmos/cosmos-user-counts';
+import { CosmosRoundSeenStore } from '../adapters/cosmos/cosmos-round-seen-store';
 import { CosmosDirectoryUserStore } from '../adapters/cosmos/cosmos-directory-user-store';
 import { CosmosSyncStateStore } from '../adapters/cosmos/cosmos-sync-state-store';
 import { CosmosSymbolUserStore } from '../adapters/cosmos/cosmos-symbol-user-store';
@@ -70,6 +71,8 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
   const clock = overrides.clock ?? systemClock;
   const scheduler = runtime.scheduler ?? systemScheduler;
   const secrets = overrides.secrets ?? createSecretStore(config);
+  // One counts store, moved by both user stores (an override replaces it for them too).
+  const userCounts = overrides.userCounts ?? new CosmosUserCounts(database, clock, runtime.log);
   // One Graph transport (a client per tenant, retries, error mapping) for delta reads and subscriptions.
   const graph = new GraphTransport({
     graphBaseUrl: config.entra.graphBaseUrl,
@@ -95,16 +98,17 @@ export async function createServices(config: AppConfig, runtime: RuntimeParts = 
         clock,
       }),
     syncRuns: overrides.syncRuns ?? new CosmosSyncRunStore(database),
-    userCounts: overrides.userCounts ?? new CosmosUserCountsReader(database),
+    userCounts,
     queue: overrides.queue ?? createQueue(config, runtime),
     mailer: overrides.mailer ?? createMailer(config, secrets),
     directory: overrides.directory ?? new GraphDirectoryClient(graph),
     groupDirectory: overrides.groupDirectory ?? new GraphGroupClient(graph),
     groupMemberships: overrides.groupMemberships ?? new CosmosGroupMembershipStore(database),
     previews: overrides.previews ?? new CosmosPreviewStore(database),
-    directoryUsers: overrides.directoryUsers ?? new CosmosDirectoryUserStore(database, { scheduler }),
+    directoryUsers: overrides.directoryUsers ?? new CosmosDirectoryUserStore(database, { scheduler, counts: userCounts }),
     syncState: overrides.syncState ?? new CosmosSyncStateStore(database),
-    symbolUsers: overrides.symbolUsers ?? new CosmosSymbolUserStore(database),
+    roundSeen: overrides.roundSeen ?? new CosmosRoundSeenStore(database),
+    symbolUsers: overrides.symbolUsers ?? new CosmosSymbolUserStore(database, { counts: userCounts }),
     notificationLog: overrides.notificationLog ?? new CosmosNotificationLog(database),
     subscriptions: overrides.subscriptions ?? new GraphSubscriptionClient(graph),
     subscriptionStore: overrides.subscriptionStore ?? new CosmosSubscriptionStore(database),

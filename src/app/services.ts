@@ -8,7 +8,7 @@ import { Mailer } from '../ports/mailer.port';
 import { SecretStore } from '../ports/secret-store.port';
 import { SyncRunStore } from '../ports/sync-run-store.port';
 import { TokenVerifier } from '../ports/token-verifier.port';
-import { UserCountsReader } from '../ports/user-counts.port';
+import { UserCountsStore } from '../ports/user-counts.port';
 import { DirectoryClient } from '../ports/directory-client.port';
 import { DirectoryUserStore } from '../ports/directory-user-store.port';
 import { SyncStateStore } from '../ports/sync-state-store.port';
@@ -23,6 +23,7 @@ import { GroupDirectory } from '../ports/group-directory.port';
 import { GroupMembershipStore } from '../ports/group-membership-store.port';
 import { PreviewStore } from '../ports/preview-store.port';
 import { AuditStore } from '../ports/audit-store.port';
+import { RoundSeenStore } from '../ports/round-seen-store.port';
 
 /** Everything a handler or use case may depend on: ports only, adapters chosen by the composition root. */
 export interface Services {
@@ -36,7 +37,8 @@ export interface Services {
   /** The connect flow's sign-in step: redeems Microsoft's code and validates the id_token. */
   signIn: EntraSignIn;
   syncRuns: SyncRunStore;
-  userCounts: UserCountsReader;
+  /** Each company's maintained counts (one document): read by the status and the overview, moved by the user stores. */
+  userCounts: UserCountsStore;
   queue: JobQueue;
   mailer: Mailer;
   directory: DirectoryClient;
@@ -47,6 +49,8 @@ export interface Services {
   previews: PreviewStore;
   directoryUsers: DirectoryUserStore;
   syncState: SyncStateStore;
+  /** The ids each full round saw, in chunks: its sweep finds the records it did not see. */
+  roundSeen: RoundSeenStore;
   symbolUsers: SymbolUserStore;
   notificationLog: NotificationLog;
   /** Graph change-notification subscriptions (per customer tenant). */

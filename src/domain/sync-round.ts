@@ -9,8 +9,14 @@ import { SyncCounts, SyncCountsSchema, ZERO_COUNTS } from './sync-run';
  *
  * The round changes only through the named transitions below; the worker never edits its fields.
  *
- *   start / adopt ──▶ afterPage … ──▶ (pagesDone) ──▶ afterSweep ──▶ withRemovals ──▶ saved, round ends
+ *   start / adopt ──▶ resumed ──▶ afterPage … ──▶ (pagesDone) ──▶ afterSweep ──▶ withRemovals ──▶ saved, round ends
+ *           │            ╰── stoppedCleanly (a time-budget continuation) ──▶ resumed …
  *           ╰── restartedAsFull (the delta state was lost: a full round with a sweep)
+ *
+ * Each invocation that works on the round is an attempt (`resumed`). An attempt that ends without
+ * `stoppedCleanly` (a crash, a failure retried later) may have written records after its last
+ * checkpoint: the next attempt counts them from their `syncWrite` stamps, and the company's
+ * counts are derived again when the round ends (`countsInDoubt`).
  */
 
 const IsoDate = z.iso.datetime({ offset: true });
@@ -61,6 +67,18 @@ const SyncRoundObjectSchema = z
     /** Records this round marked for removal (they go through the deletion guard at the end). */
     removalsFlagged: z.number().int().min(0).default(0),
     scope: RoundScopeSchema.default(NO_SCOPE_WORK),
+    /** Invocations that have worked on the round; the current one's number stamps its writes. */
+    attempt: z.number().int().min(0).default(0),
+    /** Pages checkpointed when the current attempt began: records an earlier attempt wrote from this page on were not counted. */
+    attemptStartPage: z.number().int().min(0).default(0),
+    /** The last attempt ended with a checkpoint of everything it wrote (a continuation), not a crash or a failure. */
+    stoppedCleanly: z.boolean().default(false),
+    /** An attempt ended uncleanly: some count changes may be missing, so the company's counts are derived again at the end. */
+    countsInDoubt: z.boolean().default(false),
+    /** Chunks of seen ids stored so far (full rounds that sweep: RoundSeenStore). */
+    seenChunks: z.number().int().min(0).default(0),
+    /** The sweep has handled the stored records up to this id (it resumes after it). */
+    sweptThrough: z.string().max(255).nullable().default(null),
     startedAt: IsoDate,
     checkpointedAt: IsoDate,
   })
@@ -86,6 +104,8 @@ export interface PageResult {
   newPending: string[];
   /** Records marked for removal. */
   removalsFlagged: number;
+  /** Ids of the directory users the page returned (present in the directory): what a sweep must not remove. */
+  seen: string[];
 }
 
 export function addCounts(a: SyncCounts, b: Partial<SyncCounts>): SyncCounts {
@@ -115,6 +135,12 @@ export function startRound(input: {
     newPendingSample: [],
     removalsFlagged: 0,
     scope: NO_SCOPE_WORK,
+    attempt: 0,
+    attemptStartPage: 0,
+    stoppedCleanly: false,
+    countsInDoubt: false,
+    seenChunks: 0,
+    sweptThrough: null,
     startedAt: input.nowIso,
     checkpointedAt: input.nowIso,
   };
@@ -142,6 +168,40 @@ export function roundForJob(
   const mode = job.mode === 'full' || state.deltaLink === null ? 'full' : 'delta';
   const firstImport = state.deltaLink === null && state.lastFullRoundAt === null && !state.replacedConnection;
   return startRound({ runId: job.runId, roundId: fresh.roundId, mode, firstImport, nowIso: fresh.nowIso });
+}
+
+/**
+ * An invocation takes the round up: a new attempt. When the previous attempt did not stop cleanly,
+ * the counts it may have left unapplied are in doubt until the round ends.
+ */
+export function resumed(round: SyncRound): SyncRound {
+  return {
+    ...round,
+    attempt: round.attempt + 1,
+    attemptStartPage: round.pages,
+    stoppedCleanly: false,
+    countsInDoubt: round.countsInDoubt || (round.attempt > 0 && !round.stoppedCleanly),
+  };
+}
+
+/** The attempt checkpointed everything it wrote and hands the round on (a time-budget continuation). */
+export function stoppedCleanly(round: SyncRound): SyncRound {
+  return { ...round, stoppedCleanly: true };
+}
+
+/** Whether the round keeps the ids it sees for a sweep at its end. */
+export function keepsSeenIds(round: SyncRound): boolean {
+  return needsSweep(round);
+}
+
+/** Seen-id chunks up to `chunks` are stored. */
+export function withSeenChunks(round: SyncRound, chunks: number): SyncRound {
+  return { ...round, seenChunks: chunks };
+}
+
+/** Whether the company's counts are derived again when the round ends: every full round heals drift, and so does a round an attempt left uncleanly. */
+export function recountsAtEnd(round: SyncRound): boolean {
+  return round.mode === 'full' || round.countsInDoubt;
 }
 
 /** Where the next page is read from: the round's nextLink, else (a delta round's start) the saved deltaLink. */
@@ -172,7 +232,17 @@ export function afterPage(
  * it does not return — records may exist now even if this began as a first import.
  */
 export function restartedAsFull(round: SyncRound, roundId: string): SyncRound {
-  return { ...round, mode: 'full', roundId, firstImport: false, nextLink: null, deltaLink: null, pagesDone: false };
+  return {
+    ...round,
+    mode: 'full',
+    roundId,
+    firstImport: false,
+    nextLink: null,
+    deltaLink: null,
+    pagesDone: false,
+    seenChunks: 0,
+    sweptThrough: null,
+  };
 }
 
 /** Whether the round reads what is stored before deciding (everything but a first import). */
@@ -185,12 +255,16 @@ export function needsSweep(round: SyncRound): boolean {
   return round.mode === 'full' && !round.firstImport;
 }
 
-/** The sweep removed or flagged records. */
-export function afterSweep(round: SyncRound, swept: { counts: Partial<SyncCounts>; flagged: number }): SyncRound {
+/** The sweep removed or flagged records, up to `sweptThrough` (all of them when it is done). */
+export function afterSweep(
+  round: SyncRound,
+  swept: { counts: Partial<SyncCounts>; flagged: number; sweptThrough: string | null },
+): SyncRound {
   return {
     ...round,
     counts: addCounts(round.counts, swept.counts),
     removalsFlagged: round.removalsFlagged + swept.flagged,
+    sweptThrough: swept.sweptThrough,
   };
 }
 

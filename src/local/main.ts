@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AppError } from '../domain/app-error';
 import { ensureConsoleBuilt } from './console-build';
+import { boundHeapGrowth } from './heap-growth';
 import { startLocalStack } from './local-stack';
 
 const ArgsSchema = z.object({
@@ -16,6 +17,8 @@ const ArgsSchema = z.object({
 });
 
 async function main(): Promise<void> {
+  // Before the store loads: the garbage V8 tolerates must not grow with the data it holds.
+  boundHeapGrowth();
   const { values } = parseArgs({
     options: {
       reset: { type: 'boolean', default: false },

@@ -2,15 +2,18 @@ import { DirectoryUserRecord, Flag } from '../domain/directory/directory-user';
 import { Versioned } from './integration-store.port';
 import { Page } from './sync-run-store.port';
 
-/** Largest page `listForReview`, `listNotSeenIn` and `listPendingRemovals` serve (a larger limit is `validation_failed`). */
+/** Largest page `listForReview`, `listIds` and `listPendingRemovals` serve (a larger limit is `validation_failed`). */
 export const MAX_DIRECTORY_USER_PAGE_SIZE = 1000;
 
+/**
+ * Every write names the version it replaces (`expected`: the record as read, with its etag), so
+ * the store can move the company's counts by what the write changed (previous → next) once it
+ * succeeded, and refuse it when the record changed meanwhile.
+ */
 export type DirectoryUserWrite =
-  /** Create (expectedEtag null: must not exist) or replace (expectedEtag: must still be that version). */
-  | { op: 'put'; record: DirectoryUserRecord; expectedEtag: string | null }
-  | { op: 'delete'; id: string; expectedEtag: string }
-  /** Only sets `seenRound` (a cheap patch): the user was seen unchanged in a full round. */
-  | { op: 'mark_seen'; id: string; roundId: string };
+  /** Create (expected null: must not exist) or replace (must still be the version read). */
+  | { op: 'put'; record: DirectoryUserRecord; expected: Versioned<DirectoryUserRecord> | null }
+  | { op: 'delete'; expected: Versioned<DirectoryUserRecord> };
 
 export type WriteOutcome = { id: string; ok: true } | { id: string; ok: false; reason: 'conflict' };
 
@@ -31,7 +34,8 @@ export interface DirectoryUserStore {
   /**
    * Applies the writes (in bulk where the store can). A put/delete whose precondition fails (the
    * record changed or appeared meanwhile) is reported as a conflict, not thrown: the caller
-   * re-reads and decides again. Other failures throw.
+   * re-reads and decides again. Other failures throw. Then the company's counts
+   * (UserCountsStore) move by what the successful writes changed.
    */
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]>;
   /** Every record of the company, paged in id order (re-judging everyone after a scope change). */
@@ -39,12 +43,15 @@ export interface DirectoryUserStore {
     companyId: string,
     options: { limit: number; cursor: string | null },
   ): Promise<Page<Versioned<DirectoryUserRecord>>>;
-  /** Records whose `seenRound` is not `roundId` (users a full round did not return), paged. */
-  listNotSeenIn(
+  /**
+   * The ids of the company's records, in ascending order, after `after` (from the start when
+   * null), paged: what a full round's sweep compares with the ids the round saw. Ids only, so a
+   * page of 1,000 is small.
+   */
+  listIds(
     companyId: string,
-    roundId: string,
-    options: { limit: number; cursor: string | null },
-  ): Promise<Page<Versioned<DirectoryUserRecord>>>;
+    options: { after: string | null; limit: number; cursor: string | null },
+  ): Promise<Page<string>>;
   /** Records with a pending removal (from the given run, or from any run when runId is null), paged. */
   listPendingRemovals(
     companyId: string,

@@ -9,8 +9,12 @@ export interface SymbolUserStore {
   get(companyId: string, id: string): Promise<Versioned<SymbolUser> | null>;
   /** Symbol users of the company whose `emailKey` is one of these (lower-cased) addresses. */
   findByEmailKeys(companyId: string, emailKeys: readonly string[]): Promise<Array<Versioned<SymbolUser>>>;
-  /** null = create (AppError 'conflict' on a duplicate id or e-mail in the company), else IfMatch replace. */
-  save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>>;
+  /**
+   * `expected` null = create (AppError 'conflict' on a duplicate id or e-mail in the company), else
+   * replace the version read (AppError 'precondition_failed' when it changed meanwhile). Then the
+   * company's counts (UserCountsStore) move by what the write changed (previous → next).
+   */
+  save(user: SymbolUser, expected: Versioned<SymbolUser> | null): Promise<Versioned<SymbolUser>>;
   list(
     companyId: string,
     options: { status: SymbolUser['status'] | null; limit: number; cursor: string | null },

@@ -17,7 +17,7 @@ export interface CompanySummaryView {
   counts: UserCounts;
 }
 
-/** Companies whose counts are read at once (five small queries each). */
+/** Companies whose counts are read at once (one point read each: the maintained counts document). */
 const CONCURRENCY = 4;
 
 function invalidCursor(): AppError {

@@ -50,7 +50,7 @@ export async function undoMergeOfUser(services: UndoServices, companyId: string,
     const entraObjectId = plan.link.entraObjectId;
     const record = (await services.directoryUsers.getMany(companyId, [entraObjectId])).get(entraObjectId);
     if (record && record.value.status === 'approved' && record.value.symbolUserId === userId) {
-      const [written] = await services.directoryUsers.write(companyId, [{ op: 'put', record: backToPending(record.value), expectedEtag: record.etag }]);
+      const [written] = await services.directoryUsers.write(companyId, [{ op: 'put', record: backToPending(record.value), expected: record }]);
       if (!written?.ok) {
         if (attempt >= MAX_ATTEMPTS) throw changedMeanwhile();
         continue;
@@ -59,7 +59,7 @@ export async function undoMergeOfUser(services: UndoServices, companyId: string,
 
     let saved;
     try {
-      saved = await services.symbolUsers.save(plan.user, current.etag);
+      saved = await services.symbolUsers.save(plan.user, current);
     } catch (error) {
       if (isAppError(error, 'precondition_failed') && attempt < MAX_ATTEMPTS) continue;
       if (!isAppError(error, 'conflict')) throw isAppError(error, 'precondition_failed') ? changedMeanwhile() : error;
@@ -67,7 +67,7 @@ export async function undoMergeOfUser(services: UndoServices, companyId: string,
       plan = undoMerge(current.value, { nowIso, by: principal.subject, keepEmail: true });
       if (plan.kind !== 'undone') throw changedMeanwhile();
       try {
-        saved = await services.symbolUsers.save(plan.user, current.etag);
+        saved = await services.symbolUsers.save(plan.user, current);
       } catch (retryError) {
         if (isAppError(retryError, 'precondition_failed') && attempt < MAX_ATTEMPTS) continue;
         throw retryError;

@@ -122,7 +122,7 @@ async function decideOne<R>(services: Deps, companyId: string, id: string, decid
     if (!current) return { failure: 'not_found' };
     const { next, result } = await decide(current);
     if (!next) return result;
-    const [outcome] = await services.directoryUsers.write(companyId, [{ op: 'put', record: next, expectedEtag: current.etag }]);
+    const [outcome] = await services.directoryUsers.write(companyId, [{ op: 'put', record: next, expected: current }]);
     if (outcome?.ok) return result;
   }
   return { failure: 'conflict' };

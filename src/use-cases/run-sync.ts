@@ -1,6 +1,7 @@
 import { Services } from '../app/services';
 import { Logger } from '../app/logger';
 import { AppError, isAppError } from '../domain/app-error';
+import { countsDelta, isEmptyDelta } from '../domain/company-counts';
 import { fieldProblems } from '../domain/field-problems';
 import { awaitsFirstImport, Integration } from '../domain/integration';
 import { SYNC_JOBS_QUEUE, SyncJob, SyncJobSchema } from '../domain/sync-job';
@@ -11,15 +12,23 @@ import {
   afterRescope,
   afterSweep,
   checkpointed,
+  keepsSeenIds,
   needsSweep,
   nextPageLink,
+  recountsAtEnd,
   restartedAsFull,
+  resumed,
   roundForJob,
+  stoppedCleanly,
   SyncRound,
   withRemovals,
+  withSeenChunks,
 } from '../domain/sync-round';
 import { SyncState } from '../domain/sync-state';
+import { DirectoryPage } from '../ports/directory-client.port';
 import { Versioned } from '../ports/integration-store.port';
+import { MAX_SEEN_IDS_PER_CHUNK } from '../ports/round-seen-store.port';
+import { chunk } from '../shared/bounded-concurrency';
 import { jobFor } from './enqueue-sync';
 import { ensureSubscriptionAfterRun } from './ensure-subscription';
 import { applyPage } from './sync/apply-page';
@@ -35,7 +44,8 @@ import { runPreview } from './sync/preview-run';
  *
  *   load      the job, its run and the company's sync state; skip finished runs and stale jobs
  *   loop      read a `users/delta` page → apply it (sync/apply-page.ts) → checkpoint every few
- *             pages; when the time budget runs low, checkpoint and continue in a follow-up message
+ *             pages; the next page is fetched while the current one is applied (one page ahead);
+ *             when the time budget runs low, checkpoint and continue in a follow-up message
  *   finish    sweep (full rounds), settle removals through the deletion guard, move the deltaLink
  *             on, record the run, e-mail, make sure the Graph subscription exists
  *
@@ -67,6 +77,8 @@ export type SyncServices = Pick<
   | 'subscriptionStore'
   | 'previews'
   | 'audit'
+  | 'roundSeen'
+  | 'userCounts'
 >;
 
 /** Where a run stands: the stored sync state (with its etag), the run record, the round in memory. */
@@ -74,6 +86,8 @@ interface Progress {
   state: Versioned<SyncState>;
   run: SyncRun;
   round: SyncRound;
+  /** Ids the round saw since its last checkpoint (rounds that sweep): stored as a chunk with the next checkpoint. */
+  seen: string[];
 }
 
 /** What one invocation works with. */
@@ -83,6 +97,8 @@ interface Invocation {
   integration: Integration & { tenantId: string };
   startedMs: number;
   log: Logger;
+  /** Users this invocation counted from an earlier attempt's write stamps (see sync/apply-page.ts). */
+  recovered: Set<string>;
 }
 
 export async function runSync(
@@ -134,7 +150,7 @@ export async function runSync(
     invocation: run.invocations,
   });
   await setLastSync(services, integration, run);
-  const invocation: Invocation = { services, job, integration, startedMs, log };
+  const invocation: Invocation = { services, job, integration, startedMs, log, recovered: new Set() };
   try {
     return await syncRound(invocation, run);
   } catch (error) {
@@ -163,8 +179,8 @@ function isConnectedFor(integration: Integration, job: SyncJob): integration is 
 async function syncRound(invocation: Invocation, run: SyncRun): Promise<SyncOutcome> {
   const { services, job } = invocation;
   const state = await loadState(services, job);
-  const round = roundForJob(state.value, job, { roundId: services.ids.uuid(), nowIso: iso(services) });
-  let progress = await checkpoint(services, { state, run, round });
+  const round = resumed(roundForJob(state.value, job, { roundId: services.ids.uuid(), nowIso: iso(services) }));
+  let progress = await checkpoint(services, { state, run, round, seen: [] });
 
   if (!progress.round.scope.groupsRead) progress = await readGroups(invocation, progress);
   progress = await readPages(invocation, progress);
@@ -216,7 +232,13 @@ async function rescopeUsers(invocation: Invocation, start: Progress): Promise<Pr
   const { services, integration, log } = invocation;
   const batch = 200;
   let progress = start;
-  const target = { integration, runId: progress.run.runId, scope: scopeOf(invocation, progress), knownOnly: true };
+  const target = {
+    integration,
+    runId: progress.run.runId,
+    scope: scopeOf(invocation, progress),
+    knownOnly: true,
+    recovered: invocation.recovered,
+  };
   while (!progress.round.scope.done && !outOfTime(invocation)) {
     const { scope } = progress.round;
     let ids: string[];
@@ -241,34 +263,54 @@ async function rescopeUsers(invocation: Invocation, start: Progress): Promise<Pr
   return progress;
 }
 
-/** Reads and applies pages until the round has read them all or the time budget runs out. */
+/**
+ * Reads and applies pages until the round has read them all or the time budget runs out. While a
+ * page is applied, the next one is already being fetched (one page ahead, never more): with Graph
+ * slower than Cosmos a run takes about as long as fetching its pages. Checkpoints are unchanged —
+ * a prefetched page that was not applied is simply fetched again by whoever resumes.
+ */
 async function readPages(invocation: Invocation, start: Progress): Promise<Progress> {
   const { services, integration, log } = invocation;
   let progress = start;
   let sinceCheckpoint = 0;
+  let ahead: Prefetch | null = null;
   while (!progress.round.pagesDone && !outOfTime(invocation)) {
     const link = nextPageLink(progress.round, progress.state.value.deltaLink);
-    let page;
+    let page: DirectoryPage;
     try {
-      page = await services.directory.deltaPage(integration.tenantId, link);
+      page = await (ahead?.link === link ? ahead.page : services.directory.deltaPage(integration.tenantId, link));
     } catch (error) {
       if (!isAppError(error, 'directory_delta_reset') || link === null) throw error;
       // The delta state expired or was reset: a full round, then a sweep of users it did not return.
       log.warn('sync.delta_reset', { companyId: integration.companyId, runId: progress.run.runId });
       const round = restartedAsFull(progress.round, services.ids.uuid());
-      progress = await checkpoint(services, { ...progress, round }, { deltaLink: null });
+      progress = await checkpoint(services, { ...progress, round, seen: [] }, { deltaLink: null });
       sinceCheckpoint = 0;
       continue;
+    } finally {
+      ahead = null;
     }
     if (page.nextLink === null && page.deltaLink === null)
       throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
+    if (page.nextLink !== null && !outOfTime(invocation))
+      ahead = prefetch(services, integration.tenantId, page.nextLink);
     const result = await applyPage(
       services,
-      { integration, runId: progress.run.runId, round: progress.round, scope: scopeOf(invocation, progress) },
+      {
+        integration,
+        runId: progress.run.runId,
+        round: progress.round,
+        scope: scopeOf(invocation, progress),
+        recovered: invocation.recovered,
+      },
       page.items,
       log,
     );
-    progress = { ...progress, round: afterPage(progress.round, page, result) };
+    progress = {
+      ...progress,
+      round: afterPage(progress.round, page, result),
+      seen: keepsSeenIds(progress.round) ? [...progress.seen, ...result.seen] : progress.seen,
+    };
     sinceCheckpoint++;
     if (progress.round.pagesDone || sinceCheckpoint >= services.config.sync.checkpointEveryPages) {
       progress = await checkpoint(services, progress);
@@ -276,6 +318,20 @@ async function readPages(invocation: Invocation, start: Progress): Promise<Progr
     }
   }
   return progress;
+}
+
+/** The next page, being fetched. */
+interface Prefetch {
+  link: string;
+  page: Promise<DirectoryPage>;
+}
+
+function prefetch(services: Pick<SyncServices, 'directory'>, tenantId: string, link: string): Prefetch {
+  const page = services.directory.deltaPage(tenantId, link);
+  // Awaited when its turn comes; if it never comes (the current page failed, the time ran out),
+  // its failure must not surface as an unhandled rejection.
+  page.catch(() => undefined);
+  return { link, page };
 }
 
 /** The round is read (and swept): settle removals, move the deltaLink on, record and announce the run. */
@@ -293,6 +349,7 @@ async function finish(invocation: Invocation, progress: Progress): Promise<SyncO
       )
     : NOTHING_TO_SETTLE;
   const round = withRemovals(progress.round, removals.counts);
+  if (recountsAtEnd(round)) await recount(invocation, round);
   const nowIso = iso(services);
   const heldSince = removals.held > 0 ? (state.value.heldSince ?? { runId: progress.run.runId, at: nowIso }) : null;
 
@@ -334,10 +391,30 @@ async function finish(invocation: Invocation, progress: Progress): Promise<SyncO
   return status;
 }
 
+/**
+ * The company's counts derived from its records again: every full round (which heals any drift) and
+ * a round an attempt left uncleanly (whose count changes may be missing). Differences are logged.
+ */
+async function recount(invocation: Invocation, round: SyncRound): Promise<void> {
+  const { services, job, log } = invocation;
+  const { before, after, saved } = await services.userCounts.recount(job.companyId);
+  // Stored minus true, per count that differs.
+  const drift = before === null ? {} : countsDelta(after, before);
+  if (before === null || !isEmptyDelta(drift) || !saved)
+    log.warn('sync.counts_rederived', {
+      companyId: job.companyId,
+      runId: round.runId,
+      hadCounts: before !== null,
+      saved,
+      countsInDoubt: round.countsInDoubt,
+      ...Object.fromEntries(Object.entries(drift).map(([name, value]) => [`drift_${name}`, value])),
+    });
+}
+
 /** Checkpoints, then continues the run in a follow-up message on the same session. */
 async function continueLater(invocation: Invocation, progress: Progress): Promise<SyncOutcome> {
   const { services, job, log } = invocation;
-  const { run } = await checkpoint(services, progress);
+  const { run } = await checkpoint(services, { ...progress, round: stoppedCleanly(progress.round) });
   const continuation: SyncJob = {
     ...jobFor(run),
     trigger: 'continuation',
@@ -381,16 +458,24 @@ async function loadState(
   return services.syncState.save(fresh, stored?.etag ?? null);
 }
 
-/** Saves the round (and any other state change) and the run's counters. */
+/**
+ * Saves the ids seen since the last checkpoint (as chunks, first: the round that counts them is
+ * saved after), the round (and any other state change) and the run's counters.
+ */
 async function checkpoint(
-  services: Pick<SyncServices, 'syncState' | 'syncRuns' | 'clock'>,
+  services: Pick<SyncServices, 'syncState' | 'syncRuns' | 'roundSeen' | 'clock'>,
   progress: Progress,
   change: Partial<SyncState> = {},
 ): Promise<Progress> {
-  const round = checkpointed(progress.round, iso(services));
+  let round = progress.round;
+  for (const ids of chunk(progress.seen, MAX_SEEN_IDS_PER_CHUNK)) {
+    await services.roundSeen.put(progress.state.value.companyId, round.roundId, round.seenChunks, ids);
+    round = withSeenChunks(round, round.seenChunks + 1);
+  }
+  round = checkpointed(round, iso(services));
   const state = await saveState(services, progress.state, { ...change, round });
   const run = await services.syncRuns.update({ ...progress.run, counts: round.counts, pages: round.pages });
-  return { state, run, round };
+  return { state, run, round, seen: [] };
 }
 
 async function saveState(

@@ -65,7 +65,7 @@ export async function approveIntoSymbol(
           link = mergeLink(target.value, next, { entraObjectId: input.entraObjectId, nowIso: input.nowIso, by: input.by, merged });
           next = { ...next, links: [...target.value.links, link].slice(-20), updatedAt: input.nowIso };
         }
-        if (next !== target.value) await services.symbolUsers.save(next, target.etag);
+        if (next !== target.value) await services.symbolUsers.save(next, target);
         return { kind: 'approved', symbolUserId: target.value.id, merged, mergedNow: link?.merged ? { user: next, changes: link.changes } : null };
       }
       if (createConflicted) return { kind: 'email_taken' };
@@ -99,13 +99,13 @@ export async function followOnSymbolUser(services: Deps, input: { companyId: str
     if (input.active !== undefined) next = setActive(next, input.active, input.nowIso);
     if (next === current.value) return 'done';
     try {
-      await services.symbolUsers.save(next, current.etag);
+      await services.symbolUsers.save(next, current);
       return 'done';
     } catch (error) {
       if (isAppError(error, 'conflict')) {
         // The new address already belongs to another Symbol user: keep the old one, follow the rest.
         const withoutEmail = { ...next, email: current.value.email, emailKey: current.value.emailKey };
-        await services.symbolUsers.save(withoutEmail, current.etag);
+        await services.symbolUsers.save(withoutEmail, current);
         return 'done';
       }
       if (!isAppError(error, 'precondition_failed') || attempt >= MAX_ATTEMPTS) throw error;
@@ -122,7 +122,7 @@ export async function setSymbolUserActive(services: Deps, input: { companyId: st
     const next = setActive(current.value, input.active, input.nowIso);
     if (next === current.value) return 'done';
     try {
-      await services.symbolUsers.save(next, current.etag);
+      await services.symbolUsers.save(next, current);
       return 'done';
     } catch (error) {
       if (!isAppError(error, 'precondition_failed') || attempt >= MAX_ATTEMPTS) throw error;

@@ -12,6 +12,8 @@ import { CosmosSubscriptionStore } from '../../src/adapters/cosmos/cosmos-subscr
 import { CosmosSymbolUserStore } from '../../src/adapters/cosmos/cosmos-symbol-user-store';
 import { CosmosSyncRunStore } from '../../src/adapters/cosmos/cosmos-sync-run-store';
 import { CosmosSyncStateStore } from '../../src/adapters/cosmos/cosmos-sync-state-store';
+import { CosmosUserCounts } from '../../src/adapters/cosmos/cosmos-user-counts';
+import { USER_COUNTS_CONTAINER } from '../../src/adapters/cosmos/cosmos-schema';
 import { CosmosTestEnv, startCosmosTestEnv } from '../adapters/cosmos/cosmos-test-env';
 import { integrationStoreContract, syncStateStoreContract } from './company-document.contract';
 import { consentNonceStoreContract } from './consent-nonce-store.contract';
@@ -22,6 +24,7 @@ import { subscriptionStoreContract } from './subscription-store.contract';
 import { symbolUserStoreContract } from './symbol-user-store.contract';
 import { syncRunStoreContract } from './sync-run-store.contract';
 import { auditStoreContract } from './audit-store.contract';
+import { userCountsStoreContract } from './user-counts-store.contract';
 
 /**
  * The store contracts against the Cosmos adapters: the real @azure/cosmos client against the local
@@ -44,14 +47,34 @@ function on<T>(make: (database: Database) => T): () => T {
   return () => (instance ??= make(env.database));
 }
 
+/** The user stores and their counts, wired as the composition root wires them. */
+const userStores = on((db) => {
+  const counts = new CosmosUserCounts(db, { now: () => new Date(NOW) });
+  return {
+    counts,
+    directoryUsers: new CosmosDirectoryUserStore(db, { counts }),
+    symbolUsers: new CosmosSymbolUserStore(db, { counts }),
+  };
+});
+
 directoryUserStoreContract(
   IMPLEMENTATION,
-  on((db) => new CosmosDirectoryUserStore(db)),
+  () => userStores().directoryUsers,
+  () => userStores().counts,
 );
 symbolUserStoreContract(
   IMPLEMENTATION,
-  on((db) => new CosmosSymbolUserStore(db)),
+  () => userStores().symbolUsers,
+  () => userStores().counts,
 );
+userCountsStoreContract(IMPLEMENTATION, () => ({
+  ...userStores(),
+  corrupt: async (companyId, counts) => {
+    await env.database
+      .container(USER_COUNTS_CONTAINER)
+      .items.upsert({ id: companyId, companyId, ...counts, derivedAt: NOW });
+  },
+}));
 integrationStoreContract(
   IMPLEMENTATION,
   on((db) => new CosmosIntegrationStore(db)),

@@ -1,6 +1,7 @@
 import { DirectoryUserRecord } from '../../src/domain/directory/directory-user';
 import { DirectoryUserStore, DirectoryUserWrite } from '../../src/ports/directory-user-store.port';
 import { Versioned } from '../../src/ports/integration-store.port';
+import { UserCountsStore } from '../../src/ports/user-counts.port';
 import { rejection } from '../support/app-errors';
 import { directoryUser, NOW, oid, pageAll, uniqueCompany } from '../support/store-fixtures';
 
@@ -8,10 +9,15 @@ import { directoryUser, NOW, oid, pageAll, uniqueCompany } from '../support/stor
  * The DirectoryUserStore port's behaviour, once, for every implementation. Cases named
  * "(divergence)" are where the in-memory fake used to disagree with Cosmos.
  */
-export function directoryUserStoreContract(implementation: string, store: () => DirectoryUserStore): void {
+export function directoryUserStoreContract(
+  implementation: string,
+  store: () => DirectoryUserStore,
+  /** The counts the store moves (as the composition root wires them). */
+  counts: () => UserCountsStore,
+): void {
   describe(`DirectoryUserStore contract — ${implementation}`, () => {
     const creates = (records: DirectoryUserRecord[]): DirectoryUserWrite[] =>
-      records.map((record) => ({ op: 'put', record, expectedEtag: null }));
+      records.map((record) => ({ op: 'put', record, expected: null }));
     const seed = async (
       company: string,
       numbers: number[],
@@ -40,21 +46,21 @@ export function directoryUserStoreContract(implementation: string, store: () => 
     it('creates must not exist, replaces and deletes need the version read; every stale or vanished precondition is a conflict', async () => {
       const company = uniqueCompany();
       const before = await seed(company, [10, 11, 12, 13, 14]);
-      const etag = (n: number) => before.get(oid(n))?.etag ?? '';
+      const read = (n: number) => before.get(oid(n)) ?? { value: directoryUser(company, oid(n)), etag: '' };
       // Somebody else changes 11 and removes 13 meanwhile.
       await store().write(company, [
-        { op: 'put', record: directoryUser(company, oid(11), { hash: 'changed-elsewhere' }), expectedEtag: etag(11) },
+        { op: 'put', record: directoryUser(company, oid(11), { hash: 'changed-elsewhere' }), expected: read(11) },
       ]);
-      await store().write(company, [{ op: 'delete', id: oid(13), expectedEtag: etag(13) }]);
+      await store().write(company, [{ op: 'delete', expected: read(13) }]);
 
       const outcomes = await store().write(company, [
-        { op: 'put', record: directoryUser(company, oid(20), { status: 'approved' }), expectedEtag: null },
-        { op: 'put', record: directoryUser(company, oid(10), { hash: 'hash-2' }), expectedEtag: etag(10) },
-        { op: 'put', record: directoryUser(company, oid(11), { hash: 'hash-2' }), expectedEtag: etag(11) },
-        { op: 'put', record: directoryUser(company, oid(12), { hash: 'recreated' }), expectedEtag: null },
-        { op: 'put', record: directoryUser(company, oid(13), { hash: 'hash-2' }), expectedEtag: etag(13) },
-        { op: 'delete', id: oid(14), expectedEtag: etag(14) },
-        { op: 'delete', id: oid(21), expectedEtag: '"never-existed"' },
+        { op: 'put', record: directoryUser(company, oid(20), { status: 'approved' }), expected: null },
+        { op: 'put', record: directoryUser(company, oid(10), { hash: 'hash-2' }), expected: read(10) },
+        { op: 'put', record: directoryUser(company, oid(11), { hash: 'hash-2' }), expected: read(11) },
+        { op: 'put', record: directoryUser(company, oid(12), { hash: 'recreated' }), expected: null },
+        { op: 'put', record: directoryUser(company, oid(13), { hash: 'hash-2' }), expected: read(13) },
+        { op: 'delete', expected: read(14) },
+        { op: 'delete', expected: { value: directoryUser(company, oid(21)), etag: '"never-existed"' } },
       ]);
       expect(outcomes).toEqual([
         { id: oid(20), ok: true },
@@ -68,51 +74,88 @@ export function directoryUserStoreContract(implementation: string, store: () => 
       const after = await store().getMany(company, [10, 11, 12, 13, 14, 20].map(oid));
       expect([...after.keys()].sort()).toEqual([10, 11, 12, 20].map(oid));
       expect(after.get(oid(10))?.value.hash).toBe('hash-2');
-      expect(after.get(oid(10))?.etag).not.toBe(etag(10));
+      expect(after.get(oid(10))?.etag).not.toBe(read(10).etag);
       expect(after.get(oid(11))?.value.hash).toBe('changed-elsewhere');
       expect(after.get(oid(12))?.value.hash).toBe('hash-1');
     });
 
-    it('mark_seen sets seenRound (and nothing else) on a stored record and gives it a new version', async () => {
+    it('moves the company counts by what the applied writes changed (previous → next), and only by that', async () => {
       const company = uniqueCompany();
-      const before = await seed(company, [1]);
-      expect(await store().write(company, [{ op: 'mark_seen', id: oid(1), roundId: 'round-1' }])).toEqual([
-        { id: oid(1), ok: true },
+      const stored = await seed(company, [1, 2, 3, 4], (n) => (n === 4 ? { status: 'denied' } : {}));
+      // The first read of the counts derives them from the records: 3 pending, 1 denied.
+      await expect(counts().countsFor(company)).resolves.toEqual({
+        pending: 3,
+        denied: 1,
+        excluded: 0,
+        held: 0,
+        activeUsers: 0,
+      });
+      const read = (n: number) => stored.get(oid(n)) ?? { value: directoryUser(company, oid(n)), etag: '' };
+      const outcomes = await store().write(company, [
+        // pending → denied, pending → approved and held, a new excluded one, a delete of a pending one
+        { op: 'put', record: { ...read(1).value, status: 'denied' }, expected: read(1) },
+        {
+          op: 'put',
+          record: {
+            ...read(2).value,
+            status: 'approved',
+            pendingRemoval: { reason: 'deleted', runId: 'run-1', detectedAt: NOW },
+          },
+          expected: read(2),
+        },
+        { op: 'put', record: directoryUser(company, oid(5), { status: 'excluded' }), expected: null },
+        { op: 'delete', expected: read(3) },
+        // A stale version: refused, so it changes no count.
+        { op: 'put', record: { ...read(4).value, status: 'pending' }, expected: { ...read(4), etag: '"stale"' } },
       ]);
-      const after = (await store().getMany(company, [oid(1)])).get(oid(1));
-      expect(after?.value).toEqual({ ...directoryUser(company, oid(1)), seenRound: 'round-1' });
-      expect(after?.etag).not.toBe(before.get(oid(1))?.etag);
-    });
-
-    it('(divergence) mark_seen of a missing record is a conflict, not a silent success', async () => {
-      const company = uniqueCompany();
-      expect(await store().write(company, [{ op: 'mark_seen', id: oid(1), roundId: 'round-1' }])).toEqual([
-        { id: oid(1), ok: false, reason: 'conflict' },
-      ]);
-      await expect(store().getMany(company, [oid(1)])).resolves.toEqual(new Map());
+      expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, true, false]);
+      await expect(counts().countsFor(company)).resolves.toEqual({
+        pending: 0,
+        denied: 2,
+        excluded: 1,
+        held: 1,
+        activeUsers: 0,
+      });
     });
 
     it.each([
       [
         '(divergence) two writes for one id',
-        (): DirectoryUserWrite => ({ op: 'mark_seen', id: oid(30), roundId: 'r' }),
+        (c: string): DirectoryUserWrite => ({
+          op: 'delete',
+          expected: { value: directoryUser(c, oid(30)), etag: '"e"' },
+        }),
       ],
       [
         '(divergence) a record of another company',
-        (): DirectoryUserWrite => ({ op: 'put', record: directoryUser(uniqueCompany(), oid(32)), expectedEtag: null }),
+        (): DirectoryUserWrite => ({ op: 'put', record: directoryUser(uniqueCompany(), oid(32)), expected: null }),
       ],
       [
         '(divergence) a malformed record',
         (c: string): DirectoryUserWrite => ({
           op: 'put',
           record: { ...directoryUser(c, oid(31)), status: 'sleeping' } as unknown as DirectoryUserRecord,
-          expectedEtag: null,
+          expected: null,
         }),
       ],
-      ['an id a store cannot hold', (): DirectoryUserWrite => ({ op: 'delete', id: 'a?b', expectedEtag: '"e"' })],
+      [
+        'an expected version of another record',
+        (c: string): DirectoryUserWrite => ({
+          op: 'put',
+          record: directoryUser(c, oid(33)),
+          expected: { value: directoryUser(c, oid(34)), etag: '"e"' },
+        }),
+      ],
+      [
+        'an id a store cannot hold',
+        (c: string): DirectoryUserWrite => ({
+          op: 'delete',
+          expected: { value: { ...directoryUser(c, oid(1)), id: 'a?b' }, etag: '"e"' },
+        }),
+      ],
     ])('%s is refused (internal_error) and nothing of the call is written', async (_what, bad) => {
       const company = uniqueCompany();
-      const good: DirectoryUserWrite = { op: 'put', record: directoryUser(company, oid(30)), expectedEtag: null };
+      const good: DirectoryUserWrite = { op: 'put', record: directoryUser(company, oid(30)), expected: null };
       expect((await rejection(store().write(company, [good, bad(company)]))).code).toBe('internal_error');
       await expect(store().getMany(company, [oid(30), oid(31)])).resolves.toEqual(new Map());
       await expect(store().write(company, [])).resolves.toEqual([]);
@@ -129,32 +172,31 @@ export function directoryUserStoreContract(implementation: string, store: () => 
       expect(ids(await pageAll((cursor) => store().listAll(uniqueCompany(), { limit: 3, cursor })))).toEqual([]);
     });
 
-    it('listNotSeenIn: the records a round did not mark, in id order, paged', async () => {
+    it('listIds: the ids of one company, in id order, after a given id, paged', async () => {
       const company = uniqueCompany();
-      await seed(company, [5, 3, 1, 4, 2, 6], (n) => ({ seenRound: n % 2 === 0 ? 'round-1' : null }));
-      for (const limit of [1, 2, 10]) {
-        expect(ids(await pageAll((cursor) => store().listNotSeenIn(company, 'round-1', { limit, cursor })))).toEqual(
-          [1, 3, 5].map(oid),
-        );
-      }
-      expect(ids(await pageAll((cursor) => store().listNotSeenIn(company, 'round-2', { limit: 4, cursor })))).toEqual(
-        [1, 2, 3, 4, 5, 6].map(oid),
-      );
+      await seed(company, [5, 3, 1, 4, 2, 6]);
+      await seed(uniqueCompany(), [7]);
+      const all = (after: string | null, limit: number) =>
+        pageAll((cursor) => store().listIds(company, { after, limit, cursor }));
+      for (const limit of [1, 2, 10]) expect((await all(null, limit)).flat()).toEqual([1, 2, 3, 4, 5, 6].map(oid));
+      expect((await all(oid(3), 2)).flat()).toEqual([4, 5, 6].map(oid));
+      expect((await all(oid(6), 2)).flat()).toEqual([]);
     });
 
-    it('(divergence) cursors are keyset cursors: paging while marking what each page returned skips nothing (a–f, not a, b, e, f)', async () => {
+    it('(divergence) listIds pages are stable while the records of a page are deleted before the next is read', async () => {
       const company = uniqueCompany();
-      await seed(company, [1, 2, 3, 4, 5, 6]);
+      const stored = await seed(company, [1, 2, 3, 4, 5, 6]);
       const pages = await pageAll(
-        (cursor) => store().listNotSeenIn(company, 'round-1', { limit: 2, cursor }),
-        async (items) => {
-          await store().write(
-            company,
-            items.map((i) => ({ op: 'mark_seen', id: i.value.id, roundId: 'round-1' })),
-          );
+        (cursor) => store().listIds(company, { after: null, limit: 2, cursor }),
+        async (ids) => {
+          const deletes: DirectoryUserWrite[] = ids.flatMap((id) => {
+            const version = stored.get(id);
+            return version ? [{ op: 'delete' as const, expected: version }] : [];
+          });
+          expect((await store().write(company, deletes)).every((o) => o.ok)).toBe(true);
         },
       );
-      expect(ids(pages)).toEqual([1, 2, 3, 4, 5, 6].map(oid));
+      expect(pages.flat()).toEqual([1, 2, 3, 4, 5, 6].map(oid));
     });
 
     it('listPendingRemovals: of one run or of any run, in id order; paging while applying them skips nothing', async () => {
@@ -184,11 +226,7 @@ export function directoryUserStoreContract(implementation: string, store: () => 
         (cursor) => store().listPendingRemovals(company, 'run-a', { limit: 2, cursor }),
         async (items) => {
           const [first, ...rest] = items;
-          const writes: DirectoryUserWrite[] = rest.map((i) => ({
-            op: 'delete',
-            id: i.value.id,
-            expectedEtag: i.etag,
-          }));
+          const writes: DirectoryUserWrite[] = rest.map((i) => ({ op: 'delete', expected: i }));
           if (first)
             writes.push({
               op: 'put',
@@ -198,7 +236,7 @@ export function directoryUserStoreContract(implementation: string, store: () => 
                 status: 'approved',
                 deactivated: { reason: 'deleted', at: NOW },
               },
-              expectedEtag: first.etag,
+              expected: first,
             });
           expect((await store().write(company, writes)).every((o) => o.ok)).toBe(true);
         },
@@ -255,7 +293,7 @@ export function directoryUserStoreContract(implementation: string, store: () => 
         expect((await rejection(store().listPendingRemovals(company, 'run-a', { limit, cursor: null }))).code).toBe(
           'validation_failed',
         );
-      expect((await rejection(store().listNotSeenIn(company, 'r', { limit: 2, cursor: '***' }))).code).toBe(
+      expect((await rejection(store().listIds(company, { after: null, limit: 2, cursor: '***' }))).code).toBe(
         'validation_failed',
       );
     });

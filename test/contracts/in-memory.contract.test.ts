@@ -4,12 +4,11 @@ import { MemoryPreviewStore } from '../support/in-memory-previews';
 import { previewStoreContract } from './preview-store.contract';
 import {
   MemoryConsentNonceStore,
-  MemoryDirectoryUserStore,
   MemoryIntegrationStore,
   MemoryNotificationLog,
-  MemorySymbolUserStore,
   MemorySyncRunStore,
   MemorySyncStateStore,
+  memoryUserStores,
 } from '../support/in-memory-ports';
 import { MemorySubscriptionStore } from '../support/in-memory-subscriptions';
 import { MemoryAuditStore } from '../support/in-memory-audit-store';
@@ -23,6 +22,7 @@ import { notificationLogContract } from './notification-log.contract';
 import { subscriptionStoreContract } from './subscription-store.contract';
 import { symbolUserStoreContract } from './symbol-user-store.contract';
 import { syncRunStoreContract } from './sync-run-store.contract';
+import { userCountsStoreContract } from './user-counts-store.contract';
 
 /**
  * The store contracts against the in-memory fakes the handler tests use (test/support). The same
@@ -31,8 +31,7 @@ import { syncRunStoreContract } from './sync-run-store.contract';
  */
 
 const IMPLEMENTATION = 'in-memory fake';
-const directoryUsers = new MemoryDirectoryUserStore();
-const symbolUsers = new MemorySymbolUserStore();
+const { userCounts, directoryUsers, symbolUsers } = memoryUserStores();
 const integrations = new MemoryIntegrationStore();
 const syncStates = new MemorySyncStateStore();
 const syncRuns = new MemorySyncRunStore();
@@ -40,8 +39,25 @@ const subscriptions = new MemorySubscriptionStore();
 const notificationLog = new MemoryNotificationLog();
 const audit = new MemoryAuditStore();
 
-directoryUserStoreContract(IMPLEMENTATION, () => directoryUsers);
-symbolUserStoreContract(IMPLEMENTATION, () => symbolUsers);
+directoryUserStoreContract(
+  IMPLEMENTATION,
+  () => directoryUsers,
+  () => userCounts,
+);
+symbolUserStoreContract(
+  IMPLEMENTATION,
+  () => symbolUsers,
+  () => userCounts,
+);
+userCountsStoreContract(IMPLEMENTATION, () => ({
+  counts: userCounts,
+  directoryUsers,
+  symbolUsers,
+  corrupt: (companyId, counts) => {
+    userCounts.docs.set(companyId, { ...counts });
+    return Promise.resolve();
+  },
+}));
 integrationStoreContract(IMPLEMENTATION, () => integrations);
 syncStateStoreContract(IMPLEMENTATION, () => syncStates);
 syncRunStoreContract(IMPLEMENTATION, () => syncRuns);

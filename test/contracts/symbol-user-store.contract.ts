@@ -1,10 +1,16 @@
 import { SymbolUser } from '../../src/domain/symbol-user';
 import { SymbolUserStore } from '../../src/ports/symbol-user-store.port';
+import { UserCountsStore } from '../../src/ports/user-counts.port';
 import { rejection } from '../support/app-errors';
 import { pageAll, symbolUser, uniqueCompany } from '../support/store-fixtures';
 
 /** The SymbolUserStore port's behaviour, once, for every implementation. */
-export function symbolUserStoreContract(implementation: string, store: () => SymbolUserStore): void {
+export function symbolUserStoreContract(
+  implementation: string,
+  store: () => SymbolUserStore,
+  /** The counts the store moves (as the composition root wires them). */
+  counts: () => UserCountsStore,
+): void {
   describe(`SymbolUserStore contract — ${implementation}`, () => {
     it('get: null for a missing user and for an id no store can hold', async () => {
       const company = uniqueCompany();
@@ -35,26 +41,39 @@ export function symbolUserStoreContract(implementation: string, store: () => Sym
       // A replace that would take another user's address is a conflict too.
       const bob = await store().save(symbolUser(company, 'u3', 'bob@acme.example'), null);
       expect(
-        (
-          await rejection(
-            store().save({ ...bob.value, email: 'ada@acme.example', emailKey: 'ada@acme.example' }, bob.etag),
-          )
-        ).code,
+        (await rejection(store().save({ ...bob.value, email: 'ada@acme.example', emailKey: 'ada@acme.example' }, bob)))
+          .code,
       ).toBe('conflict');
     });
 
     it('replaces with the version read; a stale or vanished version is precondition_failed', async () => {
       const company = uniqueCompany();
       const first = await store().save(symbolUser(company, 'u1', 'ada@acme.example'), null);
-      const second = await store().save({ ...first.value, jobTitle: 'Countess' }, first.etag);
+      const second = await store().save({ ...first.value, jobTitle: 'Countess' }, first);
       expect(second.etag).not.toBe(first.etag);
-      expect((await rejection(store().save({ ...first.value, jobTitle: 'Stale' }, first.etag))).code).toBe(
+      expect((await rejection(store().save({ ...first.value, jobTitle: 'Stale' }, first))).code).toBe(
         'precondition_failed',
       );
-      expect((await rejection(store().save(symbolUser(company, 'never-stored', 'x@acme.example'), '"any"'))).code).toBe(
-        'precondition_failed',
-      );
+      const never = symbolUser(company, 'never-stored', 'x@acme.example');
+      expect((await rejection(store().save(never, { value: never, etag: '"any"' }))).code).toBe('precondition_failed');
+      // A version of another user is not a version of this one.
+      expect((await rejection(store().save({ ...first.value, id: 'u9' }, second))).code).toBe('internal_error');
       expect((await store().get(company, 'u1'))?.value.jobTitle).toBe('Countess');
+    });
+
+    it('moves the company’s active-user count by what each save changed, and only when it was applied', async () => {
+      const company = uniqueCompany();
+      const ada = await store().save(symbolUser(company, 'u1', 'ada@acme.example'), null);
+      // The first read derives the counts: one active user.
+      expect((await counts().countsFor(company)).activeUsers).toBe(1);
+      await store().save(symbolUser(company, 'u2', 'bob@acme.example'), null);
+      await store().save(symbolUser(company, 'u3', 'eve@acme.example', { status: 'inactive' }), null);
+      const inactive = await store().save({ ...ada.value, status: 'inactive' }, ada);
+      await rejection(store().save({ ...ada.value, status: 'active' }, ada)); // stale: not applied
+      await rejection(store().save(symbolUser(company, 'u4', 'BOB@acme.example'), null)); // taken: not applied
+      expect((await counts().countsFor(company)).activeUsers).toBe(1);
+      await store().save({ ...inactive.value, status: 'active' }, inactive);
+      expect((await counts().countsFor(company)).activeUsers).toBe(2);
     });
 
     it('finds users by exact e-mail keys inside one company', async () => {

@@ -1,7 +1,7 @@
 import { SyncRun } from '../../src/domain/sync-run';
 import { SyncRunStore } from '../../src/ports/sync-run-store.port';
 import { rejection } from '../support/app-errors';
-import { pageAll, syncRun, uniqueCompany } from '../support/store-fixtures';
+import { NOW, pageAll, syncRun, uniqueCompany } from '../support/store-fixtures';
 
 /**
  * The SyncRunStore port's behaviour, once, for every implementation. Not modelled by the fake:
@@ -51,6 +51,16 @@ export function syncRunStoreContract(implementation: string, store: () => SyncRu
         },
       );
       expect(ids(pages)).toEqual(['run-5', 'run-4', 'run-3', 'run-2', 'run-1']);
+    });
+
+    it('orders runs queued at the same moment by run id, the same on every page (a total order)', async () => {
+      const company = uniqueCompany();
+      for (const id of ['run-c', 'run-a', 'run-d', 'run-b']) await store().create(syncRun(company, id, NOW));
+      await store().create(syncRun(company, 'run-later', '2026-11-27T11:00:00.000Z'));
+      for (const limit of [1, 2, 1000])
+        expect(
+          (await pageAll((cursor) => store().list(company, { limit, cursor }))).flat().map((r) => r.runId),
+        ).toEqual(['run-later', 'run-a', 'run-b', 'run-c', 'run-d']);
     });
 
     it('refuses a limit outside 1..1000 and a malformed cursor with validation_failed', async () => {

@@ -1,14 +1,19 @@
 import {
   afterPage,
   afterSweep,
+  keepsSeenIds,
   needsSweep,
   nextPageLink,
   readsStoredRecords,
+  recountsAtEnd,
   restartedAsFull,
+  resumed,
   roundForJob,
   startRound,
+  stoppedCleanly,
   SyncRoundSchema,
   withRemovals,
+  withSeenChunks,
 } from '../../src/domain/sync-round';
 
 const NOW = '2026-11-27T10:00:00.000Z';
@@ -89,7 +94,7 @@ describe('the sync round (pure transitions)', () => {
     const one = afterPage(
       start,
       { nextLink: 'https://graph/2', deltaLink: null },
-      { counts: { scanned: 8, newPending: 8 }, newPending: names, removalsFlagged: 0 },
+      { counts: { scanned: 8, newPending: 8 }, newPending: names, removalsFlagged: 0, seen: [] },
     );
     expect(one).toMatchObject({
       pages: 1,
@@ -102,7 +107,7 @@ describe('the sync round (pure transitions)', () => {
     const two = afterPage(
       one,
       { nextLink: null, deltaLink: 'https://graph/delta' },
-      { counts: { scanned: 5, updated: 1 }, newPending: names, removalsFlagged: 2 },
+      { counts: { scanned: 5, updated: 1 }, newPending: names, removalsFlagged: 2, seen: [] },
     );
     expect(two).toMatchObject({
       pages: 2,
@@ -119,9 +124,9 @@ describe('the sync round (pure transitions)', () => {
     const first = afterPage(
       startRound({ runId: 'r', roundId: 'x', mode: 'full', firstImport: true, nowIso: NOW }),
       { nextLink: 'https://graph/2', deltaLink: null },
-      { counts: { scanned: 1 }, newPending: [], removalsFlagged: 0 },
+      { counts: { scanned: 1 }, newPending: [], removalsFlagged: 0, seen: ['a'] },
     );
-    const restarted = restartedAsFull(first, 'y');
+    const restarted = restartedAsFull({ ...withSeenChunks(first, 3), sweptThrough: 'm' }, 'y');
     expect(restarted).toMatchObject({
       mode: 'full',
       roundId: 'y',
@@ -130,16 +135,67 @@ describe('the sync round (pure transitions)', () => {
       deltaLink: null,
       pagesDone: false,
       counts: { scanned: 1 },
+      // The new round's seen ids start from nothing.
+      seenChunks: 0,
+      sweptThrough: null,
     });
     expect(needsSweep(restarted)).toBe(true);
     expect(nextPageLink(restarted, 'https://graph/delta?$deltatoken=stale')).toBeNull();
   });
 
-  it('afterSweep and withRemovals add their counts', () => {
+  it('afterSweep and withRemovals add their counts; the sweep remembers how far it got', () => {
     const round = startRound({ runId: 'r', roundId: 'x', mode: 'full', firstImport: false, nowIso: NOW });
-    const swept = afterSweep(round, { counts: { removed: 3 }, flagged: 2 });
-    expect(swept).toMatchObject({ removalsFlagged: 2, counts: { removed: 3 } });
+    const swept = afterSweep(round, { counts: { removed: 3 }, flagged: 2, sweptThrough: 'id-9' });
+    expect(swept).toMatchObject({ removalsFlagged: 2, counts: { removed: 3 }, sweptThrough: 'id-9' });
     expect(withRemovals(swept, { held: 2 }).counts).toMatchObject({ removed: 3, held: 2 });
+  });
+
+  it('attempts: each invocation resumes the round; one that did not stop cleanly puts the counts in doubt', () => {
+    const round = startRound({ runId: 'r', roundId: 'x', mode: 'delta', firstImport: false, nowIso: NOW });
+    const first = resumed(round);
+    expect(first).toMatchObject({ attempt: 1, attemptStartPage: 0, countsInDoubt: false, stoppedCleanly: false });
+    const paged = afterPage(
+      first,
+      { nextLink: 'https://graph/2', deltaLink: null },
+      { counts: { scanned: 1 }, newPending: [], removalsFlagged: 0, seen: [] },
+    );
+    // A continuation: the attempt handed everything on.
+    const continued = resumed(stoppedCleanly(paged));
+    expect(continued).toMatchObject({ attempt: 2, attemptStartPage: 1, countsInDoubt: false, stoppedCleanly: false });
+    expect(recountsAtEnd(continued)).toBe(false);
+    // A crash (or a failure retried later): no clean stop.
+    const afterCrash = resumed(continued);
+    expect(afterCrash).toMatchObject({ attempt: 3, attemptStartPage: 1, countsInDoubt: true });
+    expect(recountsAtEnd(afterCrash)).toBe(true);
+    // Doubt stays until the round ends, whatever comes after.
+    expect(resumed(stoppedCleanly(afterCrash)).countsInDoubt).toBe(true);
+    expect(
+      recountsAtEnd(resumed(startRound({ runId: 'r', roundId: 'y', mode: 'full', firstImport: true, nowIso: NOW }))),
+    ).toBe(true);
+  });
+
+  it('only a round that sweeps keeps the ids it sees', () => {
+    const round = (mode: 'full' | 'delta', firstImport: boolean) =>
+      startRound({ runId: 'r', roundId: 'x', mode, firstImport, nowIso: NOW });
+    expect(keepsSeenIds(round('full', false))).toBe(true);
+    expect(keepsSeenIds(round('full', true))).toBe(false);
+    expect(keepsSeenIds(round('delta', false))).toBe(false);
+    expect(withSeenChunks(round('full', false), 4).seenChunks).toBe(4);
+  });
+
+  it('reads rounds stored before attempts, seen chunks and the sweep position existed', () => {
+    const round = startRound({ runId: 'r', roundId: 'x', mode: 'full', firstImport: false, nowIso: NOW });
+    const {
+      attempt: _a,
+      attemptStartPage: _p,
+      stoppedCleanly: _s,
+      countsInDoubt: _c,
+      seenChunks: _n,
+      sweptThrough: _t,
+      ...older
+    } = round;
+    // What they lacked reads as a new round has it.
+    expect(SyncRoundSchema.parse(older)).toEqual(round);
   });
 
   it('reads rounds stored before firstImport existed (with `sweep`)', () => {

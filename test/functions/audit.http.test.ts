@@ -33,7 +33,7 @@ describe('the audit trail of admin decisions', () => {
   let logs: string[];
 
   const seed = async (companyId: string, ...records: DirectoryUserRecord[]) => {
-    await h.directoryUsers.write(companyId, records.map((r) => ({ op: 'put' as const, record: { ...r, companyId }, expectedEtag: null })));
+    await h.directoryUsers.write(companyId, records.map((r) => ({ op: 'put' as const, record: { ...r, companyId }, expected: null })));
   };
   const call = (fn: HttpFunction, method: string, path: string, body?: string, companyId = 'acme', as = token) =>
     fn.handle(request({ method, path: `companies/${companyId}/${path}`, params: { companyId }, token: as, ...(body !== undefined ? { body } : {}) }), context('test', logs), h.services);

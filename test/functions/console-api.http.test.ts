@@ -24,7 +24,7 @@ describe('console API routes', () => {
   let token: string;
 
   const seed = async (companyId: string, ...records: DirectoryUserRecord[]) => {
-    await h.directoryUsers.write(companyId, records.map((r) => ({ op: 'put' as const, record: { ...r, companyId }, expectedEtag: null })));
+    await h.directoryUsers.write(companyId, records.map((r) => ({ op: 'put' as const, record: { ...r, companyId }, expected: null })));
   };
   const call = (fn: HttpFunction, method: string, path: string, body?: string, companyId = 'acme', as = token) =>
     fn.handle(request({ method, path: `companies/${companyId}/${path}`, params: { companyId, ...(path.startsWith('users/') ? { userId: path.slice(6) } : {}) }, token: as, ...(body !== undefined ? { body } : {}) }), context(), h.services);
@@ -188,7 +188,8 @@ describe('console API routes', () => {
       expect(response.status).toBe(200);
       const body = json(response) as { items: Array<Record<string, unknown>>; nextCursor: string | null };
       expect(body.items.map((i) => [i.companyId, i.status])).toEqual([['acme', 'connected'], ['globex', 'not_connected'], ['initech', 'not_connected']]);
-      expect(body.items[0]).toMatchObject({ tenantId: TENANT, lastSync: null, counts: { pending: 0, denied: 0, excluded: 0, held: 0, activeUsers: 0 } });
+      expect(body.items[0]).toMatchObject({ tenantId: TENANT, lastSync: null, counts: { pending: 4, denied: 0, excluded: 0, held: 0, activeUsers: 0 } });
+      expect(body.items[1]).toMatchObject({ counts: { pending: 0, denied: 0, excluded: 0, held: 0, activeUsers: 0 } });
       const page1 = json(await list(msp, '?limit=2'));
       expect((page1.items as Array<{ companyId: string }>).map((i) => i.companyId)).toEqual(['acme', 'globex']);
       const page2 = json(await list(msp, `?limit=2&cursor=${String(page1.nextCursor)}`));

@@ -19,7 +19,7 @@ describe('pending users and the Symbol user list', () => {
   let symbol: MemorySymbolUserStore;
 
   const seed = async (companyId: string, ...records: DirectoryUserRecord[]) => {
-    await directory.write(companyId, records.map((r) => ({ op: 'put' as const, record: { ...r, companyId }, expectedEtag: null })));
+    await directory.write(companyId, records.map((r) => ({ op: 'put' as const, record: { ...r, companyId }, expected: null })));
   };
   const call = (fn: HttpFunction, method: string, path: string, body?: string, companyId = 'acme') =>
     fn.handle(request({ method, path: `companies/${companyId}/${path}`, params: { companyId }, token, ...(body !== undefined ? { body } : {}) }), context(), h.services);

@@ -87,9 +87,9 @@ describe('scope by groups and domains, and reasons, over HTTP', () => {
     const nowIso = h.clock.now().toISOString();
     await h.services.syncState.save({ companyId: 'acme', connectionId: 'conn-1', deltaLink: null, lastFullRoundAt: null, removalsOutstanding: false, replacedConnection: false, round: null, groups: { chosen: [SALES], tracked: [SALES], nested: {}, names: { [SALES]: 'Sales' }, deltaLink: null, readable: true, untracked: 0, checkedAt: nowIso }, scopeApplied: { groups: [SALES], domains: [] }, updatedAt: nowIso }, null);
     await h.directoryUsers.write('acme', [
-      { op: 'put', record: record('00000000-0000-4000-8000-000000000001', { status: 'excluded', flags: ['guest'], attributes: person({ userType: 'Guest', displayName: 'Guest Person' }) }), expectedEtag: null },
-      { op: 'put', record: record('00000000-0000-4000-8000-000000000002', { status: 'excluded', scope: { rule: 'group', domain: 'contoso.example' }, attributes: person({ displayName: 'Outside Person' }) }), expectedEtag: null },
-      { op: 'put', record: record('00000000-0000-4000-8000-000000000003', { status: 'pending', attributes: person({ displayName: 'Waiting Person' }) }), expectedEtag: null },
+      { op: 'put', record: record('00000000-0000-4000-8000-000000000001', { status: 'excluded', flags: ['guest'], attributes: person({ userType: 'Guest', displayName: 'Guest Person' }) }), expected: null },
+      { op: 'put', record: record('00000000-0000-4000-8000-000000000002', { status: 'excluded', scope: { rule: 'group', domain: 'contoso.example' }, attributes: person({ displayName: 'Outside Person' }) }), expected: null },
+      { op: 'put', record: record('00000000-0000-4000-8000-000000000003', { status: 'pending', attributes: person({ displayName: 'Waiting Person' }) }), expected: null },
     ]);
     const excluded = body(await call(pendingUsersList, 'GET', 'pending-users?status=excluded'));
     const items = excluded.items as Array<{ displayName: string; status: string; reasons: Array<{ code: string; text: string }> }>;

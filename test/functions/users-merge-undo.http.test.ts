@@ -32,7 +32,7 @@ describe('undoing a merge', () => {
     h = await createTestHarness();
     token = await h.signer.sign({ companies: ['acme'], sub: 'admin-9', email: 'nine@acme.example' });
     const ben = person({ displayName: 'Ben Walters', givenName: 'Ben', surname: 'Walters', mail: 'ben@contoso.example', userPrincipalName: 'ben@contoso.example', proxyAddresses: [], otherMails: [], jobTitle: 'Buyer', department: 'Retail' });
-    await h.directoryUsers.write('acme', [{ op: 'put', record: record('u-ben', {}, ben), expectedEtag: null }]);
+    await h.directoryUsers.write('acme', [{ op: 'put', record: record('u-ben', {}, ben), expected: null }]);
     hand = json(await call(usersCreate, 'POST', 'users', JSON.stringify({ email: 'BEN@contoso.example', givenName: 'Benny', surname: 'Hand', jobTitle: 'Intern', customFields: { course: 'Phishing 101' } })));
     const approved = json(await call(pendingUsersApprove, 'POST', 'pending-users/approve', JSON.stringify({ ids: ['u-ben'] })));
     expect(approved.approved).toEqual([{ id: 'u-ben', userId: hand.id, merged: true }]);
@@ -100,7 +100,7 @@ describe('undoing a merge', () => {
 
   it('409 not_merged for a user created from the directory or added by hand; 404 for an unknown user', async () => {
     const other = person({ displayName: 'Cara Diaz', mail: 'cara@contoso.example', userPrincipalName: 'cara@contoso.example', proxyAddresses: [], otherMails: [] });
-    await h.directoryUsers.write('acme', [{ op: 'put', record: record('u-cara', {}, other), expectedEtag: null }]);
+    await h.directoryUsers.write('acme', [{ op: 'put', record: record('u-cara', {}, other), expected: null }]);
     await call(pendingUsersApprove, 'POST', 'pending-users/approve', JSON.stringify({ ids: ['u-cara'] }));
     const manual = json(await call(usersCreate, 'POST', 'users', JSON.stringify({ email: 'solo@acme.example' })));
     for (const id of ['entra-u-cara', String(manual.id)]) {
@@ -115,7 +115,7 @@ describe('undoing a merge', () => {
   it('409 conflict when the address the user had before belongs to another user by now; nothing changes', async () => {
     // The directory renamed Ben; someone then added a user with Ben's old address.
     const current = (await h.symbolUsers.get('acme', String(hand.id)))!;
-    await h.symbolUsers.save({ ...current.value, email: 'ben.walters@contoso.example', emailKey: 'ben.walters@contoso.example' }, current.etag);
+    await h.symbolUsers.save({ ...current.value, email: 'ben.walters@contoso.example', emailKey: 'ben.walters@contoso.example' }, current);
     await call(usersCreate, 'POST', 'users', JSON.stringify({ email: 'ben@contoso.example' }));
     const response = await undo(String(hand.id));
     expect(response.status).toBe(409);
@@ -137,7 +137,7 @@ describe('undoing a merge', () => {
   it('finishes an undo that stopped half-way (directory user pending, Symbol user still linked)', async () => {
     const stored = await h.directoryUsers.getMany('acme', ['u-ben']);
     const ben = stored.get('u-ben')!;
-    await h.directoryUsers.write('acme', [{ op: 'put', record: { ...ben.value, status: 'pending', symbolUserId: null, decidedAt: null, decidedBy: null }, expectedEtag: ben.etag }]);
+    await h.directoryUsers.write('acme', [{ op: 'put', record: { ...ben.value, status: 'pending', symbolUserId: null, decidedAt: null, decidedBy: null }, expected: ben }]);
     const response = await undo(String(hand.id));
     expect(json(response)).toMatchObject({ givenName: 'Benny', entraObjectId: null, merge: null });
     expect(h.audit.of('acme').filter((e) => e.action === 'merge_undo')).toEqual([expect.objectContaining({ details: expect.objectContaining({ returnedToPending: true }) as unknown })]);

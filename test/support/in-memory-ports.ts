@@ -2,6 +2,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { systemClock } from '../../src/adapters/time/system-time';
 import { AppError } from '../../src/domain/app-error';
+import {
+  applyDelta,
+  CountsDelta,
+  directoryRecordCounts,
+  directoryWriteDelta,
+  hasDrifted,
+  sumDeltas,
+  symbolUserCounts,
+  symbolUserWriteDelta,
+  UserCounts,
+  ZERO_USER_COUNTS,
+} from '../../src/domain/company-counts';
 import { ConsentNonce, ConsentNonceSchema } from '../../src/domain/consent';
 import { DirectoryUserRecord, DirectoryUserRecordSchema } from '../../src/domain/directory/directory-user';
 import { reviewKeys, searchTerm } from '../../src/domain/directory/review-keys';
@@ -29,7 +41,8 @@ import { isStorableId } from '../../src/ports/store-ids';
 import { MAX_SYMBOL_USER_PAGE_SIZE, SymbolUserStore } from '../../src/ports/symbol-user-store.port';
 import { MAX_SYNC_RUN_PAGE_SIZE, Page, SyncRunStore } from '../../src/ports/sync-run-store.port';
 import { SyncStateStore } from '../../src/ports/sync-state-store.port';
-import { UserCounts, UserCountsReader } from '../../src/ports/user-counts.port';
+import { Recount, UserCountsStore } from '../../src/ports/user-counts.port';
+import { MAX_SEEN_IDS_PER_CHUNK, RoundSeenStore } from '../../src/ports/round-seen-store.port';
 
 /**
  * Honest in-memory fakes of the ports. Each obeys its port's contract as the production adapter
@@ -349,17 +362,87 @@ export class StaticSecrets implements SecretStore {
   }
 }
 
-export class FixedCounts implements UserCountsReader {
-  constructor(private readonly counts: UserCounts = { pending: 0, denied: 0, excluded: 0, held: 0, activeUsers: 0 }) {}
+/**
+ * The maintained counts, one entry per company, as the Cosmos adapter keeps them: moved by the
+ * user stores' writes, derived from the records they hold when missing (or below zero) and by
+ * `recount`. `truth` is what deriving finds.
+ */
+export class MemoryUserCounts implements UserCountsStore {
+  readonly docs = new Map<string, UserCounts>();
 
-  countsFor(): Promise<UserCounts> {
-    return Promise.resolve(this.counts);
+  constructor(private readonly truth: (companyId: string) => UserCounts) {}
+
+  countsFor(companyId: string): Promise<UserCounts> {
+    const stored = this.docs.get(companyId);
+    if (stored !== undefined && !hasDrifted(stored)) return Promise.resolve({ ...stored });
+    return this.recount(companyId).then((r) => r.after);
+  }
+
+  add(companyId: string, delta: CountsDelta): Promise<void> {
+    const stored = this.docs.get(companyId);
+    // No counts yet: deriving them later includes this write.
+    if (stored !== undefined) this.docs.set(companyId, applyDelta(stored, delta));
+    return Promise.resolve();
+  }
+
+  recount(companyId: string): Promise<Recount> {
+    const before = this.docs.get(companyId) ?? null;
+    const after = this.truth(companyId);
+    this.docs.set(companyId, { ...after });
+    return Promise.resolve({ before: before && { ...before }, after, saved: true });
+  }
+}
+
+/** The user stores and their counts, wired as the composition root wires the Cosmos ones. */
+export function memoryUserStores(): {
+  userCounts: MemoryUserCounts;
+  directoryUsers: MemoryDirectoryUserStore;
+  symbolUsers: MemorySymbolUserStore;
+} {
+  const userCounts: MemoryUserCounts = new MemoryUserCounts((companyId): UserCounts => {
+    const deltas: CountsDelta[] = [
+      ...[...directoryUsers.docs.values()]
+        .filter((d) => d.value.companyId === companyId)
+        .map((d) => directoryRecordCounts(d.value)),
+      ...[...symbolUsers.docs.values()]
+        .filter((d) => d.value.companyId === companyId)
+        .map((d) => symbolUserCounts(d.value)),
+    ];
+    return applyDelta(ZERO_USER_COUNTS, sumDeltas(deltas));
+  });
+  const directoryUsers: MemoryDirectoryUserStore = new MemoryDirectoryUserStore(userCounts);
+  const symbolUsers: MemorySymbolUserStore = new MemorySymbolUserStore(userCounts);
+  return { userCounts, directoryUsers, symbolUsers };
+}
+
+/** Seen-id chunks by company, round and number. */
+export class MemoryRoundSeenStore implements RoundSeenStore {
+  readonly chunks = new Map<string, string[]>();
+
+  put(companyId: string, roundId: string, chunk: number, ids: readonly string[]): Promise<void> {
+    if (ids.length > MAX_SEEN_IDS_PER_CHUNK)
+      return Promise.reject(new AppError('internal_error', 'Refusing a seen-id chunk over its size'));
+    this.chunks.set(`${companyId}/${roundId}/${chunk}`, [...ids]);
+    return Promise.resolve();
+  }
+
+  load(companyId: string, roundId: string, chunks: number): Promise<Set<string>> {
+    const seen = new Set<string>();
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const ids = this.chunks.get(`${companyId}/${roundId}/${chunk}`);
+      if (ids === undefined)
+        return Promise.reject(new AppError('internal_error', `Seen-id chunk ${chunk} of the round is missing`));
+      for (const id of ids) seen.add(id);
+    }
+    return Promise.resolve(seen);
   }
 }
 
 export class MemoryDirectoryUserStore implements DirectoryUserStore {
   readonly docs = new Map<string, Versioned<DirectoryUserRecord>>();
   private key = (companyId: string, id: string) => `${companyId}/${id}`;
+
+  constructor(private readonly counts: UserCountsStore) {}
 
   getMany(companyId: string, ids: readonly string[]): Promise<Map<string, Versioned<DirectoryUserRecord>>> {
     const out = new Map<string, Versioned<DirectoryUserRecord>>();
@@ -371,17 +454,23 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
   }
 
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]> {
-    return Promise.resolve().then(() => {
+    return Promise.resolve().then(async () => {
       // Every write is checked before any is applied: a bad one means nothing is written.
       const prepared = this.prepare(companyId, writes);
-      return prepared.map((w) => this.apply(companyId, w));
+      const outcomes = prepared.map((w) => this.apply(companyId, w));
+      const applied = prepared.filter((_, i) => outcomes[i]?.ok === true);
+      await this.counts.add(
+        companyId,
+        sumDeltas(applied.map((w) => directoryWriteDelta(w.expected?.value ?? null, w.op === 'put' ? w.record : null))),
+      );
+      return outcomes;
     });
   }
 
   private prepare(companyId: string, writes: readonly DirectoryUserWrite[]): DirectoryUserWrite[] {
     const ids = new Set<string>();
     return writes.map((w, index) => {
-      const id = w.op === 'put' ? w.record.id : w.id;
+      const id = w.op === 'put' ? w.record.id : w.expected.value.id;
       if (!isStorableId(companyId) || !isStorableId(id))
         throw new AppError(
           'internal_error',
@@ -394,19 +483,21 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
       const record = writable(DirectoryUserRecordSchema, 'directory user', w.record);
       if (record.companyId !== companyId)
         throw new AppError('internal_error', `Refusing to write a directory user of another company (write ${index})`);
+      if (w.expected !== null && w.expected.value.id !== id)
+        throw new AppError(
+          'internal_error',
+          `Refusing a write whose expected version is another record's (write ${index})`,
+        );
       return { ...w, record };
     });
   }
 
   private apply(companyId: string, w: DirectoryUserWrite): WriteOutcome {
-    const id = w.op === 'put' ? w.record.id : w.id;
+    const id = w.op === 'put' ? w.record.id : w.expected.value.id;
     const key = this.key(companyId, id);
     const current = this.docs.get(key);
     const conflict: WriteOutcome = { id, ok: false, reason: 'conflict' };
-    if (w.op === 'mark_seen') {
-      if (!current) return conflict;
-      this.docs.set(key, { value: { ...current.value, seenRound: w.roundId }, etag: newEtag() });
-    } else if (w.expectedEtag === null ? current !== undefined : current?.etag !== w.expectedEtag) {
+    if (w.expected === null ? current !== undefined : current?.etag !== w.expected.etag) {
       return conflict;
     } else if (w.op === 'delete') {
       this.docs.delete(key);
@@ -452,17 +543,17 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
     return Promise.resolve().then(() => this.byId(this.of(companyId), options));
   }
 
-  listNotSeenIn(
+  listIds(
     companyId: string,
-    roundId: string,
-    options: { limit: number; cursor: string | null },
-  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
-    return Promise.resolve().then(() =>
-      this.byId(
-        this.of(companyId).filter((d) => d.value.seenRound !== roundId),
-        options,
-      ),
-    );
+    options: { after: string | null; limit: number; cursor: string | null },
+  ): Promise<Page<string>> {
+    return Promise.resolve().then(() => {
+      const after = options.after;
+      const ids = this.of(companyId)
+        .map((d) => d.value.id)
+        .filter((id) => after === null || id > after);
+      return keysetPage(ids, (id) => [id], ['asc'], { ...options, max: MAX_DIRECTORY_USER_PAGE_SIZE });
+    });
   }
 
   listPendingRemovals(
@@ -492,6 +583,8 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
 export class MemorySymbolUserStore implements SymbolUserStore {
   readonly docs = new Map<string, Versioned<SymbolUser>>();
 
+  constructor(private readonly counts: UserCountsStore) {}
+
   get(companyId: string, id: string): Promise<Versioned<SymbolUser> | null> {
     const found = this.docs.get(`${companyId}/${id}`);
     return Promise.resolve(found ? clone(found) : null);
@@ -504,10 +597,13 @@ export class MemorySymbolUserStore implements SymbolUserStore {
     );
   }
 
-  save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>> {
-    return Promise.resolve().then(() => {
+  save(user: SymbolUser, expected: Versioned<SymbolUser> | null): Promise<Versioned<SymbolUser>> {
+    return Promise.resolve().then(async () => {
       const value = writable(SymbolUserSchema, 'Symbol user', user);
       storableOrThrow(value.id, 'Symbol user');
+      if (expected !== null && (expected.value.id !== value.id || expected.value.companyId !== value.companyId))
+        throw new AppError('internal_error', 'Refusing to replace a Symbol user with another user’s version');
+      const expectedEtag = expected?.etag ?? null;
       const key = `${value.companyId}/${value.id}`;
       const current = this.docs.get(key);
       if (expectedEtag === null && current)
@@ -521,6 +617,7 @@ export class MemorySymbolUserStore implements SymbolUserStore {
       if (clash) throw new AppError('conflict', 'Another Symbol user of the company has this e-mail address');
       const saved = { value: clone(value), etag: newEtag() };
       this.docs.set(key, saved);
+      await this.counts.add(value.companyId, symbolUserWriteDelta(expected?.value ?? null, value));
       return clone(saved);
     });
   }

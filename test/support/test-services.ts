@@ -11,7 +11,6 @@ import { AppConfig, loadConfig } from '../../src/config/config';
 import { MemoryCompanyCatalog } from './in-memory-company-catalog';
 import { MemoryIntegrationLister, MemorySubscriptionClient, MemorySubscriptionStore } from './in-memory-subscriptions';
 import {
-  FixedCounts,
   MemoryNotificationLog,
   MemoryConsentNonceStore,
   MemoryDirectoryUserStore,
@@ -20,7 +19,10 @@ import {
   MemoryIntegrationStore,
   MemoryMailer,
   MemoryQueue,
+  MemoryRoundSeenStore,
   MemorySyncRunStore,
+  MemoryUserCounts,
+  memoryUserStores,
   StaticSecrets,
 } from './in-memory-ports';
 import { TestClock } from './test-time';
@@ -77,6 +79,7 @@ export interface TestHarness {
   signer: TestSigner;
   directoryUsers: MemoryDirectoryUserStore;
   symbolUsers: MemorySymbolUserStore;
+  userCounts: MemoryUserCounts;
   subscriptions: MemorySubscriptionClient;
   subscriptionStore: MemorySubscriptionStore;
   integrationLister: MemoryIntegrationLister;
@@ -119,8 +122,7 @@ export async function createTestHarness(
   const runs = new MemorySyncRunStore();
   const queue = new MemoryQueue(clock);
   const mailer = new MemoryMailer();
-  const directoryUsers = new MemoryDirectoryUserStore();
-  const symbolUsers = new MemorySymbolUserStore();
+  const { userCounts, directoryUsers, symbolUsers } = memoryUserStores();
   const subscriptions = new MemorySubscriptionClient(() => clock.now());
   const subscriptionStore = new MemorySubscriptionStore();
   const integrationLister = new MemoryIntegrationLister(integrations);
@@ -137,7 +139,7 @@ export async function createTestHarness(
     // Handler tests of the connect flow install the real OIDC client against the simulator.
     signIn: { redeem: () => Promise.reject(new Error('no sign-in in these handler tests')) },
     syncRuns: runs,
-    userCounts: new FixedCounts(),
+    userCounts,
     queue,
     mailer,
     directory: { deltaPage: () => Promise.reject(new Error('no directory in handler tests')) },
@@ -146,6 +148,7 @@ export async function createTestHarness(
     previews: new MemoryPreviewStore(),
     directoryUsers,
     syncState: new MemorySyncStateStore(),
+    roundSeen: new MemoryRoundSeenStore(),
     symbolUsers,
     notificationLog: new MemoryNotificationLog(),
     subscriptions,
@@ -166,6 +169,7 @@ export async function createTestHarness(
     signer,
     directoryUsers,
     symbolUsers,
+    userCounts,
     subscriptions,
     subscriptionStore,
     integrationLister,

@@ -65,7 +65,7 @@ async function approve(h: SyncHarness, companyId: string, ids: string[]): Promis
       decidedAt: now,
       decidedBy: 'test',
     };
-    await h.services.directoryUsers.write(companyId, [{ op: 'put', record: approved, expectedEtag: stored.etag }]);
+    await h.services.directoryUsers.write(companyId, [{ op: 'put', record: approved, expected: stored }]);
   }
 }
 
@@ -138,6 +138,44 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     const { run } = await h.sync(company);
     expect(run).toMatchObject({ status: 'succeeded', mode: 'delta', counts: { scanned: 0 } });
     expect(h.directoryUsers.total).toBe(0);
+  });
+
+  it('a full round with no changes writes no user: the ids it sees are kept in one chunk per checkpoint', async () => {
+    const company = await imported('shared');
+    h.directoryUsers.reset();
+    const { run } = await h.sync(company, { mode: 'full', sync: { checkpointEveryPages: 2 } });
+    const total = dir('shared').listUsers().length;
+    expect(run).toMatchObject({ status: 'succeeded', mode: 'full', counts: { scanned: total, unchanged: total } });
+    expect(h.directoryUsers.total).toBe(0);
+    const state = (await h.services.syncState.get(company))?.value;
+    expect(state?.round).toBeNull();
+    // 5 pages of 25, a checkpoint every 2 pages and at the last: 3 chunks, every user in them.
+    const chunks = await h.cosmos.database
+      .container('round-seen')
+      .items.query<{ ids: string[] }>({
+        query: 'SELECT * FROM c WHERE c.companyId = @c',
+        parameters: [{ name: '@c', value: company }],
+      })
+      .fetchAll();
+    expect(chunks.resources).toHaveLength(3);
+    expect(new Set(chunks.resources.flatMap((c) => c.ids)).size).toBe(total);
+  });
+
+  it('fetches the next page while the current one is written: one page ahead, never more', async () => {
+    await h.connectCompany('ahead', {}, tenant('shared'));
+    // What had been written when each page was asked for (read at the moment of the request).
+    const writtenAtRequest: number[] = [];
+    const watching: DirectoryClient = {
+      deltaPage: (t, l) => {
+        writtenAtRequest.push(h.directoryUsers.puts);
+        return h.services.directory.deltaPage(t, l);
+      },
+    };
+    h.directoryUsers.reset();
+    const { run } = await h.sync('ahead', { directory: watching });
+    expect(run).toMatchObject({ status: 'succeeded', pages: 5 });
+    // Page n+1 is requested before page n is written, and not before page n−1 is: 5 pages of 25.
+    expect(writtenAtRequest).toEqual([0, 0, 25, 50, 75]);
   });
 
   it('an incremental change costs writes only for what changed', async () => {
@@ -252,7 +290,9 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     it('a crash mid-run loses nothing: the redelivered message resumes from the checkpoint and ends in the same state', async () => {
       await h.connectCompany('crashy', {}, tenant('shared'));
       const control = await imported('shared');
-      // The first invocation reads 3 pages, checkpointing each, then "dies": its continuation is lost.
+      // The first invocation applies 2 pages, checkpointing each, then "dies": its continuation is
+      // lost. (Each page's 400 ms pass while the page before it is applied: the next page is
+      // fetched ahead, so the third fetch has already used up the 1 s budget.)
       const first = await h.sync('crashy', {
         directory: slow(400),
         sync: { timeBudgetSeconds: 1, checkpointEveryPages: 1 },
@@ -260,7 +300,7 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       });
       expect(first.outcome).toBe('continued');
       expect(h.queue.take('sync-jobs', 'crashy')).toBeDefined();
-      expect((await h.services.syncState.get('crashy'))?.value.round?.pages).toBe(3);
+      expect((await h.services.syncState.get('crashy'))?.value.round?.pages).toBe(2);
 
       // Service Bus redelivers the original message: the round is resumed, not started over.
       h.directoryUsers.reset();
@@ -271,7 +311,14 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
         silentLogger,
       );
       expect(redelivered).toBe('succeeded');
-      expect(h.directoryUsers.puts).toBe(dir('shared').listUsers().length - 3 * 25);
+      expect(h.directoryUsers.puts).toBe(dir('shared').listUsers().length - 2 * 25);
+      // One run, every user counted once, as new (the e-mail says so).
+      const finished = await h.services.syncRuns.get('crashy', first.run.runId);
+      expect(finished?.counts).toMatchObject({
+        newPending: dir('shared').listUsers().length,
+        unchanged: 0,
+        scanned: dir('shared').listUsers().length,
+      });
       const strip = (rs: DirectoryUserRecord[]) =>
         rs
           .map((r) => ({ id: r.id, status: r.status, hash: r.hash, flags: r.flags }))

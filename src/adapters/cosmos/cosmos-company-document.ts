@@ -7,8 +7,8 @@ import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStor
 /**
  * One document per company (id = companyId), its `_etag` the version: get → null when absent;
  * save with expectedEtag null creates (409 → AppError 'conflict'), otherwise replaces IfMatch
- * (412, or 404 because it was deleted since it was read → 'precondition_failed'). The integration
- * and the sync state are stored this way.
+ * (412, or 404 because it was deleted since it was read → 'precondition_failed'). The integration,
+ * the sync state and the company counts are stored this way.
  */
 export class CosmosCompanyDocument<S extends z.ZodType<{ companyId: string }>> {
   private readonly container: Container;
@@ -58,6 +58,17 @@ export class CosmosCompanyDocument<S extends z.ZodType<{ companyId: string }>> {
         throw new AppError('precondition_failed', `The ${this.what} was changed meanwhile`, { cause: error });
       }
       return mapCosmosError(error, `replace ${this.what}`);
+    }
+  }
+
+  /** Writes the document whatever version is stored (one that no longer parses included). */
+  async overwrite(input: z.output<S>): Promise<Versioned<z.output<S>>> {
+    const value = assertWritable(this.schema, this.containerName, input);
+    try {
+      const response = await this.container.items.upsert({ ...value, id: value.companyId });
+      return this.versioned(response.resource, value.companyId);
+    } catch (error) {
+      return mapCosmosError(error, `overwrite ${this.what}`);
     }
   }
 

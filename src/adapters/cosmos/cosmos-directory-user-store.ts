@@ -1,6 +1,7 @@
-import { Container, Database, PatchRequestBody } from '@azure/cosmos';
+import { Container, Database } from '@azure/cosmos';
 import { z } from 'zod';
 import { AppError } from '../../domain/app-error';
+import { directoryWriteDelta, sumDeltas } from '../../domain/company-counts';
 import { DirectoryUserRecord, DirectoryUserRecordSchema } from '../../domain/directory/directory-user';
 import {
   DirectoryUserStore,
@@ -15,9 +16,11 @@ import { ReviewQuery } from '../../ports/directory-user-store.port';
 import { assertWritable, cosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
 import { mapWithConcurrency } from '../../shared/bounded-concurrency';
 import { Scheduler } from '../../ports/clock.port';
-import { systemScheduler } from '../time/system-time';
+import { UserCountsStore } from '../../ports/user-counts.port';
+import { systemClock, systemScheduler } from '../time/system-time';
 import { assertPageLimit, queryPage } from './cosmos-paging';
 import { DIRECTORY_USERS_CONTAINER } from './cosmos-schema';
+import { CosmosUserCounts } from './cosmos-user-counts';
 
 /**
  * Point reads (`getMany`) and point writes in flight at once. The sync writes a page (≤ ~200
@@ -40,7 +43,7 @@ const DEFAULT_RETRY: DirectoryUserStoreRetryOptions = { attempts: 5, baseDelayMs
  * Statuses that mean "not done, try again": throttled (429), timeout (408), gone (410, a
  * partition moved), retry-with (449), unavailable (503). Retrying a write is safe here: every put
  * and delete carries a precondition, so a retried operation that did apply the first time comes
- * back as a conflict (the caller re-reads), and a patch is idempotent.
+ * back as a conflict (the caller re-reads). Its count change is then missed until the next recount.
  */
 const RETRYABLE_STATUSES = new Set([408, 410, 429, 449, 503]);
 /** Cosmos's sub-status for "the container (or database) does not exist". */
@@ -61,12 +64,13 @@ export function writeVerdict(kind: Prepared['kind'], status: number, substatus?:
   return 'fail';
 }
 
-// An ORDER BY makes paging independent of how the server happens to store documents, so the
-// sweep can change (or delete) the records of a page before it asks for the next one. A
-// single-property ORDER BY is served by the default range index.
-const NOT_SEEN_QUERY =
-  'SELECT * FROM c WHERE c.companyId = @companyId AND (NOT IS_DEFINED(c.seenRound) OR IS_NULL(c.seenRound) OR c.seenRound != @roundId) ORDER BY c.id ASC';
 const ALL_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.id ASC';
+// Ids only, in id order (the default range index on /id serves the ORDER BY): what a full round's
+// sweep compares with the ids the round saw. The ORDER BY makes paging independent of how the
+// server stores documents, so the sweep can delete records of a page before it asks for the next.
+const IDS_QUERY = 'SELECT c.id FROM c WHERE c.companyId = @companyId ORDER BY c.id ASC';
+const IDS_AFTER_QUERY = 'SELECT c.id FROM c WHERE c.companyId = @companyId AND c.id > @after ORDER BY c.id ASC';
+const IdRowSchema = z.object({ id: z.string().min(1) });
 const PENDING_REMOVALS_OF_RUN_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND c.pendingRemoval.runId = @runId ORDER BY c.id ASC';
 // `pendingRemoval` is an object or null: only an object has a `runId`.
@@ -85,8 +89,7 @@ const StoredRecordSchema = DirectoryUserRecordSchema.omit({ id: true });
 export type Prepared =
   | { kind: 'create'; record: DirectoryUserRecord }
   | { kind: 'replace'; record: DirectoryUserRecord; etag: string }
-  | { kind: 'delete'; etag: string }
-  | { kind: 'patch'; roundId: string };
+  | { kind: 'delete'; etag: string };
 
 interface PendingOperation {
   /** Position in the caller's `writes`. */
@@ -115,9 +118,10 @@ interface AttemptResult {
  * while the local stack with a large simulated tenant would be unusable with the query.
  *
  * `write` sends each write as a point operation (POINT_CONCURRENCY in flight) with its
- * precondition: create (must not exist), replace or delete IfMatch the etag read, or a patch of
- * `seenRound`. Operations Cosmos answers with a "try again" status are retried with exponential
- * backoff (waits through the injected scheduler) before the call gives up.
+ * precondition: create (must not exist), replace or delete IfMatch the etag read. Operations
+ * Cosmos answers with a "try again" status are retried with exponential backoff (waits through
+ * the injected scheduler) before the call gives up. Then the company's counts move by what the
+ * applied writes changed (one patch per call; also when the call fails after some applied).
  *
  * One call must not hold two writes for the same id: their order would be undefined.
  */
@@ -125,11 +129,16 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   private readonly container: Container;
   private readonly retry: DirectoryUserStoreRetryOptions;
   private readonly scheduler: Scheduler;
+  private readonly counts: UserCountsStore;
 
-  constructor(database: Database, options: { retry?: DirectoryUserStoreRetryOptions; scheduler?: Scheduler } = {}) {
+  constructor(
+    database: Database,
+    options: { retry?: DirectoryUserStoreRetryOptions; scheduler?: Scheduler; counts?: UserCountsStore } = {},
+  ) {
     this.container = database.container(DIRECTORY_USERS_CONTAINER);
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.scheduler = options.scheduler ?? systemScheduler;
+    this.counts = options.counts ?? new CosmosUserCounts(database, systemClock);
   }
 
   async getMany(companyId: string, ids: readonly string[]): Promise<Map<string, Versioned<DirectoryUserRecord>>> {
@@ -153,11 +162,39 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
 
   async write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]> {
     const operations = this.prepare(companyId, writes);
-    const idOf = new Map(operations.map((o) => [o.index, o.id]));
     const outcomes = new Array<WriteOutcome | undefined>(writes.length);
+    try {
+      await this.apply(companyId, writes, operations, outcomes);
+    } finally {
+      // What was applied is counted, also when the call fails after some operations applied.
+      const applied = writes.filter((_, index) => outcomes[index]?.ok === true);
+      await this.counts.add(
+        companyId,
+        sumDeltas(applied.map((w) => directoryWriteDelta(w.expected?.value ?? null, w.op === 'put' ? w.record : null))),
+      );
+    }
+    return outcomes.map((outcome, index) => {
+      if (outcome === undefined)
+        throw new AppError('internal_error', `Cosmos write of directory users: no outcome for operation ${index}`);
+      return outcome;
+    });
+  }
+
+  private async apply(
+    companyId: string,
+    writes: readonly DirectoryUserWrite[],
+    operations: PendingOperation[],
+    outcomes: Array<WriteOutcome | undefined>,
+  ): Promise<void> {
+    const idOf = new Map(operations.map((o) => [o.index, o.id]));
     let pending = operations;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       const results = await this.point(companyId, pending);
+      for (const result of results) {
+        const id = idOf.get(result.index) ?? '';
+        if (result.verdict === 'ok') outcomes[result.index] = { id, ok: true };
+        else if (result.verdict === 'conflict') outcomes[result.index] = { id, ok: false, reason: 'conflict' };
+      }
       const failures = results.filter((r) => r.verdict === 'fail');
       if (failures.length > 0) {
         const statuses = [...new Set(failures.map((f) => f.status))].sort((a, b) => a - b);
@@ -166,11 +203,6 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
           `Cosmos write of directory users: ${failures.length} of ${writes.length} operations failed (statuses ${statuses.join(', ')}); the others may have been applied`,
           { meta: { failed: failures.length, status: statuses[0] ?? null } },
         );
-      }
-      for (const result of results) {
-        const id = idOf.get(result.index) ?? '';
-        if (result.verdict === 'ok') outcomes[result.index] = { id, ok: true };
-        else if (result.verdict === 'conflict') outcomes[result.index] = { id, ok: false, reason: 'conflict' };
       }
       const retryIndexes = new Set(results.filter((r) => r.verdict === 'retry').map((r) => r.index));
       pending = pending.filter((o) => retryIndexes.has(o.index));
@@ -187,14 +219,9 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       const retryAfterMs = Math.max(0, ...results.filter((r) => r.verdict === 'retry').map((r) => r.retryAfterMs));
       await this.scheduler.sleep(Math.max(retryAfterMs, backoffDelay(attempt, this.retry)));
     }
-    return outcomes.map((outcome, index) => {
-      if (outcome === undefined)
-        throw new AppError('internal_error', `Cosmos write of directory users: no outcome for operation ${index}`);
-      return outcome;
-    });
   }
 
-  /** Not seen in `roundId` (never marked, or marked in another round), in id order. */
+  /** Every record of the company, in id order. */
   async listAll(
     companyId: string,
     options: { limit: number; cursor: string | null },
@@ -210,29 +237,37 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     );
   }
 
-  async listNotSeenIn(
+  /** The company's record ids after `after`, in id order. */
+  async listIds(
     companyId: string,
-    roundId: string,
-    options: { limit: number; cursor: string | null },
-  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
+    options: { after: string | null; limit: number; cursor: string | null },
+  ): Promise<Page<string>> {
     assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
+    const parameters = [{ name: '@companyId', value: companyId }];
+    if (options.after !== null) parameters.push({ name: '@after', value: options.after });
     return queryPage(
       this.container,
-      {
-        query: NOT_SEEN_QUERY,
-        parameters: [
-          { name: '@companyId', value: companyId },
-          { name: '@roundId', value: roundId },
-        ],
-      },
+      { query: options.after === null ? IDS_QUERY : IDS_AFTER_QUERY, parameters },
       companyId,
-      options,
-      (resource) => parseRecord(resource),
-      'list directory users not seen',
+      { limit: options.limit, cursor: options.cursor },
+      (resource) => {
+        const parsed = IdRowSchema.safeParse(resource);
+        if (!parsed.success)
+          throw new AppError(
+            'internal_error',
+            `Cosmos returned a row without an id from '${DIRECTORY_USERS_CONTAINER}'`,
+          );
+        return parsed.data.id;
+      },
+      'list directory user ids',
     );
   }
 
-  /** The review list: one status, optional search prefix and flag, ordered by the sort key. */
+  /**
+   * The review list: one status, optional search prefix and flag, ordered by the sort key. The
+   * ORDER BY names the status first, so the composite index (status, search.sortKey) serves the
+   * filter and the order together (cosmos-schema.ts).
+   */
   async listForReview(companyId: string, query: ReviewQuery): Promise<Page<Versioned<DirectoryUserRecord>>> {
     assertPageLimit(query.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
     const conditions = ['c.companyId = @companyId', 'c.status = @status'];
@@ -252,7 +287,10 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     }
     return queryPage(
       this.container,
-      { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.search.sortKey ASC`, parameters },
+      {
+        query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.status ASC, c.search.sortKey ASC`,
+        parameters,
+      },
       companyId,
       { limit: query.limit, cursor: query.cursor },
       (resource) => parseRecord(resource),
@@ -318,7 +356,7 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
   private prepare(companyId: string, writes: readonly DirectoryUserWrite[]): PendingOperation[] {
     const seen = new Set<string>();
     return writes.map((write, index) => {
-      const id = write.op === 'put' ? write.record.id : write.id;
+      const id = write.op === 'put' ? write.record.id : write.expected.value.id;
       if (!isStorableId(companyId) || !isStorableId(id)) {
         throw new AppError(
           'internal_error',
@@ -340,20 +378,23 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
               `Refusing to write a directory user of another company to container '${DIRECTORY_USERS_CONTAINER}' (write ${index})`,
             );
           }
+          if (write.expected !== null && write.expected.value.id !== id)
+            throw new AppError(
+              'internal_error',
+              `Refusing a write to container '${DIRECTORY_USERS_CONTAINER}' whose expected version is another record's (write ${index})`,
+            );
           const document = withSearchKeys(record);
           return {
             index,
             id,
             prepared:
-              write.expectedEtag === null
+              write.expected === null
                 ? { kind: 'create', record: document }
-                : { kind: 'replace', record: document, etag: write.expectedEtag },
+                : { kind: 'replace', record: document, etag: write.expected.etag },
           };
         }
         case 'delete':
-          return { index, id, prepared: { kind: 'delete', etag: write.expectedEtag } };
-        case 'mark_seen':
-          return { index, id, prepared: { kind: 'patch', roundId: write.roundId } };
+          return { index, id, prepared: { kind: 'delete', etag: write.expected.etag } };
       }
     });
   }
@@ -387,14 +428,8 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
           .statusCode;
       case 'delete':
         return (await item.delete({ accessCondition: { type: 'IfMatch', condition: prepared.etag } })).statusCode;
-      case 'patch':
-        return (await item.patch(seenRoundPatch(prepared.roundId))).statusCode;
     }
   }
-}
-
-function seenRoundPatch(roundId: string): PatchRequestBody {
-  return { operations: [{ op: 'set', path: '/seenRound', value: roundId }] };
 }
 
 /**

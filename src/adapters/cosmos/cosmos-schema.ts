@@ -32,6 +32,12 @@ export const SYNC_PREVIEWS_CONTAINER = 'sync-previews';
 /** A preview's lists are kept a week: long enough to read, not history. */
 export const SYNC_PREVIEW_TTL_SECONDS = 7 * 24 * 60 * 60;
 export const AUDIT_CONTAINER = 'audit';
+/** One document per company: its maintained user counts (id = companyId). */
+export const USER_COUNTS_CONTAINER = 'company-counts';
+/** The ids each full round saw, in chunks (id = `{roundId}.{chunk}`); they expire by themselves. */
+export const ROUND_SEEN_CONTAINER = 'round-seen';
+/** A round's seen-id chunks outlive any round that could still need them (a round resumes within hours). */
+export const ROUND_SEEN_TTL_SECONDS = 14 * 24 * 60 * 60;
 /** How long a sent notification is remembered (longer than any redelivery of its message). */
 export const NOTIFICATION_LOG_TTL_SECONDS = 14 * 24 * 60 * 60;
 
@@ -69,23 +75,57 @@ function container(
 }
 
 /**
- * The Symbol-user list orders by two properties (`ORDER BY c.createdAt ASC, c.id ASC`, with or
- * without a `status` filter), which Cosmos serves only from a composite index. Setting an indexing
- * policy replaces the default one, so the default's parts are spelled out: consistent, automatic,
- * every path range-indexed, `_etag` excluded.
+ * An indexing policy replaces the default one, so the default's parts are spelled out around the
+ * composite indexes: consistent, automatic, every path range-indexed, `_etag` excluded.
  */
-export const SYMBOL_USERS_INDEXING_POLICY: IndexingPolicy = {
-  indexingMode: 'consistent',
-  automatic: true,
-  includedPaths: [{ path: '/*' }],
-  excludedPaths: [{ path: '/"_etag"/?' }],
-  compositeIndexes: [
-    [
-      { path: '/createdAt', order: 'ascending' },
-      { path: '/id', order: 'ascending' },
-    ],
+function withCompositeIndexes(compositeIndexes: NonNullable<IndexingPolicy['compositeIndexes']>): IndexingPolicy {
+  return {
+    indexingMode: 'consistent',
+    automatic: true,
+    includedPaths: [{ path: '/*' }],
+    excludedPaths: [{ path: '/"_etag"/?' }],
+    compositeIndexes,
+  };
+}
+
+/**
+ * The review list (pending or denied, in display-name order): `WHERE c.status = @status ORDER BY
+ * c.status ASC, c.search.sortKey ASC`. Filtering on one property and sorting on another is served
+ * by one composite index when the ORDER BY names the filter property first (Cosmos DB's guidance
+ * for "queries with a filter and ORDER BY"); with the status alone it would be a range-index
+ * filter followed by a sort of every match.
+ */
+export const DIRECTORY_USERS_INDEXING_POLICY: IndexingPolicy = withCompositeIndexes([
+  [
+    { path: '/status', order: 'ascending' },
+    { path: '/search/sortKey', order: 'ascending' },
   ],
-};
+]);
+
+/**
+ * The Symbol-user list, oldest first: all users (`ORDER BY c.createdAt ASC, c.id ASC`) or one
+ * status (`WHERE c.status = @status ORDER BY c.status ASC, c.createdAt ASC, c.id ASC`). An ORDER
+ * BY over two or more properties is served only by a composite index that matches it.
+ */
+export const SYMBOL_USERS_INDEXING_POLICY: IndexingPolicy = withCompositeIndexes([
+  [
+    { path: '/createdAt', order: 'ascending' },
+    { path: '/id', order: 'ascending' },
+  ],
+  [
+    { path: '/status', order: 'ascending' },
+    { path: '/createdAt', order: 'ascending' },
+    { path: '/id', order: 'ascending' },
+  ],
+]);
+
+/** The run history, newest first, ties by run id: `ORDER BY c.queuedAt DESC, c.runId ASC`. */
+export const SYNC_RUNS_INDEXING_POLICY: IndexingPolicy = withCompositeIndexes([
+  [
+    { path: '/queuedAt', order: 'descending' },
+    { path: '/runId', order: 'ascending' },
+  ],
+]);
 
 /**
  * One e-mail address per company: unique keys are enforced per logical partition, i.e. per
@@ -94,10 +134,9 @@ export const SYMBOL_USERS_INDEXING_POLICY: IndexingPolicy = {
 export const SYMBOL_USERS_UNIQUE_KEYS: UniqueKeyPolicy = { uniqueKeys: [{ paths: ['/emailKey'] }] };
 
 /**
- * Indexing stays on the defaults (every path range-indexed, consistent) except where noted. The
- * other queries order by a single property inside one partition (sync runs by `queuedAt`,
- * directory-user sweeps by `id`), which the default range index serves; composite indexes are
- * only needed for ORDER BY over two or more properties.
+ * Indexing stays on the defaults (every path range-indexed, consistent) except where a list
+ * needs a composite index. Every query the application issues, its index and its expected cost
+ * are listed in docs/QUERIES.md.
  */
 export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   /** One document per company; id = companyId. Point reads only. */
@@ -105,9 +144,9 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   /** id = nonce; each item carries `ttl` (seconds until `expiresAt` + grace). */
   container(CONSENT_NONCES_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
   /** id = runId; each item carries `ttl` = SYNC_RUN_TTL_SECONDS. */
-  container(SYNC_RUNS_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
+  container(SYNC_RUNS_CONTAINER, { defaultTtl: TTL_PER_ITEM, indexingPolicy: SYNC_RUNS_INDEXING_POLICY }),
   /** id = Entra object id; `status`: pending | denied | approved | excluded. */
-  container(DIRECTORY_USERS_CONTAINER),
+  container(DIRECTORY_USERS_CONTAINER, { indexingPolicy: DIRECTORY_USERS_INDEXING_POLICY }),
   /** Symbol's users of the company, id = Symbol user id; `status`: active | inactive; `emailKey` unique. */
   container(SYMBOL_USERS_CONTAINER, {
     uniqueKeyPolicy: SYMBOL_USERS_UNIQUE_KEYS,
@@ -125,18 +164,22 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerDefinition[] = [
   container(SYNC_PREVIEWS_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
   /** id = `{at}.{digest}` (sorts by time); every item expires AUDIT_TTL_SECONDS after it was written. */
   container(AUDIT_CONTAINER, { defaultTtl: AUDIT_TTL_SECONDS }),
+  /** One document per company, id = companyId: the counts the status and the overview read. Point reads and patches only. */
+  container(USER_COUNTS_CONTAINER),
+  /** id = `{roundId}.{chunk}`; each item carries `ttl` = ROUND_SEEN_TTL_SECONDS. Point reads and writes only. */
+  container(ROUND_SEEN_CONTAINER, { defaultTtl: TTL_PER_ITEM }),
 ];
 
 /**
  * Creates the database and every container if they do not exist yet; running it again (or from
- * two instances at once) is harmless. Existing containers are not altered, but one whose
- * partition key or unique keys differ from ours is a configuration error the application cannot
- * work with (neither can be changed on an existing container). Indexing policies are not
- * compared: a missing composite index shows up as a 400 on the query that needs it.
+ * two instances at once) is harmless. A container whose partition key or unique keys differ from
+ * ours is a configuration error the application cannot work with (neither can be changed on an
+ * existing container). One whose composite indexes differ gets ours (an indexing policy can be
+ * changed in place; Cosmos re-indexes online) — a store made by an older version keeps working.
  *
- * With Entra ID (managed identity) auth, Cosmos's data-plane RBAC can read but not create
- * databases and containers: in Azure they are provisioned by the infrastructure templates, and
- * this only verifies them.
+ * With Entra ID (managed identity) auth, Cosmos's data-plane RBAC can read but not create or
+ * change databases and containers: in Azure they are provisioned by the infrastructure templates
+ * (which declare the same indexes), and this only verifies them.
  */
 export async function ensureCosmosSchema(client: CosmosClient, databaseId: string): Promise<Database> {
   const database = await createOrRead(
@@ -170,8 +213,39 @@ export async function ensureCosmosSchema(client: CosmosClient, databaseId: strin
         `Cosmos container '${definition.id}' in database '${databaseId}' has the unique keys ${uniqueKeys}, expected ${expectedUniqueKeys}. Unique keys cannot be changed on an existing container: recreate it (and move its data)`,
       );
     }
+    const compositeIndexes = compositeIndexSignature(resource?.indexingPolicy);
+    if (resource !== undefined && compositeIndexes !== compositeIndexSignature(definition.indexingPolicy)) {
+      await updateIndexingPolicy(database, definition, resource, databaseId);
+    }
   }
   return database;
+}
+
+async function updateIndexingPolicy(
+  database: Database,
+  definition: CosmosContainerDefinition,
+  current: ContainerDefinition,
+  databaseId: string,
+): Promise<void> {
+  try {
+    await database.container(definition.id).replace({
+      ...current,
+      id: definition.id,
+      indexingPolicy: definition.indexingPolicy ?? { indexingMode: 'consistent', automatic: true },
+    });
+  } catch (error) {
+    if (cosmosStatus(error) !== 403) throw error;
+    throw new AppError(
+      'configuration_invalid',
+      `Cosmos container '${definition.id}' in database '${databaseId}' lacks the composite indexes the application's queries need, and this identity may not change it (data-plane RBAC): deploy infra/ (azd provision), which declares them`,
+      { cause: error },
+    );
+  }
+}
+
+/** A comparable rendering of a policy's composite indexes (order matters: it is the ORDER BY's). */
+function compositeIndexSignature(policy: IndexingPolicy | undefined): string {
+  return JSON.stringify((policy?.compositeIndexes ?? []).map((index) => index.map((p) => [p.path, p.order])));
 }
 
 /** A comparable rendering of a unique key policy: each key's paths, keys in any order. */

@@ -1,13 +1,17 @@
 import { Container, Database, SqlParameter } from '@azure/cosmos';
 import { AppError } from '../../domain/app-error';
+import { symbolUserWriteDelta } from '../../domain/company-counts';
 import { SymbolUser, SymbolUserSchema } from '../../domain/symbol-user';
 import { Versioned } from '../../ports/integration-store.port';
 import { Page } from '../../ports/sync-run-store.port';
 import { MAX_SYMBOL_USER_PAGE_SIZE, SymbolUserStore } from '../../ports/symbol-user-store.port';
+import { UserCountsStore } from '../../ports/user-counts.port';
+import { systemClock } from '../time/system-time';
 import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStoredVersioned } from './cosmos-documents';
 import { chunk, mapWithConcurrency } from '../../shared/bounded-concurrency';
 import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYMBOL_USERS_CONTAINER } from './cosmos-schema';
+import { CosmosUserCounts } from './cosmos-user-counts';
 
 /** E-mail keys per lookup query; longer lists are split into several queries. */
 export const EMAIL_KEYS_PER_QUERY = 1000;
@@ -15,12 +19,13 @@ const LOOKUP_CONCURRENCY = 4;
 
 const FIND_BY_EMAIL_KEYS_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND ARRAY_CONTAINS(@emailKeys, c.emailKey)';
-// Two-property ORDER BY: served by the composite index (createdAt ASC, id ASC) declared in
-// cosmos-schema.ts and infra/app/cosmos.bicep. createdAt + id is unique, so the order is total and
-// paging is stable.
+// Multi-property ORDER BYs: served by the composite indexes (createdAt, id) and (status,
+// createdAt, id) declared in cosmos-schema.ts and infra/app/cosmos.bicep; the status filter is
+// named first in its ORDER BY so that one index serves the filter and the order. createdAt + id is
+// unique, so the order is total and paging is stable.
 const LIST_ALL_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.createdAt ASC, c.id ASC';
 const LIST_BY_STATUS_QUERY =
-  'SELECT * FROM c WHERE c.companyId = @companyId AND c.status = @status ORDER BY c.createdAt ASC, c.id ASC';
+  'SELECT * FROM c WHERE c.companyId = @companyId AND c.status = @status ORDER BY c.status ASC, c.createdAt ASC, c.id ASC';
 
 /** `parseStoredVersioned` drops `id` with the storage properties; it comes back from the document. */
 const StoredSymbolUserSchema = SymbolUserSchema.omit({ id: true });
@@ -28,13 +33,16 @@ const StoredSymbolUserSchema = SymbolUserSchema.omit({ id: true });
 /**
  * Symbol users in `symbol-users`, id = the Symbol user id. The container's unique key on
  * `/emailKey` (enforced per partition, i.e. per company) keeps one user per e-mail address in a
- * company; the same address in another company is a different user.
+ * company; the same address in another company is a different user. Every successful save moves
+ * the company's active-user count by what it changed.
  */
 export class CosmosSymbolUserStore implements SymbolUserStore {
   private readonly container: Container;
+  private readonly counts: UserCountsStore;
 
-  constructor(database: Database) {
+  constructor(database: Database, options: { counts?: UserCountsStore } = {}) {
     this.container = database.container(SYMBOL_USERS_CONTAINER);
+    this.counts = options.counts ?? new CosmosUserCounts(database, systemClock);
   }
 
   async get(companyId: string, id: string): Promise<Versioned<SymbolUser> | null> {
@@ -81,13 +89,21 @@ export class CosmosSymbolUserStore implements SymbolUserStore {
    * company. Otherwise an IfMatch replace: AppError 'precondition_failed' when the stored version
    * changed or is gone, 'conflict' when the new `emailKey` belongs to another user of the company.
    */
-  async save(user: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>> {
+  async save(user: SymbolUser, expected: Versioned<SymbolUser> | null): Promise<Versioned<SymbolUser>> {
     const value = assertWritable(SymbolUserSchema, SYMBOL_USERS_CONTAINER, user);
     if (!isStorableId(value.id))
       throw new AppError(
         'internal_error',
         `Refusing to write a document with an id Cosmos cannot store to container '${SYMBOL_USERS_CONTAINER}'`,
       );
+    if (expected !== null && (expected.value.id !== value.id || expected.value.companyId !== value.companyId))
+      throw new AppError('internal_error', 'Refusing to replace a Symbol user with another user’s version');
+    const saved = await this.write(value, expected?.etag ?? null);
+    await this.counts.add(value.companyId, symbolUserWriteDelta(expected?.value ?? null, saved.value));
+    return saved;
+  }
+
+  private async write(value: SymbolUser, expectedEtag: string | null): Promise<Versioned<SymbolUser>> {
     if (expectedEtag === null) {
       try {
         const response = await this.container.items.create(value);

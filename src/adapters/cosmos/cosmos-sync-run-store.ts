@@ -6,7 +6,9 @@ import { assertWritable, isCosmosStatus, isStorableId, mapCosmosError, parseStor
 import { assertPageLimit, queryPage } from './cosmos-paging';
 import { SYNC_RUN_TTL_SECONDS, SYNC_RUNS_CONTAINER } from './cosmos-schema';
 
-const LIST_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.queuedAt DESC';
+// Two-property ORDER BY (ties by run id, so the order is total): served by the composite index
+// (queuedAt DESC, runId ASC) declared in cosmos-schema.ts and infra/app/cosmos.bicep.
+const LIST_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.queuedAt DESC, c.runId ASC';
 
 /** Sync-run history in `sync-runs`, id = runId; every run expires after SYNC_RUN_TTL_SECONDS. */
 export class CosmosSyncRunStore implements SyncRunStore {
@@ -62,7 +64,7 @@ export class CosmosSyncRunStore implements SyncRunStore {
   }
 
   /**
-   * Newest first by `queuedAt` (ties in server order). The cursor is the Cosmos continuation
+   * Newest first by `queuedAt`, ties by run id. The cursor is the Cosmos continuation
    * token, base64url-encoded so it is opaque and URL-safe. A page can hold fewer items than the
    * limit only at the end, but a non-null cursor may still lead to an empty last page.
    */

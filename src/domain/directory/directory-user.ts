@@ -112,6 +112,24 @@ export const ScopeNoteSchema = z
   })
   .strict();
 export type ScopeNote = z.infer<typeof ScopeNoteSchema>;
+/** What a run counted a directory user's write as (the run's counters; see SyncCounts). */
+export const SyncCounterSchema = z.enum(['newPending', 'autoApproved', 'updated', 'unchanged', 'excluded', 'removed', 'invalid']);
+
+/**
+ * The sync write that made a record's current version: its round, the attempt (invocation) and
+ * page that wrote it, and what the run counted it as. An attempt that dies after writing but
+ * before its checkpoint loses those counts; the next attempt reads the page again, finds the
+ * record already written, and counts it from this stamp instead of as "unchanged".
+ */
+export const SyncWriteSchema = z
+  .object({
+    roundId: z.string().min(1).max(64),
+    attempt: z.number().int().min(1),
+    page: z.number().int().min(0),
+    counted: SyncCounterSchema.nullable(),
+  })
+  .strict();
+export type SyncWrite = z.infer<typeof SyncWriteSchema>;
 
 export const DirectoryUserRecordSchema = z
   .object({
@@ -141,6 +159,8 @@ export const DirectoryUserRecordSchema = z
     seenRound: z.string().nullable(),
     decidedAt: IsoDate.nullable(),
     decidedBy: z.string().nullable(),
+    /** The last sync write of this record (absent on records last synced before stamps existed); admin decisions keep it as it is. */
+    syncWrite: SyncWriteSchema.optional(),
   })
   .strict();
 export type DirectoryUserRecord = z.infer<typeof DirectoryUserRecordSchema>;

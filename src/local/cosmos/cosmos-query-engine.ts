@@ -18,6 +18,11 @@ import { ContainerIndex, StoredDocument } from './cosmos-storage';
  *
  * The compiled query is called with the engine's helper module, except that `paginate` is wrapped
  * to capture its input (the full result, before the page is cut).
+ *
+ * A cached result holds the documents it matched, not copies: once a write makes it stale, it would
+ * keep the replaced versions of those documents alive until it is evicted (at 100,000 documents, a
+ * cached listing of a company pins every version its records had when it ran). So every execution
+ * first drops the results that have gone stale.
  */
 
 type Helpers = typeof helpers;
@@ -44,7 +49,14 @@ type Compiled = (
   compositeIndexes: CompositeIndex[][],
 ) => QueryOutput;
 
-type CachedResult = { version: number; rows: Row[]; getRid: GetRid; orders: Order[] } | { version: number; final: QueryOutput };
+/** Where a cached result came from: its container's index and partition (undefined: all of them). */
+interface Source {
+  index: ContainerIndex;
+  partition: string | undefined;
+}
+
+type CachedResult = Source &
+  ({ version: number; rows: Row[]; getRid: GetRid; orders: Order[] } | { version: number; final: QueryOutput });
 
 export interface QueryRequest {
   sql: string;
@@ -71,11 +83,11 @@ export class CosmosQueryEngine {
 
   /** Throws the engine's SyntaxError for bad SQL and plain errors for bad queries (both a 400). */
   run(index: ContainerIndex, request: QueryRequest): QueryOutput {
-    const version = request.partition === undefined ? index.version : (index.partitionVersions.get(request.partition) ?? 0);
+    const version = versionOf({ index, partition: request.partition });
     const key = JSON.stringify([index.database, index.container, request.partition ?? null, request.sql, request.parameters ?? []]);
     const cached = this.results.get(key);
     const continuation = request.continuation ?? undefined;
-    if (cached?.version === version) {
+    if (cached?.version === version && cached.index === index) {
       this.cacheHits += 1;
       // Most recently used last.
       this.results.delete(key);
@@ -84,6 +96,7 @@ export class CosmosQueryEngine {
       return helpers.paginate(cached.rows, request.maxItemCount ?? undefined, continuation, cached.getRid, ...cached.orders);
     }
     this.executions += 1;
+    this.dropStale();
     let captured: { rows: Row[]; getRid: GetRid; orders: Order[] } | undefined;
     const capturing: Helpers = {
       ...helpers,
@@ -105,8 +118,10 @@ export class CosmosQueryEngine {
       continuation,
       request.compositeIndexes,
     );
-    if (cached !== undefined) this.forget(key, cached);
-    const entry: CachedResult = captured === undefined ? { version, final: output } : { version, ...captured };
+    if (this.results.has(key) && cached !== undefined) this.forget(key, cached);
+    const source: Source = { index, partition: request.partition };
+    const entry: CachedResult =
+      captured === undefined ? { ...source, version, final: output } : { ...source, version, ...captured };
     this.results.set(key, entry);
     this.cachedRows += 'rows' in entry ? entry.rows.length : 1;
     while (this.results.size > MAX_CACHED_RESULTS || this.cachedRows > MAX_CACHED_ROWS) {
@@ -117,13 +132,18 @@ export class CosmosQueryEngine {
     return output;
   }
 
+  /** Drops the results a write has made stale (they would pin the documents' replaced versions). */
+  private dropStale(): void {
+    for (const [key, entry] of this.results) if (entry.version !== versionOf(entry)) this.forget(key, entry);
+  }
+
   private forget(key: string, entry: CachedResult): void {
     this.results.delete(key);
     this.cachedRows -= 'rows' in entry ? entry.rows.length : 1;
   }
 
-  stats(): { executions: number; cacheHits: number } {
-    return { executions: this.executions, cacheHits: this.cacheHits };
+  stats(): { executions: number; cacheHits: number; cachedRows: number } {
+    return { executions: this.executions, cacheHits: this.cacheHits, cachedRows: this.cachedRows };
   }
 
   private compile(sql: string): Compiled {
@@ -138,6 +158,10 @@ export class CosmosQueryEngine {
     }
     return compiled;
   }
+}
+
+function versionOf({ index, partition }: Source): number {
+  return partition === undefined ? index.version : (index.partitionVersions.get(partition) ?? 0);
 }
 
 function documentsOf(index: ContainerIndex, partition: string | undefined): StoredDocument[] {

@@ -48,7 +48,8 @@ export interface LocalCosmosOptions {
 export interface LocalCosmosStats {
   /** Document writes (create, replace, upsert, patch, delete) per `database/container` since start. */
   documentWrites: Record<string, number>;
-  queries: { executions: number; cacheHits: number };
+  /** Query executions, answers from the result cache, and rows the cache holds (each a reference to a stored document). */
+  queries: { executions: number; cacheHits: number; cachedRows: number };
   journal: { segment: number; uncompactedBytes: number; compactions: number; compacting: boolean } | null;
 }
 

@@ -4,7 +4,7 @@ import { AppError } from '../../domain/app-error';
 import { AuditEntry, auditEntry, directoryUserTarget, symbolUserTarget, syncActor } from '../../domain/audit';
 import { addressesOf } from '../../domain/directory/classification';
 import { DeltaItem, mergeAttributes, parseDeltaItem } from '../../domain/directory/delta-item';
-import { EMPTY_ATTRIBUTES } from '../../domain/directory/directory-user';
+import { DirectoryUserRecord, EMPTY_ATTRIBUTES, SyncWrite } from '../../domain/directory/directory-user';
 import { attributesHash } from '../../domain/directory/fingerprint-hash';
 import { Decision, DiffContext, diffPage, ScopeContext, StoredRecord } from '../../domain/directory/sync-diff';
 import { Integration } from '../../domain/integration';
@@ -12,15 +12,18 @@ import { SyncCounts } from '../../domain/sync-run';
 import { PageResult, readsStoredRecords, SyncRound } from '../../domain/sync-round';
 import { DirectoryUserWrite } from '../../ports/directory-user-store.port';
 import { recordAudit } from '../audit-trail';
+import { Versioned } from '../../ports/integration-store.port';
 import { approveIntoSymbol, followOnSymbolUser } from '../symbol-user-effects';
 
 /**
  * One page of `users/delta` → stored records: validate the items, read what is stored for them,
  * decide with the pure diff, carry out each decision's Symbol-user effect, write the records
- * (each write conditional on the version read), and count. Users that someone else changed
- * meanwhile (an admin approving, say) are read and decided again, a few times at most. The
- * decisions written — auto-approvals (and the merges they make), reactivations — go to the audit
- * trail in one write per page, after the records.
+ * (each write conditional on the version read, stamped with the round, attempt and page), and
+ * count. Users that someone else changed meanwhile (an admin approving, say) are read and decided
+ * again, a few times at most. A record an earlier attempt of the round wrote after its last
+ * checkpoint (it crashed, or failed) is found unchanged; it is counted as that attempt counted it.
+ * The decisions written — auto-approvals (and the merges they make), reactivations — go to the
+ * audit trail in one write per page, after the records.
  */
 
 export type PageServices = Pick<Services, 'directoryUsers' | 'symbolUsers' | 'clock' | 'audit'>;
@@ -33,6 +36,11 @@ export interface PageTarget {
   scope?: ((userIds: readonly string[]) => Promise<ScopeContext>) | undefined;
   /** Re-judging stored users (not reading Graph): users without a record are left alone. */
   knownOnly?: boolean;
+  /**
+   * Ids this invocation counted from an earlier attempt's stamp (see `recoveredWrite`), so that
+   * a user Graph returns twice is recovered once. Owned by the invocation.
+   */
+  recovered: Set<string>;
 }
 
 const MAX_CONFLICT_ROUNDS = 3;
@@ -48,7 +56,8 @@ export async function applyPage(
 ): Promise<PageResult> {
   const { companyId } = target.integration;
   const items = rawItems.map(parseDeltaItem);
-  const result: PageResult = { counts: { scanned: items.length }, newPending: [], removalsFlagged: 0 };
+  const seen = [...new Set(items.flatMap((i) => (i.kind === 'user' ? [i.id] : [])))];
+  const result: PageResult = { counts: { scanned: items.length }, newPending: [], removalsFlagged: 0, seen };
   let toDecide = items;
   const audit: AuditEntry[] = [];
   for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && toDecide.length > 0; attempt++) {
@@ -79,9 +88,9 @@ export async function applyPage(
         if (effected.ifWritten) ifWritten.set(decision.record.id, effected.ifWritten);
       } else resolved.push(decision);
     }
-    const conflicted = await write(services, companyId, resolved, ctx.roundId);
+    const conflicted = await write(services, companyId, resolved, stored, stampFor(target.round));
     const written = resolved.filter((d) => !conflicted.has(idOf(d)));
-    tally(result, written);
+    tally(result, written, (id) => recoveredWrite(target, stored.get(id)?.record));
     for (const d of written) {
       const entry = ifWritten.get(idOf(d));
       if (entry) audit.push(entry);
@@ -242,30 +251,66 @@ async function withEffect(
   return { decision, happened: [], ifWritten: reactivated };
 }
 
-/** Writes what changed; returns the ids whose precondition failed (changed or appeared meanwhile). */
+/**
+ * Writes what changed, each write naming the version it replaces (the record as read) and stamped
+ * with what the run counts it as; returns the ids whose precondition failed (changed or appeared
+ * meanwhile). Unchanged users cost no write, in full rounds too (the ids a full round sees are
+ * kept per checkpoint, not marked per user).
+ */
 async function write(
   services: PageServices,
   companyId: string,
   decisions: readonly Resolved[],
-  roundId: string | null,
+  stored: ReadonlyMap<string, StoredRecord>,
+  stamp: (counted: SyncWrite['counted']) => SyncWrite,
 ): Promise<Set<string>> {
   const writes: DirectoryUserWrite[] = [];
   for (const d of decisions) {
-    if (d.kind === 'put') writes.push({ op: 'put', record: d.record, expectedEtag: d.expectedEtag });
-    else if (d.kind === 'delete') writes.push({ op: 'delete', id: d.id, expectedEtag: d.expectedEtag });
-    else if (d.markSeen && roundId !== null) writes.push({ op: 'mark_seen', id: d.id, roundId });
+    if (d.kind === 'put') {
+      const record = { ...d.record, syncWrite: stamp(d.counter) };
+      writes.push({ op: 'put', record, expected: d.expectedEtag === null ? null : expectedVersion(stored, record.id) });
+    } else if (d.kind === 'delete') writes.push({ op: 'delete', expected: expectedVersion(stored, d.id) });
   }
   if (writes.length === 0) return new Set();
   const outcomes = await services.directoryUsers.write(companyId, writes);
   return new Set(outcomes.filter((o) => !o.ok).map((o) => o.id));
 }
 
-/** Counts the decisions that were written. */
-function tally(result: PageResult, written: readonly Resolved[]): void {
+/** The version a decision was made against (the diff takes its etag from the same map). */
+function expectedVersion(stored: ReadonlyMap<string, StoredRecord>, id: string): Versioned<DirectoryUserRecord> {
+  const found = stored.get(id);
+  if (!found) throw new AppError('internal_error', 'A write of a stored record without the version it was decided on');
+  return { value: found.record, etag: found.etag };
+}
+
+function stampFor(round: SyncRound): (counted: SyncWrite['counted']) => SyncWrite {
+  return (counted) => ({ roundId: round.roundId, attempt: round.attempt, page: round.pages, counted });
+}
+
+/**
+ * The stamp of a record an earlier attempt of this round wrote after its last checkpoint (from
+ * the page this attempt began at), if this invocation has not counted it yet: that attempt's
+ * counts of it were lost with it.
+ */
+function recoveredWrite(target: PageTarget, record: DirectoryUserRecord | undefined): SyncWrite | null {
+  const stamp = record?.syncWrite;
+  const { round } = target;
+  if (!record || !stamp || target.recovered.has(record.id)) return null;
+  if (stamp.roundId !== round.roundId || stamp.attempt >= round.attempt || stamp.page < round.attemptStartPage)
+    return null;
+  target.recovered.add(record.id);
+  return stamp;
+}
+
+/** Counts the decisions that were written (and, for users found unchanged, what a lost attempt wrote). */
+function tally(result: PageResult, written: readonly Resolved[], recovered: (id: string) => SyncWrite | null): void {
   for (const d of written) {
     if (d.kind === 'delete') bump(result.counts, 'removed');
-    else if (d.kind === 'unchanged') bump(result.counts, d.counter);
-    else {
+    else if (d.kind === 'unchanged') {
+      const stamp = recovered(d.id);
+      if (stamp === null) bump(result.counts, d.counter);
+      else if (stamp.counted !== null) bump(result.counts, stamp.counted);
+    } else {
       if (d.record.pendingRemoval) result.removalsFlagged++;
       if (d.counter) bump(result.counts, d.counter);
       if (d.counter === 'newPending' && d.record.status === 'pending')

@@ -1,12 +1,13 @@
 import { Services } from '../../app/services';
 import { Logger } from '../../app/logger';
 import { AuditEntry, auditEntry, directoryUserTarget, syncActor } from '../../domain/audit';
+import { AppError } from '../../domain/app-error';
 import { DirectoryUserRecord } from '../../domain/directory/directory-user';
 import { applyRemoval, deletionGuardHolds } from '../../domain/directory/sync-diff';
 import { Integration } from '../../domain/integration';
 import { SyncCounts } from '../../domain/sync-run';
 import { SyncRound } from '../../domain/sync-round';
-import { DirectoryUserWrite } from '../../ports/directory-user-store.port';
+import { DirectoryUserWrite, MAX_DIRECTORY_USER_PAGE_SIZE } from '../../ports/directory-user-store.port';
 import { Versioned } from '../../ports/integration-store.port';
 import { recordAudit } from '../audit-trail';
 import { setSymbolUserActive } from '../symbol-user-effects';
@@ -16,59 +17,84 @@ import { setSymbolUserActive } from '../symbol-user-effects';
  * flagged on the way are applied — unless the deletion guard holds them for an admin.
  */
 
-const SWEEP_PAGE = 200;
+/** Stored ids compared per query page (ids only: a page of 1,000 is a few tens of KB). */
+const SWEEP_PAGE = MAX_DIRECTORY_USER_PAGE_SIZE;
 const REMOVALS_PAGE = 500;
+/** Reads and decides again of users someone changed meanwhile, before the sweep gives up (and is retried). */
+const MAX_CONFLICT_ROUNDS = 3;
 
 export interface SweepResult {
   counts: Partial<SyncCounts>;
   flagged: number;
-  /** False when the time budget ran out first (the next invocation sweeps on). */
+  /** False when the time budget ran out first (the next invocation sweeps on, after `sweptThrough`). */
   done: boolean;
+  /** The last id handled: the next invocation resumes after it. */
+  sweptThrough: string | null;
 }
 
 /**
- * Pending and excluded entries the round did not see are deleted; approved users are flagged for
- * removal (deactivated at the end, through the deletion guard); the rest is marked seen.
+ * The stored records a full round did not see: the ids it saw (kept in chunks as it went) against
+ * the ids stored, in id order, page by page. Pending and excluded entries it did not see are
+ * deleted; approved users are flagged for removal (deactivated at the end, through the deletion
+ * guard); the rest (denied, already deactivated or flagged) stays as it is. Writes only for what
+ * goes, never one per user seen. Memory: the round's seen ids (about 90 bytes per user).
  */
 export async function sweepUnseen(
-  services: Pick<Services, 'directoryUsers' | 'clock'>,
+  services: Pick<Services, 'directoryUsers' | 'roundSeen' | 'clock'>,
   companyId: string,
   round: SyncRound,
   outOfTime: () => boolean,
 ): Promise<SweepResult> {
-  const result: SweepResult = { counts: {}, flagged: 0, done: false };
-  for (;;) {
+  const result: SweepResult = { counts: {}, flagged: 0, done: false, sweptThrough: round.sweptThrough };
+  if (outOfTime()) return result;
+  const seen = await services.roundSeen.load(companyId, round.roundId, round.seenChunks);
+  let cursor: string | null = null;
+  do {
     if (outOfTime()) return result;
-    // Always the first page: what was handled no longer matches, so the query shrinks as we go.
-    const page = await services.directoryUsers.listNotSeenIn(companyId, round.roundId, {
+    // One query in id order, paged by its continuation; a resumed sweep starts after the last id it handled.
+    const page = await services.directoryUsers.listIds(companyId, {
+      after: round.sweptThrough,
       limit: SWEEP_PAGE,
-      cursor: null,
+      cursor,
     });
-    const detectedAt = services.clock.now().toISOString();
-    const writes = page.items.map(({ value, etag }) => sweepWrite(value, etag, round, detectedAt));
-    if (writes.length > 0) {
-      const outcomes = await services.directoryUsers.write(companyId, writes);
-      const removed = outcomes.filter((o, i) => o.ok && writes[i]?.op === 'delete').length;
-      result.counts.removed = (result.counts.removed ?? 0) + removed;
-      result.flagged += writes.filter((w) => w.op === 'put').length;
+    // Users someone changed meanwhile (an admin deciding) are read and decided again, a few times at most.
+    let unseen = page.items.filter((id) => !seen.has(id));
+    for (let attempt = 1; attempt <= MAX_CONFLICT_ROUNDS && unseen.length > 0; attempt++) {
+      const stored = await services.directoryUsers.getMany(companyId, unseen);
+      const detectedAt = services.clock.now().toISOString();
+      const writes = [...stored.values()].flatMap((version) => sweepWrite(version, round, detectedAt));
+      const outcomes = writes.length > 0 ? await services.directoryUsers.write(companyId, writes) : [];
+      const applied = (op: DirectoryUserWrite['op']) => outcomes.filter((o, i) => o.ok && writes[i]?.op === op).length;
+      result.counts.removed = (result.counts.removed ?? 0) + applied('delete');
+      result.flagged += applied('put');
+      unseen = outcomes.filter((o) => !o.ok).map((o) => o.id);
     }
-    if (page.items.length < SWEEP_PAGE) return { ...result, done: true };
-  }
+    if (unseen.length > 0)
+      throw new AppError(
+        'dependency_unavailable',
+        `${unseen.length} users kept changing during the sweep; it will be retried.`,
+      );
+    result.sweptThrough = page.items.at(-1) ?? result.sweptThrough;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return { ...result, done: true };
 }
 
 function sweepWrite(
-  record: DirectoryUserRecord,
-  etag: string,
+  version: Versioned<DirectoryUserRecord>,
   round: SyncRound,
   detectedAt: string,
-): DirectoryUserWrite {
-  if (record.status === 'pending' || record.status === 'excluded')
-    return { op: 'delete', id: record.id, expectedEtag: etag };
+): DirectoryUserWrite[] {
+  const record = version.value;
+  // Seen after all: written by this round (a full round's writes carry its id), or marked seen by
+  // the version before seen-id chunks existed, in a round that was in progress when it was replaced.
+  if (record.seenRound === round.roundId) return [];
+  if (record.status === 'pending' || record.status === 'excluded') return [{ op: 'delete', expected: version }];
   if (record.status === 'approved' && !record.deactivated && !record.pendingRemoval) {
     const pendingRemoval = { reason: 'not_seen' as const, runId: round.runId, detectedAt };
-    return { op: 'put', record: { ...record, seenRound: round.roundId, pendingRemoval }, expectedEtag: etag };
+    return [{ op: 'put', record: { ...record, pendingRemoval }, expected: version }];
   }
-  return { op: 'mark_seen', id: record.id, roundId: round.roundId };
+  return [];
 }
 
 export interface Settlement {
@@ -115,7 +141,7 @@ export async function settleRemovals(
         })
       : 'missing';
     const [outcome] = await services.directoryUsers.write(companyId, [
-      { op: 'put', record: applied.record, expectedEtag: etag },
+      { op: 'put', record: applied.record, expected: { value: record, etag } },
     ]);
     if (!outcome?.ok) continue;
     deactivated++;

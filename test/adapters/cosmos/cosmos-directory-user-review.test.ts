@@ -40,13 +40,11 @@ describe('CosmosDirectoryUserStore.listForReview (real client, local Cosmos serv
     ];
     await store.write(
       'acme',
-      records.filter((r) => r.companyId === 'acme').map((r) => ({ op: 'put' as const, record: r, expectedEtag: null })),
+      records.filter((r) => r.companyId === 'acme').map((r) => ({ op: 'put' as const, record: r, expected: null })),
     );
     await store.write(
       'globex',
-      records
-        .filter((r) => r.companyId === 'globex')
-        .map((r) => ({ op: 'put' as const, record: r, expectedEtag: null })),
+      records.filter((r) => r.companyId === 'globex').map((r) => ({ op: 'put' as const, record: r, expected: null })),
     );
   });
   afterAll(async () => {

@@ -25,7 +25,7 @@ afterAll(async () => {
 const record = directoryUser;
 
 function creates(records: DirectoryUserRecord[]): DirectoryUserWrite[] {
-  return records.map((r) => ({ op: 'put', record: r, expectedEtag: null }));
+  return records.map((r) => ({ op: 'put', record: r, expected: null }));
 }
 
 /**
@@ -33,11 +33,10 @@ function creates(records: DirectoryUserRecord[]): DirectoryUserWrite[] {
  * outcome); the store's behaviour is the DirectoryUserStore contract (test/contracts).
  */
 describe('CosmosDirectoryUserStore', () => {
-  it('applies 260 operations (more than a Graph page) in one call, then marks them all seen', async () => {
-    const chunked = store;
+  it('applies 260 operations (more than a Graph page) in one call, then replaces half and deletes the rest', async () => {
     const bulkCompany = 'many-co';
     const many = Array.from({ length: 260 }, (_, i) => record(bulkCompany, oid(1000 + i)));
-    const outcomes = await chunked.write(bulkCompany, creates(many));
+    const outcomes = await store.write(bulkCompany, creates(many));
     expect(outcomes).toEqual(many.map((r) => ({ id: r.id, ok: true })));
     await expect(store.countSynced(bulkCompany)).resolves.toBe(many.length);
 
@@ -48,14 +47,12 @@ describe('CosmosDirectoryUserStore', () => {
     expect(found.size).toBe(many.length);
     const mixed: DirectoryUserWrite[] = many.map((r, i) =>
       i % 2 === 0
-        ? { op: 'mark_seen', id: r.id, roundId: 'round-big' }
-        : { op: 'put', record: { ...r, seenRound: 'round-big', hash: 'hash-2' }, expectedEtag: found.get(r.id)!.etag },
+        ? { op: 'delete', expected: found.get(r.id)! }
+        : { op: 'put', record: { ...r, hash: 'hash-2' }, expected: found.get(r.id)! },
     );
-    expect((await chunked.write(bulkCompany, mixed)).every((o) => o.ok)).toBe(true);
-    await expect(store.listNotSeenIn(bulkCompany, 'round-big', { limit: 10, cursor: null })).resolves.toEqual({
-      items: [],
-      nextCursor: null,
-    });
+    expect((await store.write(bulkCompany, mixed)).every((o) => o.ok)).toBe(true);
+    const ids = await store.listIds(bulkCompany, { after: null, limit: 1000, cursor: null });
+    expect(ids).toEqual({ items: many.filter((_, i) => i % 2 === 1).map((r) => r.id), nextCursor: null });
   });
 
   it('raises internal_error for stored records of the wrong shape, in reads and lists, without their content', async () => {
@@ -72,9 +69,8 @@ describe('CosmosDirectoryUserStore', () => {
       expect(error.message).toContain(DIRECTORY_USERS_CONTAINER);
       expect(error.message).not.toMatch(/secret/);
     }
-    expect((await rejection(store.listNotSeenIn('corrupt-co', 'r', { limit: 10, cursor: null }))).code).toBe(
-      'internal_error',
-    );
+    const review = { status: 'pending' as const, search: null, flag: null, limit: 10, cursor: null };
+    expect((await rejection(store.listForReview('corrupt-co', review))).code).toBe('internal_error');
   });
 
   describe('when Cosmos throttles', () => {
@@ -150,13 +146,11 @@ describe('writeVerdict', () => {
     ['create', 201, undefined, 'ok'],
     ['replace', 200, undefined, 'ok'],
     ['delete', 204, undefined, 'ok'],
-    ['patch', 200, undefined, 'ok'],
     ['create', 409, undefined, 'conflict'],
     ['replace', 412, undefined, 'conflict'],
     ['delete', 412, undefined, 'conflict'],
     ['replace', 404, undefined, 'conflict'],
     ['delete', 404, undefined, 'conflict'],
-    ['patch', 404, undefined, 'conflict'],
     ['create', 404, undefined, 'fail'],
     ['replace', 404, 1003, 'fail'],
     ['create', 429, 3200, 'retry'],

@@ -16,7 +16,12 @@ import {
   SYNC_PREVIEWS_CONTAINER,
   ID_PARTITION_KEY_PATH,
   AUDIT_CONTAINER,
+  ROUND_SEEN_CONTAINER,
+  USER_COUNTS_CONTAINER,
+  DIRECTORY_USERS_INDEXING_POLICY,
 } from '../../../src/adapters/cosmos/cosmos-schema';
+import { CosmosDirectoryUserStore } from '../../../src/adapters/cosmos/cosmos-directory-user-store';
+import { directoryUser, oid } from '../../support/store-fixtures';
 import { LocalCosmos, startLocalCosmos } from '../../../src/local/cosmos/local-cosmos-server';
 import { rejection } from '../../support/app-errors';
 
@@ -56,6 +61,8 @@ describe('ensureCosmosSchema', () => {
         GROUP_MEMBERSHIPS_CONTAINER,
         SYNC_PREVIEWS_CONTAINER,
         AUDIT_CONTAINER,
+        USER_COUNTS_CONTAINER,
+        ROUND_SEEN_CONTAINER,
       ].sort(),
     );
     for (const definition of COSMOS_CONTAINERS) {
@@ -66,6 +73,7 @@ describe('ensureCosmosSchema', () => {
     expect(byId.get(CONSENT_NONCES_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_RUNS_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(SYNC_PREVIEWS_CONTAINER)?.defaultTtl).toBe(-1);
+    expect(byId.get(ROUND_SEEN_CONTAINER)?.defaultTtl).toBe(-1);
     expect(byId.get(INTEGRATIONS_CONTAINER)?.defaultTtl).toBeUndefined();
     expect(byId.get(AUDIT_CONTAINER)?.defaultTtl).toBe(400 * 24 * 60 * 60);
     expect(byId.get(SYMBOL_USERS_CONTAINER)?.uniqueKeyPolicy).toEqual({ uniqueKeys: [{ paths: ['/emailKey'] }] });
@@ -73,6 +81,23 @@ describe('ensureCosmosSchema', () => {
       [
         { path: '/createdAt', order: 'ascending' },
         { path: '/id', order: 'ascending' },
+      ],
+      [
+        { path: '/status', order: 'ascending' },
+        { path: '/createdAt', order: 'ascending' },
+        { path: '/id', order: 'ascending' },
+      ],
+    ]);
+    expect(byId.get(DIRECTORY_USERS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/status', order: 'ascending' },
+        { path: '/search/sortKey', order: 'ascending' },
+      ],
+    ]);
+    expect(byId.get(SYNC_RUNS_CONTAINER)?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/queuedAt', order: 'descending' },
+        { path: '/runId', order: 'ascending' },
       ],
     ]);
     expect(byId.get(DIRECTORY_USERS_CONTAINER)?.uniqueKeyPolicy?.uniqueKeys ?? []).toEqual([]);
@@ -93,6 +118,24 @@ describe('ensureCosmosSchema', () => {
       .item('acme', 'acme')
       .read<{ id: string; companyId: string }>();
     expect(resource).toMatchObject({ id: 'acme', companyId: 'acme' });
+  });
+
+  it('gives a container made by an older version the composite indexes its lists need, keeping its documents', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'test-schema-indexes' });
+    await database.containers.createIfNotExists({
+      id: DIRECTORY_USERS_CONTAINER,
+      partitionKey: { paths: [PARTITION_KEY_PATH] },
+    });
+    const store = new CosmosDirectoryUserStore(database);
+    await store.write('acme', [{ op: 'put', record: directoryUser('acme', oid(1)), expected: null }]);
+    const review = { status: 'pending' as const, search: null, flag: null, limit: 10, cursor: null };
+    // The review list's two-property ORDER BY needs the composite index.
+    await expect(store.listForReview('acme', review)).rejects.toThrow(/composite index/);
+
+    await ensureCosmosSchema(client, 'test-schema-indexes');
+    const { resource } = await database.container(DIRECTORY_USERS_CONTAINER).read();
+    expect(resource?.indexingPolicy?.compositeIndexes).toEqual(DIRECTORY_USERS_INDEXING_POLICY.compositeIndexes);
+    expect((await store.listForReview('acme', review)).items.map((i) => i.value.id)).toEqual([oid(1)]);
   });
 
   it('survives instances racing to create the same fresh database', async () => {

@@ -1,13 +1,19 @@
-import { DIRECTORY_USERS_CONTAINER, SYMBOL_USERS_CONTAINER } from '../../../src/adapters/cosmos/cosmos-schema';
-import { CosmosUserCountsReader } from '../../../src/adapters/cosmos/cosmos-user-counts';
+import {
+  DIRECTORY_USERS_CONTAINER,
+  SYMBOL_USERS_CONTAINER,
+  USER_COUNTS_CONTAINER,
+} from '../../../src/adapters/cosmos/cosmos-schema';
+import { CosmosUserCounts } from '../../../src/adapters/cosmos/cosmos-user-counts';
+import { TestClock } from '../../support/test-time';
 import { COMPANY, CosmosTestEnv, OTHER_COMPANY, startCosmosTestEnv } from './cosmos-test-env';
 
 let env: CosmosTestEnv;
-let reader: CosmosUserCountsReader;
+let reader: CosmosUserCounts;
+const clock = new TestClock(new Date('2026-11-27T10:00:00.000Z'));
 
 beforeAll(async () => {
   env = await startCosmosTestEnv('test-user-counts');
-  reader = new CosmosUserCountsReader(env.database);
+  reader = new CosmosUserCounts(env.database, clock);
   const directory = env.database.container(DIRECTORY_USERS_CONTAINER);
   const symbol = env.database.container(SYMBOL_USERS_CONTAINER);
   const directoryStatuses: [string, string, number][] = [
@@ -59,8 +65,12 @@ afterAll(async () => {
   await env.close();
 });
 
-describe('CosmosUserCountsReader', () => {
-  it('counts pending, denied, excluded and held directory users and active Symbol users of one company', async () => {
+/**
+ * What only Cosmos shows: the aggregate queries over raw stored documents, the stored counts
+ * document. The store's behaviour is the UserCountsStore contract (test/contracts).
+ */
+describe('CosmosUserCounts', () => {
+  it('derives pending, denied, excluded and held directory users and active Symbol users of one company', async () => {
     await expect(reader.countsFor(COMPANY)).resolves.toEqual({
       pending: 4,
       denied: 2,
@@ -75,6 +85,28 @@ describe('CosmosUserCountsReader', () => {
       held: 0,
       activeUsers: 9,
     });
+  });
+
+  it('keeps them in one document per company, with when they were derived', async () => {
+    await reader.countsFor(COMPANY);
+    const { resource } = await env.database
+      .container(USER_COUNTS_CONTAINER)
+      .item(COMPANY, COMPANY)
+      .read<Record<string, unknown>>();
+    expect(resource).toMatchObject({
+      id: COMPANY,
+      companyId: COMPANY,
+      pending: 4,
+      activeUsers: 6,
+      derivedAt: '2026-11-27T10:00:00.000Z',
+    });
+  });
+
+  it('derives a document that does not parse again, instead of failing the read', async () => {
+    await env.database
+      .container(USER_COUNTS_CONTAINER)
+      .items.upsert({ id: OTHER_COMPANY, companyId: OTHER_COMPANY, pending: 'many' });
+    await expect(reader.countsFor(OTHER_COMPANY)).resolves.toMatchObject({ pending: 7, activeUsers: 9 });
   });
 
   it('gives zeros for a company with no users', async () => {

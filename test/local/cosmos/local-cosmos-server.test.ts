@@ -342,6 +342,24 @@ describe('local Cosmos queries', () => {
     expect(server.stats().documentWrites[`${DATABASE}/things`]).toBe(302);
   });
 
+  it('drops cached results a write made stale (they would keep the replaced documents alive)', async () => {
+    const { server, client } = await start();
+    const container = await things(client);
+    for (const companyId of ['acme', 'globex'])
+      await Promise.all(Array.from({ length: 40 }, (_, i) => container.items.create({ id: `${companyId}-${i}`, companyId })));
+    const list = (companyId: string) => container.items.query('SELECT * FROM c ORDER BY c.id', { partitionKey: companyId, maxItemCount: 10 }).fetchNext();
+    await list('acme');
+    expect(server.stats().queries.cachedRows).toBe(40);
+    await container.items.upsert({ id: 'acme-1', companyId: 'acme', changed: true });
+    await list('globex');
+    // acme's listing went stale with the write: only globex's is kept.
+    expect(server.stats().queries.cachedRows).toBe(40);
+    await list('globex');
+    expect(server.stats().queries.cachedRows).toBe(40);
+    await list('acme');
+    expect(server.stats().queries.cachedRows).toBe(80);
+  });
+
   it('keeps a container’s documents when its definition is replaced', async () => {
     const { client } = await start({ dataDir: dir });
     const container = await things(client);
