@@ -89,7 +89,7 @@ export async function listPendingUsers(services: Deps & Pick<Services, 'integrat
         matchedUserId,
         matchedUser: matched ? { id: matched.id, email: matched.email, displayName: matched.displayName, source: matched.source, status: matched.status } : null,
         matchConflict: match.kind === 'ambiguous' ? match.userIds : null,
-        status: r.status === 'denied' || r.status === 'excluded' ? r.status : 'pending',
+        status: r.status,
         firstSeenAt: r.firstSeenAt,
         lastSeenAt: r.lastChangedAt,
       };

@@ -158,6 +158,7 @@ describe('e2e: scope and dry-run previews through the local stack', () => {
     const user = await json<{ status: string; entraObjectId: string }>(api(`companies/fabrikam-co/users/${approve.approved[0]?.userId ?? ''}`));
     expect(user).toMatchObject({ status: 'inactive', entraObjectId: leaver });
     const entry = (await entries('fabrikam-co', 'approved')).find((e) => e.id === leaver);
+    expect(entry).toMatchObject({ status: 'approved' });
     expect(entry?.reasons.map((r) => r.code)).toContain('deactivated.out_of_scope');
   });
 });
