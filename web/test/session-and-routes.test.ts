@@ -65,6 +65,8 @@ describe('routes', () => {
     expect(parseRoute(paths.user(id, 'entra-1'), '')).toEqual({ page: 'user', companyId: id, userId: 'entra-1' });
     expect(parseRoute(paths.sync(id), '')).toEqual({ page: 'sync', companyId: id });
     expect(parseRoute(paths.run(id, 'r1'), '')).toEqual({ page: 'run', companyId: id, runId: 'r1' });
+    expect(parseRoute(paths.preview(id, 'r2'), '')).toEqual({ page: 'preview', companyId: id, runId: 'r2' });
+    expect(parseRoute('/companies/acme/previews', '')).toEqual({ page: 'not-found' });
     expect(parseRoute(paths.held(id), '')).toEqual({ page: 'held', companyId: id });
     expect(parseRoute(paths.settings(id), '')).toEqual({ page: 'settings', companyId: id });
     expect(parseRoute(paths.audit(id), '')).toEqual({ page: 'audit', companyId: id });
