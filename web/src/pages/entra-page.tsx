@@ -1,7 +1,7 @@
 import { Button, Text } from '@fluentui/react-components';
 import { useState } from 'react';
 import { ApiError, companyPath } from '../api/client';
-import { ConnectSchema, IntegrationStatusSchema } from '../api/schemas';
+import { ConnectSchema, IntegrationStatusSchema, PreviewRequestedSchema, SyncNowSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { Link, navigate, useLocation } from '../components/router';
 import { RunProgress } from '../components/run-progress';
@@ -10,7 +10,7 @@ import { Card, ConfirmButton, ConnectionBadge, ErrorBar, Loading, Note, PageHead
 import { asApiError, useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatAge, formatDateTime } from '../logic/time';
-import { consentResultMessage, plural, triggerLabel } from '../logic/words';
+import { consentResultMessage, plural, scopeStateMessage, triggerLabel } from '../logic/words';
 
 /** The company's Entra ID connection: connect through Microsoft, the result banner, status, disconnect. */
 export function EntraPage(props: { companyId: string }) {
@@ -18,9 +18,12 @@ export function EntraPage(props: { companyId: string }) {
   const s = useUiStyles();
   const { search, pathname } = useLocation();
   const query = new URLSearchParams(search);
-  const banner = consentResultMessage(query.get('status'), query.get('code'));
   const status = useLoad(() => api.get(companyPath(props.companyId, 'entra'), IntegrationStatusSchema), [api, props.companyId]);
-  const [busy, setBusy] = useState<'connect' | 'disconnect' | null>(null);
+  // Connected and never synced: the first import waits for an admin (importOnConnect off).
+  const awaitingImport = status.data?.status === 'connected' && status.data.lastSync === null;
+  // Once the status says whether the first import started (the banner's words depend on it).
+  const banner = status.data || status.error ? consentResultMessage(query.get('status'), query.get('code'), awaitingImport ? 'waiting' : 'started') : null;
+  const [busy, setBusy] = useState<'connect' | 'disconnect' | 'import' | 'preview' | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const now = Date.now();
 
@@ -47,6 +50,32 @@ export function EntraPage(props: { companyId: string }) {
     } catch (error) {
       setActionError(asApiError(error));
     } finally {
+      setBusy(null);
+    }
+  };
+
+  const startImport = async () => {
+    setBusy('import');
+    setActionError(null);
+    try {
+      await api.post(companyPath(props.companyId, 'entra/sync'), {}, SyncNowSchema);
+      status.reload();
+      companyDataChanged();
+    } catch (error) {
+      setActionError(asApiError(error));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const preview = async () => {
+    setBusy('preview');
+    setActionError(null);
+    try {
+      const { runId } = await api.post(companyPath(props.companyId, 'entra/sync'), { dryRun: true }, PreviewRequestedSchema);
+      navigate(paths.preview(props.companyId, runId));
+    } catch (error) {
+      setActionError(asApiError(error));
       setBusy(null);
     }
   };
@@ -105,6 +134,30 @@ export function EntraPage(props: { companyId: string }) {
         <Note intent="error" title="Access to the directory was revoked">
           Microsoft no longer lets Symbol read this directory (the consent was revoked or the app removed). Users stay as they are. Reconnect to resume.
         </Note>
+      ) : null}
+      {data?.scope.state === 'groups_unreadable' ? (
+        <Note intent="error" title={scopeStateMessage(data.scope).title} actions={<Link to={paths.settings(props.companyId)}>Scope settings</Link>}>
+          {scopeStateMessage(data.scope).text}
+        </Note>
+      ) : null}
+      {data && awaitingImport ? (
+        <Card title="Nothing imported yet">
+          <div className={s.stack}>
+            <Text>
+              {data.settings.importOnConnect ? 'The directory is connected, and no import has run yet.' : 'The directory is connected. As the settings ask (“Start the first import as soon as Entra ID is connected” is off), nothing is imported until you start it.'}{' '}
+              Preview what the first import would do — who would wait for approval, who would be approved automatically or excluded, and why — then start it.
+            </Text>
+            <div className={s.row}>
+              <Button appearance="primary" disabled={busy !== null} onClick={() => void startImport()}>
+                {busy === 'import' ? 'Starting…' : 'Start the first import'}
+              </Button>
+              <Button disabled={busy !== null} onClick={() => void preview()}>
+                {busy === 'preview' ? 'Starting the preview…' : 'Preview'}
+              </Button>
+              <Link to={paths.settings(props.companyId)}>Scope and exclusions first</Link>
+            </div>
+          </div>
+        </Card>
       ) : null}
       {data?.lastSync && (data.lastSync.status === 'queued' || data.lastSync.status === 'running') ? (
         <RunProgress
