@@ -4,10 +4,10 @@ import { groupName, knowsGroupName, rememberGroupNames } from '../src/logic/grou
 import { firstCategory, isPreviewCategory, previewCounts, previewStage } from '../src/logic/preview';
 import { REVIEW_TABS, reviewTab, tabLabel } from '../src/logic/review-tabs';
 import { previewSummary, runKindLabel } from '../src/logic/runs';
-import { type TokenStore } from '../src/logic/session';
 import { changeLine, patchFor, settingsDiff, settingValue } from '../src/logic/settings-changes';
 import { fieldErrors, toForm, toPatch } from '../src/logic/settings-form';
 import { groupSearchErrorText, reasonIntent, reasonLabel, scopeStateMessage, splitReasons } from '../src/logic/words';
+import { MemoryStore } from './memory-store';
 
 const PILOT = '6a0c1e2f-0000-4000-8000-000000000001';
 const SALES = '6a0c1e2f-0000-4000-8000-000000000002';
@@ -21,19 +21,6 @@ const CURRENT: Settings = SettingsSchema.parse({
   deletionThresholdPercent: 20,
   deletionThresholdMinimum: 10,
 });
-
-class MemoryStore implements TokenStore {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-}
 
 describe('the scope in the settings form', () => {
   it('defaults to everyone and importing on connect when the API does not say', () => {

@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { innerPath, parseRoute, paths, safeNext } from '../src/logic/routes';
-import { homePath, isExpired, loadSession, roleLabel, saveSession, sessionFromToken, type TokenStore } from '../src/logic/session';
+import { homePath, isExpired, loadSession, roleLabel, saveSession, sessionFromToken } from '../src/logic/session';
+import { MemoryStore } from './memory-store';
 
 function token(claims: Record<string, unknown>): string {
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64(claims)}.signature`;
-}
-
-class MemoryStore implements TokenStore {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
 }
 
 describe('session', () => {

@@ -1,5 +1,6 @@
 import type { SyncRun } from '../api/schemas';
 import { isFinished } from './runs';
+import { countLabel } from './words';
 
 /**
  * A preview (dry run) as the console shows it: its categories with how many users each holds, and
@@ -8,17 +9,25 @@ import { isFinished } from './runs';
  * deletion guard would hold are still listed as `deactivated`.
  */
 
-export const PREVIEW_CATEGORIES = [
-  { key: 'newPending', label: 'New pending', help: 'Would wait in Pending approval for an admin.' },
-  { key: 'autoApproved', label: 'Auto-approved', help: 'Would become Symbol users by the auto-approve rule.' },
-  { key: 'merged', label: 'Merged', help: 'Would be approved by the auto-approve rule and merged into the existing Symbol user with the same address.' },
-  { key: 'updated', label: 'Updated', help: 'Symbol users or waiting entries whose directory details would change.' },
-  { key: 'deactivated', label: 'Deactivated', help: 'Symbol users who would be deactivated: removed or disabled in Entra ID, or outside the scope.' },
-  { key: 'excluded', label: 'Excluded', help: 'Kept out by the exclusions or the scope, each with the reason.' },
-  { key: 'removed', label: 'Removed', help: 'Pending or excluded entries that would leave the list (they were never Symbol users).' },
-] as const;
+/** What each list holds, in the order the preview shows them. */
+const LIST_HELP = {
+  newPending: 'Would wait in Pending approval for an admin.',
+  autoApproved: 'Would become Symbol users by the auto-approve rule.',
+  merged: 'Would be approved by the auto-approve rule and merged into the existing Symbol user with the same address.',
+  updated: 'Symbol users or waiting entries whose directory details would change.',
+  deactivated: 'Symbol users who would be deactivated: removed or disabled in Entra ID, or outside the scope.',
+  excluded: 'Kept out by the exclusions or the scope, each with the reason.',
+  removed: 'Pending or excluded entries that would leave the list (they were never Symbol users).',
+} as const;
 
-export type PreviewCategory = (typeof PREVIEW_CATEGORIES)[number]['key'];
+export type PreviewCategory = keyof typeof LIST_HELP;
+
+/** The lists, named as a run's counters are (merged has no counter of its own). */
+export const PREVIEW_CATEGORIES: ReadonlyArray<{ key: PreviewCategory; label: string; help: string }> = (Object.keys(LIST_HELP) as PreviewCategory[]).map((key) => ({
+  key,
+  label: key === 'merged' ? 'Merged' : countLabel(key),
+  help: LIST_HELP[key],
+}));
 
 export function isPreviewCategory(value: string): value is PreviewCategory {
   return PREVIEW_CATEGORIES.some((c) => c.key === value);

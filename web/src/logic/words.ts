@@ -109,11 +109,16 @@ export const RUN_COUNTS: ReadonlyArray<{ key: string; label: string; help: strin
   { key: 'updated', label: 'Updated', help: 'Users whose details changed' },
   { key: 'deactivated', label: 'Deactivated', help: 'Removed or disabled in Entra ID' },
   { key: 'held', label: 'Held', help: 'Deactivations held by the safety threshold' },
-  { key: 'excluded', label: 'Excluded', help: 'Kept out by the exclusion settings' },
-  { key: 'removed', label: 'Removed', help: 'Pending entries that left the directory' },
+  { key: 'excluded', label: 'Excluded', help: 'Kept out by the exclusions or the scope' },
+  { key: 'removed', label: 'Removed', help: 'Pending or excluded entries that left the directory' },
   { key: 'unchanged', label: 'Unchanged', help: 'Seen, nothing to do' },
   { key: 'invalid', label: 'Skipped', help: 'Entries Microsoft returned malformed' },
 ];
+
+/** A run counter's name (the key itself for one this console does not know). */
+export function countLabel(key: string): string {
+  return RUN_COUNTS.find((c) => c.key === key)?.label ?? key;
+}
 
 const DECISION_FAILURES: Record<string, string> = {
   not_found: 'is no longer in the list (removed from the directory)',

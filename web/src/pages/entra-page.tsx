@@ -1,13 +1,14 @@
 import { Button, Text } from '@fluentui/react-components';
-import { useState } from 'react';
-import { ApiError, companyPath } from '../api/client';
-import { ConnectSchema, IntegrationStatusSchema, PreviewRequestedSchema, SyncNowSchema } from '../api/schemas';
+import { companyPath } from '../api/client';
+import { ConnectSchema, IntegrationStatusSchema, SyncNowSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { Link, navigate, useLocation } from '../components/router';
+import { openPreview } from '../components/open-preview';
 import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
 import { Card, ConfirmButton, ConnectionBadge, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
-import { asApiError, useLoad } from '../components/use-load';
+import { useAction } from '../components/use-action';
+import { useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatAge, formatDateTime } from '../logic/time';
 import { consentResultMessage, plural, scopeStateMessage, triggerLabel } from '../logic/words';
@@ -23,62 +24,36 @@ export function EntraPage(props: { companyId: string }) {
   const awaitingImport = status.data?.status === 'connected' && status.data.lastSync === null;
   // Once the status says whether the first import started (the banner's words depend on it).
   const banner = status.data || status.error ? consentResultMessage(query.get('status'), query.get('code'), awaitingImport ? 'waiting' : 'started') : null;
-  const [busy, setBusy] = useState<'connect' | 'disconnect' | 'import' | 'preview' | null>(null);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const { busy, failure, run } = useAction<'connect' | 'disconnect' | 'import' | 'preview'>();
   const now = Date.now();
 
-  const connect = async () => {
-    setBusy('connect');
-    setActionError(null);
-    try {
-      // Same-origin fetch with cookies: the flow binds itself to this browser, then Microsoft takes over.
-      const { consentUrl } = await api.post(companyPath(props.companyId, 'entra/connect'), {}, ConnectSchema);
-      window.location.assign(consentUrl);
-    } catch (error) {
-      setActionError(asApiError(error));
-      setBusy(null);
-    }
-  };
+  // Same-origin fetch with cookies: the flow binds itself to this browser, then Microsoft takes over.
+  const connect = () =>
+    run(
+      'connect',
+      'Entra ID could not be connected',
+      async () => {
+        const { consentUrl } = await api.post(companyPath(props.companyId, 'entra/connect'), {}, ConnectSchema);
+        window.location.assign(consentUrl);
+      },
+      { leaveBusy: true },
+    );
 
-  const disconnect = async () => {
-    setBusy('disconnect');
-    setActionError(null);
-    try {
+  const disconnect = () =>
+    run('disconnect', 'Entra ID was not disconnected', async () => {
       await api.delete(companyPath(props.companyId, 'entra'));
       status.reload();
       companyDataChanged();
-    } catch (error) {
-      setActionError(asApiError(error));
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
-  const startImport = async () => {
-    setBusy('import');
-    setActionError(null);
-    try {
+  const startImport = () =>
+    run('import', 'The first import did not start', async () => {
       await api.post(companyPath(props.companyId, 'entra/sync'), {}, SyncNowSchema);
       status.reload();
       companyDataChanged();
-    } catch (error) {
-      setActionError(asApiError(error));
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
-  const preview = async () => {
-    setBusy('preview');
-    setActionError(null);
-    try {
-      const { runId } = await api.post(companyPath(props.companyId, 'entra/sync'), { dryRun: true }, PreviewRequestedSchema);
-      navigate(paths.preview(props.companyId, runId));
-    } catch (error) {
-      setActionError(asApiError(error));
-      setBusy(null);
-    }
-  };
+  const preview = () => run('preview', 'The preview did not start', () => openPreview(api, props.companyId), { leaveBusy: true });
 
   const dismissBanner = () => {
     navigate(pathname.replace(/^\/console/, ''), { replace: true });
@@ -123,7 +98,7 @@ export function EntraPage(props: { companyId: string }) {
           </Note>
         </div>
       ) : null}
-      <ErrorBar error={actionError} />
+      <ErrorBar error={failure?.error ?? null} title={failure?.title} />
       <ErrorBar error={status.error} title="The integration could not be loaded" />
       {data && data.counts.held > 0 ? (
         <Note intent="warning" title={`${plural(data.counts.held, 'deactivation')} held for review`} actions={<Link to={paths.held(props.companyId)}>Review held deactivations</Link>}>

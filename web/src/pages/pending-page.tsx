@@ -6,7 +6,7 @@ import { companyDataChanged, onCompanyDataChanged } from '../components/changes'
 import { ReasonList } from '../components/reasons';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
-import { Card, DateText, Empty, ErrorBar, JobText, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
+import { Card, DateText, ErrorBar, JobText, LoadedPage, Note, PageHeader, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
 import { decisionSummary, selectionState, toggle, toggleAll } from '../logic/decisions';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
@@ -293,64 +293,56 @@ export function PendingPage(props: { companyId: string }) {
             </Button>
           </div>
         ) : null}
-        <ErrorBar error={list.error} title="The list could not be loaded" />
-        {list.data && items.length > 0 ? (
-          <div className={s.listTools}>
-            <Text className={ui.small}>Each entry says why it is here: its flags, and the rule that decided (“Why?” for the full text).</Text>
-            <Switch label="Show every reason in full" checked={allReasons} onChange={(_e, d) => { setAllReasons(d.checked); }} />
-          </div>
-        ) : null}
-        {list.data ? (
-          items.length === 0 ? (
-            <Empty>{search || flag ? 'Nobody matches this search.' : tab.empty}</Empty>
-          ) : (
-            <Table aria-label={tab.tableLabel}>
-              <TableHeader>
-                <TableRow>
-                  {selectable ? (
-                    <TableHeaderCell className={s.checkboxCell}>
-                      <Checkbox checked={headerState} onChange={() => { setSelection(toggleAll(selection, ids)); }} aria-label="Select all on this page" />
-                    </TableHeaderCell>
-                  ) : null}
-                  <TableHeaderCell className={s.userCell}>User and reasons</TableHeaderCell>
-                  <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
-                  <TableHeaderCell className={s.matchCell}>{tab.matchHeader}</TableHeaderCell>
-                  <TableHeaderCell className={s.dateCell}>First seen</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {items.map((user) => (
-                  <TableRow key={user.id}>
+        <LoadedPage list={list} label={tab.tableLabel} errorTitle="The list could not be loaded" empty={search || flag ? 'Nobody matches this search.' : tab.empty} paging={paging} onPaging={setPaging}>
+          {(rows) => (
+            <>
+              <div className={s.listTools}>
+                <Text className={ui.small}>Each entry says why it is here: its flags, and the rule that decided (“Why?” for the full text).</Text>
+                <Switch label="Show every reason in full" checked={allReasons} onChange={(_e, d) => { setAllReasons(d.checked); }} />
+              </div>
+              <Table aria-label={tab.tableLabel}>
+                <TableHeader>
+                  <TableRow>
                     {selectable ? (
-                      <TableCell className={s.checkboxCell}>
-                        <Checkbox checked={selection.has(user.id)} onChange={() => { setSelection(toggle(selection, user.id)); }} aria-label={`Select ${user.displayName}`} />
-                      </TableCell>
+                      <TableHeaderCell className={s.checkboxCell}>
+                        <Checkbox checked={headerState} onChange={() => { setSelection(toggleAll(selection, ids)); }} aria-label="Select all on this page" />
+                      </TableHeaderCell>
                     ) : null}
-                    <TableCell>
-                      <div className={s.name}>{user.displayName}</div>
-                      <div className={ui.small}>{user.email ?? user.userPrincipalName ?? 'no e-mail address'}</div>
-                      <ReasonList name={user.displayName} reasons={user.reasons} flags={user.flags} open={allReasons} />
-                    </TableCell>
-                    <TableCell>
-                      <JobText jobTitle={user.jobTitle} department={user.department} />
-                    </TableCell>
-                    <TableCell>
-                      {status === 'approved' ? <Approved user={user} companyId={props.companyId} /> : <Match user={user} companyId={props.companyId} />}
-                    </TableCell>
-                    <TableCell>
-                      <DateText iso={user.firstSeenAt} />
-                    </TableCell>
+                    <TableHeaderCell className={s.userCell}>User and reasons</TableHeaderCell>
+                    <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
+                    <TableHeaderCell className={s.matchCell}>{tab.matchHeader}</TableHeaderCell>
+                    <TableHeaderCell className={s.dateCell}>First seen</TableHeaderCell>
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )
-        ) : list.loading ? (
-          <Loading />
-        ) : null}
-        {list.data ? (
-          <Pager label={tab.tableLabel} paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} />
-        ) : null}
+                </TableHeader>
+                <TableBody>
+                  {rows.map((user) => (
+                    <TableRow key={user.id}>
+                      {selectable ? (
+                        <TableCell className={s.checkboxCell}>
+                          <Checkbox checked={selection.has(user.id)} onChange={() => { setSelection(toggle(selection, user.id)); }} aria-label={`Select ${user.displayName}`} />
+                        </TableCell>
+                      ) : null}
+                      <TableCell>
+                        <div className={s.name}>{user.displayName}</div>
+                        <div className={ui.small}>{user.email ?? user.userPrincipalName ?? 'no e-mail address'}</div>
+                        <ReasonList name={user.displayName} reasons={user.reasons} flags={user.flags} open={allReasons} />
+                      </TableCell>
+                      <TableCell>
+                        <JobText jobTitle={user.jobTitle} department={user.department} />
+                      </TableCell>
+                      <TableCell>
+                        {status === 'approved' ? <Approved user={user} companyId={props.companyId} /> : <Match user={user} companyId={props.companyId} />}
+                      </TableCell>
+                      <TableCell>
+                        <DateText iso={user.firstSeenAt} />
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </>
+          )}
+        </LoadedPage>
       </Card>
     </>
   );

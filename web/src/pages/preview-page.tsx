@@ -1,14 +1,16 @@
 import { Button, ProgressBar, Switch, Tab, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, TabList, Text } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { type ApiError, companyPath } from '../api/client';
-import { type IntegrationStatus, IntegrationStatusSchema, PreviewListSchema, PreviewRequestedSchema, SettingsSchema, SyncNowSchema, type SyncRun, SymbolUserSchema } from '../api/schemas';
+import { companyPath } from '../api/client';
+import { type IntegrationStatus, IntegrationStatusSchema, PreviewListSchema, SettingsSchema, SyncNowSchema, type SyncRun, SymbolUserSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { ReasonList } from '../components/reasons';
-import { Link, navigate } from '../components/router';
+import { openPreview } from '../components/open-preview';
+import { Link } from '../components/router';
 import { RunProgress, useFollowedRun } from '../components/run-progress';
 import { useSession } from '../components/session-context';
-import { Card, Empty, ErrorBar, Loading, Note, PageHeader, Pager, RunStatusBadge, useUiStyles } from '../components/ui';
-import { asApiError, useLoad } from '../components/use-load';
+import { Card, ErrorBar, LoadedPage, Loading, Note, PageHeader, RunStatusBadge, useUiStyles } from '../components/ui';
+import { useAction } from '../components/use-action';
+import { useLoad } from '../components/use-load';
 import { groupName, rememberGroupNames } from '../logic/group-names';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { firstCategory, isPreviewCategory, PREVIEW_CATEGORIES, type PreviewCategory, previewCounts, previewStage } from '../logic/preview';
@@ -37,41 +39,32 @@ function CategoryList(props: { companyId: string; runId: string; category: Previ
     () => api.get(companyPath(props.companyId, `entra/sync-runs/${encodeURIComponent(props.runId)}/preview?category=${props.category}&limit=${String(PAGE_SIZE)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), PreviewListSchema),
     [api, props.companyId, props.runId, props.category, cursor],
   );
-  const items = list.data?.items ?? [];
   const merged = props.category === 'merged';
   return (
-    <>
-      <ErrorBar error={list.error} title="The list could not be loaded" />
-      {list.data ? (
-        items.length === 0 ? (
-          <Empty>Nobody in this list.</Empty>
-        ) : (
-          <Table aria-label={`${props.label} users`}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell style={{ width: merged ? '60%' : '100%' }}>User and reasons</TableHeaderCell>
-                {merged ? <TableHeaderCell>Merges into</TableHeaderCell> : null}
+    <LoadedPage list={list} label={`${props.label} users`} errorTitle="The list could not be loaded" empty="Nobody in this list." paging={paging} onPaging={setPaging}>
+      {(items) => (
+        <Table aria-label={`${props.label} users`}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell style={{ width: merged ? '60%' : '100%' }}>User and reasons</TableHeaderCell>
+              {merged ? <TableHeaderCell>Merges into</TableHeaderCell> : null}
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {items.map((item) => (
+              <TableRow key={item.id}>
+                <TableCell>
+                  <div style={{ fontWeight: 600 }}>{item.displayName}</div>
+                  <div className={ui.small}>{item.email ?? 'no e-mail address'}</div>
+                  <ReasonList name={item.displayName} reasons={item.reasons} open={props.allReasons} />
+                </TableCell>
+                {merged ? <TableCell>{item.matchedUserId ? <SymbolUserLink companyId={props.companyId} userId={item.matchedUserId} /> : '—'}</TableCell> : null}
               </TableRow>
-            </TableHeader>
-            <TableBody>
-              {items.map((item) => (
-                <TableRow key={item.id}>
-                  <TableCell>
-                    <div style={{ fontWeight: 600 }}>{item.displayName}</div>
-                    <div className={ui.small}>{item.email ?? 'no e-mail address'}</div>
-                    <ReasonList name={item.displayName} reasons={item.reasons} open={props.allReasons} />
-                  </TableCell>
-                  {merged ? <TableCell>{item.matchedUserId ? <SymbolUserLink companyId={props.companyId} userId={item.matchedUserId} /> : '—'}</TableCell> : null}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )
-      ) : list.loading ? (
-        <Loading />
-      ) : null}
-      {list.data ? <Pager label={`${props.label} users`} paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} /> : null}
-    </>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+    </LoadedPage>
   );
 }
 
@@ -82,8 +75,7 @@ function CategoryList(props: { companyId: string; runId: string; category: Previ
 function ProposedSettings(props: { run: SyncRun; status: IntegrationStatus; onApplied: () => void }) {
   const { api } = useSession();
   const ui = useUiStyles();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, failure, run } = useAction<'apply'>();
   const [applied, setApplied] = useState(false);
   const proposed = props.run.preview?.settings;
   if (!proposed) return null;
@@ -91,24 +83,17 @@ function ProposedSettings(props: { run: SyncRun; status: IntegrationStatus; onAp
   const changes = settingsDiff(current, proposed);
   const name = (id: string) => groupName(window.sessionStorage, id);
 
-  const apply = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const apply = () =>
+    run('apply', 'The settings were not applied', async () => {
       await api.patch(companyPath(props.status.companyId, 'entra/settings'), patchFor(current, proposed), SettingsSchema);
       setApplied(true);
       props.onApplied();
       companyDataChanged();
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Card title="These settings">
-      <ErrorBar error={error} title="The settings were not applied" />
+      <ErrorBar error={failure?.error ?? null} title={failure?.title} />
       {applied ? (
         <div role="status">
           <Note intent="success" title="Settings applied">
@@ -127,7 +112,7 @@ function ProposedSettings(props: { run: SyncRun; status: IntegrationStatus; onAp
             ))}
           </ul>
           <div className={ui.row}>
-            <Button appearance="primary" disabled={busy} onClick={() => void apply()}>
+            <Button appearance="primary" disabled={busy !== null} onClick={() => void apply()}>
               {busy ? 'Applying…' : 'Apply these settings'}
             </Button>
             <Link to={paths.settings(props.status.companyId)}>Change them further</Link>
@@ -152,8 +137,7 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
   const [chosen, setChosen] = useState<PreviewCategory | null>(null);
   const [allReasons, setAllReasons] = useState(false);
   const [syncRun, setSyncRun] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<{ error: ApiError; title: string } | null>(null);
+  const action = useAction<'sync' | 'preview'>();
 
   const stage = run ? previewStage(run) : null;
   const counts = run ? previewCounts(run) : null;
@@ -164,35 +148,16 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
   }, [data]);
   const firstImport = data?.lastSync === null;
 
-  const syncNow = async () => {
-    setBusy(true);
-    setActionError(null);
-    try {
+  const syncNow = () =>
+    action.run('sync', 'The sync did not start', async () => {
       const answer = await api.post(companyPath(props.companyId, 'entra/sync'), {}, SyncNowSchema);
       setSyncRun(answer.runId);
       companyDataChanged();
-    } catch (e) {
-      setActionError({ error: asApiError(e), title: 'The sync did not start' });
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   // A fresh preview: of the same proposed settings (as a change to the company's settings now), or of the company's own.
-  const again = async () => {
-    if (!data) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const settings = run?.preview?.proposedSettings ? patchFor(data.settings, run.preview.settings) : {};
-      const { runId } = await api.post(companyPath(props.companyId, 'entra/sync'), { dryRun: true, settings }, PreviewRequestedSchema);
-      navigate(paths.preview(props.companyId, runId));
-    } catch (e) {
-      setActionError({ error: asApiError(e), title: 'The preview did not start' });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const again = () =>
+    action.run('preview', 'The preview did not start', () => openPreview(api, props.companyId, run?.preview?.proposedSettings && data ? patchFor(data.settings, run.preview.settings) : undefined), { leaveBusy: true });
 
   const proposed = run?.preview?.proposedSettings === true;
   const title = proposed ? 'Preview of a settings change' : 'Preview of a sync';
@@ -208,10 +173,10 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
         actions={
           stage === 'ready' && data?.status === 'connected' ? (
             <>
-              <Button appearance={proposed ? 'secondary' : 'primary'} disabled={busy || syncRun !== null} onClick={() => void syncNow()}>
+              <Button appearance={proposed ? 'secondary' : 'primary'} disabled={action.busy !== null || syncRun !== null} onClick={() => void syncNow()}>
                 {firstImport ? 'Start the first import' : 'Sync now'}
               </Button>
-              <Button disabled={busy} onClick={() => void again()}>
+              <Button disabled={action.busy !== null} onClick={() => void again()}>
                 Preview again
               </Button>
             </>
@@ -220,7 +185,7 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
       />
       <ErrorBar error={error} title="The preview could not be read" />
       <ErrorBar error={status.error} title="The company could not be loaded" />
-      <ErrorBar error={actionError?.error ?? null} title={actionError?.title} />
+      <ErrorBar error={action.failure?.error ?? null} title={action.failure?.title} />
       {run === null ? <Loading label="Loading the preview…" /> : null}
       {run && stage === 'not_a_preview' ? (
         <Note intent="info" title="This run is a sync, not a preview" actions={<Link to={paths.run(props.companyId, run.runId)}>Open the run</Link>}>
@@ -246,7 +211,7 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
           intent="error"
           title="The preview failed"
           actions={
-            <Button size="small" disabled={busy} onClick={() => void again()}>
+            <Button size="small" disabled={action.busy !== null} onClick={() => void again()}>
               Preview again
             </Button>
           }

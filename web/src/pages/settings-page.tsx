@@ -1,10 +1,11 @@
 import { Button, Checkbox, Field, Input, Radio, RadioGroup, Text, Textarea } from '@fluentui/react-components';
 import { type SyntheticEvent, useEffect, useId, useState } from 'react';
 import { ApiError, companyPath } from '../api/client';
-import { type IntegrationStatus, IntegrationStatusSchema, PreviewRequestedSchema, SettingsSchema } from '../api/schemas';
+import { type IntegrationStatus, IntegrationStatusSchema, SettingsSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { GroupPicker } from '../components/group-picker';
-import { Link, navigate } from '../components/router';
+import { openPreview } from '../components/open-preview';
+import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
 import { Card, ErrorBar, Loading, Note, PageHeader, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
@@ -96,8 +97,7 @@ export function SettingsPage(props: { companyId: string }) {
     setSaved(false);
     setFailure(null);
     try {
-      const { runId } = await api.post(companyPath(props.companyId, 'entra/sync'), { dryRun: true, settings: toPatch(form) }, PreviewRequestedSchema);
-      navigate(paths.preview(props.companyId, runId));
+      await openPreview(api, props.companyId, toPatch(form));
     } catch (e) {
       failed(e, 'The preview did not start');
       setBusy(null);

@@ -1,13 +1,15 @@
 import { Button, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { type ApiError, companyPath } from '../api/client';
-import { IntegrationStatusSchema, PreviewRequestedSchema, SyncNowSchema, SyncRunsPageSchema } from '../api/schemas';
+import { companyPath } from '../api/client';
+import { IntegrationStatusSchema, SyncNowSchema, SyncRunsPageSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
-import { Link, navigate } from '../components/router';
+import { openPreview } from '../components/open-preview';
+import { Link } from '../components/router';
 import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
 import { Card, Empty, ErrorBar, IntentBadge, Loading, Note, PageHeader, Pager, RunStatusBadge, useUiStyles } from '../components/ui';
-import { asApiError, useLoad } from '../components/use-load';
+import { useAction } from '../components/use-action';
+import { useLoad } from '../components/use-load';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
 import { previewSummary, runKindLabel, runSummary } from '../logic/runs';
@@ -23,8 +25,8 @@ export function SyncPage(props: { companyId: string }) {
   const runs = useLoad(() => api.get(companyPath(props.companyId, `entra/sync-runs?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), SyncRunsPageSchema), [api, props.companyId, cursor]);
   const [following, setFollowing] = useState<string | null>(null);
   const [joined, setJoined] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ error: ApiError; title: string } | null>(null);
+  const action = useAction<'sync' | 'preview'>();
+  const busy = action.busy !== null;
 
   // The latest run is shown when the page opens, and followed live if it is still underway
   // (started by a webhook, the timer, the first import or another admin).
@@ -33,33 +35,16 @@ export function SyncPage(props: { companyId: string }) {
     if (latest !== null && following === null) setFollowing(latest);
   }, [latest, following]);
 
-  const syncNow = async (full: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const syncNow = (full: boolean) =>
+    action.run('sync', 'Sync Now did not start', async () => {
       const answer = await api.post(companyPath(props.companyId, 'entra/sync'), full ? { full: true } : {}, SyncNowSchema);
       setJoined(answer.coalesced === true);
       setFollowing(answer.runId);
       runs.reload();
-    } catch (e) {
-      setError({ error: asApiError(e), title: 'Sync Now did not start' });
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   // A preview with the company's settings: what a sync would do now, on its own page.
-  const preview = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { runId } = await api.post(companyPath(props.companyId, 'entra/sync'), { dryRun: true }, PreviewRequestedSchema);
-      navigate(paths.preview(props.companyId, runId));
-    } catch (e) {
-      setError({ error: asApiError(e), title: 'The preview did not start' });
-      setBusy(false);
-    }
-  };
+  const preview = () => action.run('preview', 'The preview did not start', () => openPreview(api, props.companyId), { leaveBusy: true });
 
   const connected = status.data?.status === 'connected';
   const items = runs.data?.items ?? [];
@@ -85,7 +70,7 @@ export function SyncPage(props: { companyId: string }) {
       />
       {status.data && !connected ? <Note intent="info" title="Not connected">Connect Entra ID first: <Link to={paths.entra(props.companyId)}>Entra ID</Link>.</Note> : null}
       {joined ? <Note intent="info">A sync was already underway: your request joined it.</Note> : null}
-      <ErrorBar error={error?.error ?? null} title={error?.title} />
+      <ErrorBar error={action.failure?.error ?? null} title={action.failure?.title} />
       {following ? (
         <RunProgress
           key={following}
