@@ -355,8 +355,14 @@ describe('the admin console in a browser', () => {
     await expectAccessible('entra, first import waiting');
     expect((await companyApi<{ lastSync: unknown }>('entra')).lastSync).toBeNull();
 
-    // The directory: the pilot group's members (still in the tenant) are who the scope keeps.
+    // Preview the first import as the settings stand: everyone in the directory would wait for approval.
     const directory = await simUsers();
+    await waiting.getByRole('button', { name: 'Preview', exact: true }).click();
+    await heading('Preview of the first import').waitFor();
+    await page.getByRole('tab', { name: `New pending (${String(directory.length)})`, exact: true }).waitFor({ timeout: SLOW });
+    await page.getByRole('tab', { name: 'Excluded (0)', exact: true }).waitFor();
+
+    // The directory: the pilot group's members (still in the tenant) are who the scope keeps.
     const groups = (await (await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/groups`)).json()) as Array<{ displayName: string; memberIds: string[] }>;
     const pilot = groups.find((g) => g.displayName === 'Security Awareness Pilot');
     const members = (pilot?.memberIds ?? []).filter((id) => directory.some((u) => u.id === id)).sort();

@@ -38,7 +38,10 @@ export function useFollowedRun(companyId: string, runId: string, onFinished: (ru
         }
       } catch (e) {
         if (stopped) return;
-        setError(asApiError(e));
+        const failure = asApiError(e);
+        setError(failure);
+        // No such run, or not this admin's: asking again will not change that.
+        if (failure.status === 403 || failure.status === 404) return;
       }
       timer = window.setTimeout(() => void poll(), pollDelay(Date.now() - started));
     };

@@ -160,7 +160,7 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
     action.run('preview', 'The preview did not start', () => openPreview(api, props.companyId, run?.preview?.proposedSettings && data ? patchFor(data.settings, run.preview.settings) : undefined), { leaveBusy: true });
 
   const proposed = run?.preview?.proposedSettings === true;
-  const title = proposed ? 'Preview of a settings change' : 'Preview of a sync';
+  const title = proposed ? 'Preview of a settings change' : firstImport ? 'Preview of the first import' : 'Preview of a sync';
   return (
     <>
       <PageHeader
@@ -186,7 +186,7 @@ export function PreviewPage(props: { companyId: string; runId: string }) {
       <ErrorBar error={error} title="The preview could not be read" />
       <ErrorBar error={status.error} title="The company could not be loaded" />
       <ErrorBar error={action.failure?.error ?? null} title={action.failure?.title} />
-      {run === null ? <Loading label="Loading the preview…" /> : null}
+      {run === null && error === null ? <Loading label="Loading the preview…" /> : null}
       {run && stage === 'not_a_preview' ? (
         <Note intent="info" title="This run is a sync, not a preview" actions={<Link to={paths.run(props.companyId, run.runId)}>Open the run</Link>}>
           It changed the user lists; its details are on the run’s page.
