@@ -225,7 +225,7 @@ describe('the admin console in a browser', () => {
 
     // Settings: a validation error from the API first, shown at its field; then saved.
     await nav(/^Settings$/).click();
-    await heading('Settings').waitFor();
+    await page.getByRole('form', { name: 'Sync settings' }).waitFor();
     await expectAccessible('settings');
     const recipients = page.getByRole('textbox', { name: /Who gets integration e-mails/ });
     await recipients.fill('security-team@acme.example\nnot-an-address');

@@ -66,7 +66,7 @@ export function GroupPicker(props: { companyId: string; groups: readonly string[
           setQuery('');
         }}
       >
-        <TagPickerControl aria-labelledby={props.labelId}>
+        <TagPickerControl aria-labelledby={props.labelId} expandIcon={{ 'aria-label': 'Show groups' }}>
           <TagPickerGroup aria-label="Chosen groups">
             {props.groups.map((id) => (
               <Tag key={id} value={id} shape="rounded" dismissIcon={{ 'aria-label': 'remove' }}>
