@@ -115,7 +115,7 @@ function ProposedSettings(props: { run: SyncRun; status: IntegrationStatus; onAp
             <Button appearance="primary" disabled={busy !== null} onClick={() => void apply()}>
               {busy ? 'Applying…' : 'Apply these settings'}
             </Button>
-            <Link to={paths.settings(props.status.companyId)}>Change them further</Link>
+            <Link to={paths.settings(props.status.companyId)}>Back to the settings</Link>
           </div>
           <Text className={ui.small}>Until they are applied, syncs keep working with the company’s current settings.</Text>
         </div>
