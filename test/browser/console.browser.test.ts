@@ -11,8 +11,12 @@ import { accessibilityViolations, Browser, describeViolations, launchBrowser, pa
  * approve (one merging with a hand-added user), deny a shared mailbox and restore it, Sync Now
  * followed live, a directory change arriving by webhook, settings with a validation error first,
  * deactivations held and released, the merge undone from the user's page, the audit trail with
- * its filters — then the MSP view with two connected companies. Every wait is on a condition;
- * screenshots of each page land in .local-browser/screenshots/.
+ * its filters — then the MSP view with two connected companies; then foresight, as an MSP for a
+ * new company: the first import held back, a group picked for the scope, the unsaved change
+ * previewed (who would be pending, who excluded and why), applied, imported; the Excluded tab with
+ * its reasons, the preview in the run history, a plain preview, and the scope's state when the
+ * tenant cannot read groups. Every wait is on a condition; screenshots of each page land in
+ * .local-browser/screenshots/.
  */
 
 interface SimUser {
@@ -221,7 +225,7 @@ describe('the admin console in a browser', () => {
 
     // Settings: a validation error from the API first, shown at its field; then saved.
     await nav(/^Settings$/).click();
-    await heading('Settings').waitFor();
+    await page.getByRole('form', { name: 'Sync settings' }).waitFor();
     await expectAccessible('settings');
     const recipients = page.getByRole('textbox', { name: /Who gets integration e-mails/ });
     await recipients.fill('security-team@acme.example\nnot-an-address');
@@ -319,4 +323,139 @@ describe('the admin console in a browser', () => {
     await heading('All companies').waitFor();
     for (const company of ['acme', 'globex']) await companies.getByRole('link', { name: company, exact: true }).waitFor();
   }, 180_000);
+
+  it('an MSP scopes a new company to a group: previews the change before the first import, sees who is excluded and why, applies it, imports', async () => {
+    const initech = await localToken(dataDir, ['--companies', 'initech', '--email', 'checker@initech.example']);
+    const companyApi = async <T>(path: string): Promise<T> => (await (await fetch(`${stack.url}/api/companies/initech/${path}`, { headers: { authorization: `Bearer ${initech}` } })).json()) as T;
+    const simPost = (path: string) => fetch(`${stack.url}/_local/entra/tenants/${tenantId}/${path}`, { method: 'POST' });
+    await page.goto(`${stack.url}/console/signin`);
+    await page.getByRole('button', { name: /Sam Rivera · MSP admin/ }).click();
+    await page.getByRole('table', { name: 'Companies' }).getByRole('link', { name: 'initech', exact: true }).click();
+    await heading('Entra ID').waitFor();
+
+    // Before connecting: groups cannot be chosen yet, and the first import is told to wait for an admin.
+    await nav(/^Settings$/).click();
+    await heading('Settings').waitFor();
+    await page.getByRole('region', { name: 'Who is synced (scope)' }).getByText('Connect Entra ID to choose groups from its directory.').waitFor();
+    expect(await page.getByRole('button', { name: 'Preview these changes' }).isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: 'Start the first import as soon as Entra ID is connected' }).uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Settings saved').waitFor();
+
+    // Connected, nothing imported: the Entra ID page says so and offers a preview and the first import.
+    await nav(/^Entra ID$/).click();
+    await page.getByRole('button', { name: 'Integrate Entra ID' }).click();
+    await page.waitForURL(/\/_local\/login\//);
+    await passMicrosoftPages(page, 'Contoso');
+    await page.getByRole('status').getByText('Nothing is imported yet, as the settings ask').waitFor();
+    const waiting = page.getByRole('region', { name: 'Nothing imported yet' });
+    await waiting.getByRole('button', { name: 'Start the first import' }).waitFor();
+    await waiting.getByRole('button', { name: 'Preview', exact: true }).waitFor();
+    await screenshot(page, '22-entra-first-import-waits');
+    await expectAccessible('entra, first import waiting');
+    expect((await companyApi<{ lastSync: unknown }>('entra')).lastSync).toBeNull();
+
+    // Preview the first import as the settings stand: everyone in the directory would wait for approval.
+    const directory = await simUsers();
+    await waiting.getByRole('button', { name: 'Preview', exact: true }).click();
+    await heading('Preview of the first import').waitFor();
+    await page.getByRole('tab', { name: `New pending (${String(directory.length)})`, exact: true }).waitFor({ timeout: SLOW });
+    await page.getByRole('tab', { name: 'Excluded (0)', exact: true }).waitFor();
+
+    // The directory: the pilot group's members (still in the tenant) are who the scope keeps.
+    const groups = (await (await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/groups`)).json()) as Array<{ displayName: string; memberIds: string[] }>;
+    const pilot = groups.find((g) => g.displayName === 'Security Awareness Pilot');
+    const members = (pilot?.memberIds ?? []).filter((id) => directory.some((u) => u.id === id)).sort();
+    expect(members.length).toBeGreaterThan(0);
+    const outside = directory.length - members.length;
+
+    // Scope: search the directory's groups, pick the pilot group; it shows as a chip with its name.
+    await nav(/^Settings$/).click();
+    await heading('Settings').waitFor();
+    const groupSearch = page.getByRole('combobox', { name: 'Members of these groups' });
+    await groupSearch.click();
+    await groupSearch.fill('Security');
+    await page.getByRole('option', { name: /Security Awareness Pilot/ }).click();
+    await page.getByRole('listbox', { name: 'Chosen groups' }).getByText('Security Awareness Pilot').waitFor();
+    await page.getByRole('status', { name: 'Scope state' }).getByText('Your changes below are not saved yet.', { exact: false }).waitFor();
+    await screenshot(page, '23-settings-scope-group');
+    await expectAccessible('settings with a scope');
+
+    // Preview the unsaved change: followed until it has read the directory, then what the import would do.
+    await page.getByRole('button', { name: 'Preview these changes' }).click();
+    await heading('Preview of a settings change').waitFor();
+    await page.getByRole('list', { name: 'Proposed changes' }).getByText('Scope: members of the groups: everyone → Security Awareness Pilot').waitFor({ timeout: SLOW });
+    await page.getByRole('tab', { name: `New pending (${String(members.length)})`, exact: true }).waitFor();
+    await page.getByRole('tab', { name: `Excluded (${String(outside)})`, exact: true }).click();
+    const excludedPreview = page.getByRole('table', { name: 'Excluded users' });
+    const first = excludedPreview.getByRole('row').nth(1);
+    await first.getByText('Outside the scope’s groups').waitFor();
+    await first.getByRole('button', { name: 'Why?' }).click();
+    await first.getByText(/^Out of scope: not a member of the scope's groups \(Security Awareness Pilot\)/).waitFor();
+    await screenshot(page, '24-preview-excluded-reasons');
+    await expectAccessible('preview');
+    // A preview changes nothing: no entries, the settings as they were, no import.
+    expect((await companyApi<{ items: unknown[] }>('pending-users?status=excluded')).items).toEqual([]);
+    expect(await companyApi<{ lastSync: unknown; settings: { scope: unknown } }>('entra')).toMatchObject({ lastSync: null, settings: { scope: { groups: [], domains: [] } } });
+
+    // Apply the previewed settings, then start the first import from the preview, followed live.
+    await page.getByRole('button', { name: 'Apply these settings' }).click();
+    await page.getByRole('status').getByText('Settings applied').waitFor();
+    await page.getByRole('button', { name: 'Start the first import' }).click();
+    await page.getByRole('region', { name: 'Sync progress' }).getByText(/^Finished:/).waitFor({ timeout: SLOW });
+    await screenshot(page, '25-preview-applied-imported');
+
+    // The review list: the group's members wait; the Excluded tab says why everyone else does not.
+    await page.getByRole('link', { name: 'review the pending users' }).click();
+    await heading('Pending for approval').waitFor();
+    await page.getByRole('tab', { name: `Pending (${String(members.length)})`, exact: true }).waitFor();
+    await page.getByRole('tab', { name: `Excluded (${String(outside)})`, exact: true }).click();
+    const excluded = page.getByRole('table', { name: 'Excluded users' });
+    await excluded.getByRole('group', { name: /^Why .+ is here$/ }).first().getByText('Outside the scope’s groups').waitFor();
+    await page.getByRole('switch', { name: 'Show every reason in full' }).check();
+    await excluded.getByText(/^Out of scope: not a member of the scope's groups \(Security Awareness Pilot\)/).first().waitFor();
+    await screenshot(page, '26-review-excluded');
+    await expectAccessible('review list, excluded');
+    const pendingNow = await companyApi<{ items: Array<{ id: string }> }>('pending-users?status=pending&limit=500');
+    expect(pendingNow.items.map((u) => u.id).sort()).toEqual(members);
+
+    // The run history marks the preview, and leads back to it: its settings are the company's now.
+    await nav(/^Sync$/).click();
+    const previewRow = page.getByRole('table', { name: 'Sync runs' }).getByRole('row').filter({ hasText: 'of a settings change' });
+    await previewRow.getByText(`Would be ${String(members.length)} new, ${String(outside)} excluded`).waitFor();
+    await screenshot(page, '27-sync-history-with-preview');
+    await previewRow.getByRole('link').click();
+    await heading('Preview of a settings change').waitFor();
+    await page.getByText('The preview’s settings are the company’s settings now: nothing to apply.').waitFor();
+
+    // A preview of a sync with the company's settings, from the Sync page: after the import, nothing new.
+    await nav(/^Sync$/).click();
+    await page.getByRole('button', { name: 'Preview a sync' }).click();
+    await heading('Preview of a sync').waitFor();
+    await page.getByText('Judged with the company’s settings').waitFor({ timeout: SLOW });
+    await page.getByRole('tab', { name: 'New pending (0)', exact: true }).waitFor();
+    await page.getByRole('tab', { name: `Excluded (${String(outside)})`, exact: true }).waitFor();
+
+    // The settings say the scope is in effect, the group by its name.
+    await nav(/^Settings$/).click();
+    await page.getByRole('status', { name: 'Scope state' }).getByText('Scope in effect').waitFor();
+    await page.getByRole('listbox', { name: 'Chosen groups' }).getByText('Security Awareness Pilot').waitFor();
+
+    // The tenant's consent loses GroupMember.Read.All: the next sync cannot read the group, and the console says what to do.
+    await simPost('revoke-group-permission');
+    try {
+      await nav(/^Sync$/).click();
+      await page.getByRole('button', { name: 'Sync now' }).click();
+      await waitFor(async () => ((await companyApi<{ scope: { state: string } }>('entra')).scope.state === 'groups_unreadable' ? true : undefined), 'the scope to be unreadable', SLOW);
+      await nav(/^Settings$/).click();
+      await page.getByRole('status', { name: 'Scope state' }).getByText('Group memberships cannot be read').waitFor();
+      await page.getByRole('region', { name: 'Who is synced (scope)' }).getByRole('alert').getByText(/GroupMember\.Read\.All.*Reconnect/).waitFor();
+      await screenshot(page, '28-settings-groups-unreadable');
+      await nav(/^Entra ID$/).click();
+      await heading('Entra ID').waitFor();
+      await page.getByText('The tenant’s consent does not include GroupMember.Read.All').waitFor();
+    } finally {
+      await simPost('grant-group-permission');
+    }
+  }, 240_000);
 });

@@ -12,6 +12,7 @@ import { ConsentResultPage } from './pages/consent-result-page';
 import { EntraPage } from './pages/entra-page';
 import { HeldPage } from './pages/held-page';
 import { PendingPage } from './pages/pending-page';
+import { PreviewPage } from './pages/preview-page';
 import { RunPage } from './pages/run-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/signin-page';
@@ -44,6 +45,8 @@ function Page(props: { route: Route }) {
       return <SyncPage companyId={route.companyId} />;
     case 'run':
       return <RunPage companyId={route.companyId} runId={route.runId} />;
+    case 'preview':
+      return <PreviewPage key={route.runId} companyId={route.companyId} runId={route.runId} />;
     case 'held':
       return <HeldPage companyId={route.companyId} />;
     case 'settings':

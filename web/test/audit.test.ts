@@ -29,7 +29,7 @@ describe('what, in words', () => {
       'settings_change',
       entry('settings_change', { changes: { autoApprove: { before: 'off', after: 'clean' }, 'exclude.guests': { before: false, after: true }, notifyEmails: { before: [], after: ['a@x.example', 'b@x.example'] }, deletionThresholdPercent: { before: 20, after: 5 }, 'scope.groups': { before: null, after: ['g-1'] } } }, { target: integration }),
       'Changed the settings',
-      ['Auto-approve: Off → Users without flags', 'Exclude guests: no → yes', 'Who gets integration e-mails: none → a@x.example, b@x.example', 'Hold deactivations above this share (%): 20 → 5', 'scope.groups: — → g-1'],
+      ['Auto-approve: Off → Users without flags', 'Exclude guests: no → yes', 'Who gets integration e-mails: none → a@x.example, b@x.example', 'Hold deactivations above this share (%): 20 → 5', 'Scope: members of the groups: — → g-1'],
     ],
     ['approve (merged)', entry('approve', { symbolUserId: 's-1', merged: true, rule: null }), 'Approved Adele Vance (adele@contoso.example)', ['Merged with an existing Symbol user']],
     ['approve (rule applied)', entry('approve', { symbolUserId: 's-1', merged: false, rule: 'clean' }), 'Approved Adele Vance (adele@contoso.example)', ['By applying the auto-approve rule “Users without flags” to users already waiting']],

@@ -11,6 +11,8 @@ const SETTINGS: Settings = {
   notifyEmails: ['a@acme.example'],
   deletionThresholdPercent: 20,
   deletionThresholdMinimum: 10,
+  scope: { groups: ['6a0c1e2f-0000-4000-8000-000000000001'], domains: ['contoso.example'] },
+  importOnConnect: false,
 };
 
 describe('settings form', () => {

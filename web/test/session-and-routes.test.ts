@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { innerPath, parseRoute, paths, safeNext } from '../src/logic/routes';
-import { homePath, isExpired, loadSession, roleLabel, saveSession, sessionFromToken, type TokenStore } from '../src/logic/session';
+import { homePath, isExpired, loadSession, roleLabel, saveSession, sessionFromToken } from '../src/logic/session';
+import { MemoryStore } from './memory-store';
 
 function token(claims: Record<string, unknown>): string {
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64(claims)}.signature`;
-}
-
-class MemoryStore implements TokenStore {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
 }
 
 describe('session', () => {
@@ -65,6 +53,8 @@ describe('routes', () => {
     expect(parseRoute(paths.user(id, 'entra-1'), '')).toEqual({ page: 'user', companyId: id, userId: 'entra-1' });
     expect(parseRoute(paths.sync(id), '')).toEqual({ page: 'sync', companyId: id });
     expect(parseRoute(paths.run(id, 'r1'), '')).toEqual({ page: 'run', companyId: id, runId: 'r1' });
+    expect(parseRoute(paths.preview(id, 'r2'), '')).toEqual({ page: 'preview', companyId: id, runId: 'r2' });
+    expect(parseRoute('/companies/acme/previews', '')).toEqual({ page: 'not-found' });
     expect(parseRoute(paths.held(id), '')).toEqual({ page: 'held', companyId: id });
     expect(parseRoute(paths.settings(id), '')).toEqual({ page: 'settings', companyId: id });
     expect(parseRoute(paths.audit(id), '')).toEqual({ page: 'audit', companyId: id });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { consentResultMessage, decisionFailureText, flagLabel, plural, runErrorText, triggerLabel } from '../src/logic/words';
 
 describe('consent result banner', () => {
-  it('confirms a connection', () => {
-    expect(consentResultMessage('connected', null)).toMatchObject({ intent: 'success', title: 'Entra ID is connected' });
+  it('confirms a connection, and says whether the first import runs or waits for the admin', () => {
+    expect(consentResultMessage('connected', null)).toMatchObject({ intent: 'success', title: 'Entra ID is connected', text: expect.stringMatching(/first import is running/) as unknown });
+    expect(consentResultMessage('connected', null, 'waiting')).toMatchObject({ intent: 'success', title: 'Entra ID is connected', text: expect.stringMatching(/^Nothing is imported yet.*preview/) as unknown });
   });
 
   it.each([

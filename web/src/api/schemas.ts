@@ -40,8 +40,21 @@ export const SettingsSchema = z.object({
   notifyEmails: z.array(z.string()),
   deletionThresholdPercent: z.number(),
   deletionThresholdMinimum: z.number(),
+  /** Who the sync covers: members of these groups (nested too) and/or addresses in these domains; empty = everyone. */
+  scope: z.object({ groups: z.array(z.string()), domains: z.array(z.string()) }).default({ groups: [], domains: [] }),
+  /** Start the first import when the company is connected; off: only Sync Now starts it (preview first). */
+  importOnConnect: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+
+/** The sync scope as the status reports it: the groups by name (null until a sync has read them) and whether it is in effect. */
+export const ScopeStatusSchema = z.object({
+  groups: z.array(z.object({ id: z.string(), displayName: z.string().nullable() })),
+  domains: z.array(z.string()),
+  state: z.string(),
+  untrackedGroups: z.number().default(0),
+});
+export type ScopeStatus = z.infer<typeof ScopeStatusSchema>;
 
 export const IntegrationStatusSchema = z.object({
   companyId: z.string(),
@@ -56,6 +69,7 @@ export const IntegrationStatusSchema = z.object({
   counts: CountsSchema,
   settings: SettingsSchema,
   notificationRecipients: z.array(z.string()).default([]),
+  scope: ScopeStatusSchema.default({ groups: [], domains: [], state: 'everyone', untrackedGroups: 0 }),
 });
 export type IntegrationStatus = z.infer<typeof IntegrationStatusSchema>;
 
@@ -153,11 +167,42 @@ export const SyncRunSchema = z.object({
   invocations: z.number().default(0),
   counts: z.record(z.string(), z.number()),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** A preview (dry run): it read the directory and wrote no user; its lists are under …/preview. */
+  dryRun: z.boolean().default(false),
+  preview: z
+    .object({
+      /** Auto-approvals that would merge into an existing Symbol user (counted in autoApproved too). */
+      merged: z.number(),
+      /** Whether the deletion guard would hold the deactivations (counted as held, not deactivated). */
+      wouldHold: z.boolean(),
+      /** The preview judged with settings other than the company's (at the time it was asked for). */
+      proposedSettings: z.boolean(),
+      settings: SettingsSchema,
+    })
+    .nullable()
+    .default(null),
 });
 export type SyncRun = z.infer<typeof SyncRunSchema>;
 export const SyncRunsPageSchema = page(SyncRunSchema);
 
 export const SyncNowSchema = z.object({ runId: z.string(), coalesced: z.boolean().optional(), mode: z.string().optional() });
+
+export const PreviewRequestedSchema = z.object({ runId: z.string(), dryRun: z.literal(true), proposedSettings: z.boolean() });
+
+export const PreviewItemSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  email: z.string().nullable(),
+  reasons: z.array(ReasonSchema),
+  /** merged: the Symbol user the approval would merge into. */
+  matchedUserId: z.string().nullable().default(null),
+});
+export type PreviewItem = z.infer<typeof PreviewItemSchema>;
+export const PreviewListSchema = page(PreviewItemSchema).extend({ runId: z.string(), category: z.string() });
+
+export const GroupSchema = z.object({ id: z.string(), displayName: z.string(), mail: z.string().nullable() });
+export type Group = z.infer<typeof GroupSchema>;
+export const GroupsSchema = z.object({ items: z.array(GroupSchema) });
 
 export const HeldPageSchema = page(
   z.object({ id: z.string(), displayName: z.string(), email: z.string().nullable(), symbolUserId: z.string().nullable(), reason: z.string(), reasonText: z.string(), detectedAt: z.string(), runId: z.string() }),

@@ -15,13 +15,12 @@ import { asApiError } from './use-load';
  * A run followed live: asked about every second or so while it is queued or running (counts,
  * pages, scanned so far), until it finishes; then `onFinished` once.
  */
-export function RunProgress(props: { companyId: string; runId: string; onFinished: (run: SyncRun) => void; title?: string }) {
+export function useFollowedRun(companyId: string, runId: string, onFinished: (run: SyncRun) => void): { run: SyncRun | null; error: ApiError | null } {
   const { api } = useSession();
-  const ui = useUiStyles();
   const [run, setRun] = useState<SyncRun | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const finished = useRef(props.onFinished);
-  finished.current = props.onFinished;
+  const finished = useRef(onFinished);
+  finished.current = onFinished;
 
   useEffect(() => {
     let stopped = false;
@@ -29,7 +28,7 @@ export function RunProgress(props: { companyId: string; runId: string; onFinishe
     const started = Date.now();
     const poll = async () => {
       try {
-        const current = await api.get(companyPath(props.companyId, `entra/sync-runs/${encodeURIComponent(props.runId)}`), SyncRunSchema);
+        const current = await api.get(companyPath(companyId, `entra/sync-runs/${encodeURIComponent(runId)}`), SyncRunSchema);
         if (stopped) return;
         setRun(current);
         setError(null);
@@ -39,7 +38,10 @@ export function RunProgress(props: { companyId: string; runId: string; onFinishe
         }
       } catch (e) {
         if (stopped) return;
-        setError(asApiError(e));
+        const failure = asApiError(e);
+        setError(failure);
+        // No such run, or not this admin's: asking again will not change that.
+        if (failure.status === 403 || failure.status === 404) return;
       }
       timer = window.setTimeout(() => void poll(), pollDelay(Date.now() - started));
     };
@@ -48,7 +50,14 @@ export function RunProgress(props: { companyId: string; runId: string; onFinishe
       stopped = true;
       if (timer !== undefined) window.clearTimeout(timer);
     };
-  }, [api, props.companyId, props.runId]);
+  }, [api, companyId, runId]);
+  return { run, error };
+}
+
+/** A sync followed live (see useFollowedRun): its counts as tiles, then its summary. */
+export function RunProgress(props: { companyId: string; runId: string; onFinished: (run: SyncRun) => void; title?: string }) {
+  const ui = useUiStyles();
+  const { run, error } = useFollowedRun(props.companyId, props.runId, props.onFinished);
 
   const done = run !== null && isFinished(run.status);
   return (

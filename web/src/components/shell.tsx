@@ -85,7 +85,7 @@ function CompanyNav(props: { companyId: string; route: Route }) {
         Pending approval
       </NavItem>
       <NavItem to={paths.users(id)} current={page === 'users' || page === 'user'}>Users</NavItem>
-      <NavItem to={paths.sync(id)} current={page === 'sync' || page === 'run'}>Sync</NavItem>
+      <NavItem to={paths.sync(id)} current={page === 'sync' || page === 'run' || page === 'preview'}>Sync</NavItem>
       <NavItem to={paths.held(id)} current={page === 'held'} count={counts?.held} countLabel={`${String(counts?.held ?? 0)} held`}>
         Held deactivations
       </NavItem>

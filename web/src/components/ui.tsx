@@ -4,6 +4,7 @@ import type { ApiError } from '../api/client';
 import { nextPage, pageNumber, type Paging, previousPage } from '../logic/paging';
 import { formatDateTime } from '../logic/time';
 import { type Intent, RUN_STATUS, STATUS_LABELS } from '../logic/words';
+import type { Loaded } from './use-load';
 
 export const useUiStyles = makeStyles({
   header: { display: 'flex', alignItems: 'flex-end', justifyContent: 'space-between', gap: '16px', marginBottom: '20px', flexWrap: 'wrap' },
@@ -133,6 +134,21 @@ export function Pager(props: { label: string; paging: Paging; nextCursor: string
         Next
       </Button>
     </nav>
+  );
+}
+
+/**
+ * One page of a list as it loads: why it failed, a spinner, `empty` when it holds nobody, else the
+ * rows (`children`), and previous / next.
+ */
+export function LoadedPage<T>(props: { list: Loaded<{ items: T[]; nextCursor: string | null }>; label: string; errorTitle: string; empty: ReactNode; paging: Paging; onPaging: (paging: Paging) => void; children: (items: T[]) => ReactNode }) {
+  const data = props.list.data;
+  return (
+    <>
+      <ErrorBar error={props.list.error} title={props.errorTitle} />
+      {data ? data.items.length === 0 ? <Empty>{props.empty}</Empty> : props.children(data.items) : props.list.loading ? <Loading /> : null}
+      {data ? <Pager label={props.label} paging={props.paging} nextCursor={data.nextCursor} onChange={props.onPaging} /> : null}
+    </>
   );
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuditActor, AuditEntry } from '../api/schemas';
+import { changeLine, type GroupNamer } from './settings-changes';
 import { AUTO_APPROVE_LABELS, fieldLabel, fieldValueText, plural, REMOVAL_LABELS } from './words';
 
 /**
@@ -25,27 +26,6 @@ export const ACTION_LABELS: Record<string, string> = {
 export function actorText(actor: AuditActor): { name: string; note: string | null } {
   if (actor.type === 'sync') return { name: 'Entra ID sync', note: `run ${actor.runId.slice(0, 8)}` };
   return { name: actor.email ?? actor.subject, note: actor.email ? null : 'no e-mail in the token' };
-}
-
-const SETTING_LABELS: Record<string, string> = {
-  autoApprove: 'Auto-approve',
-  'exclude.guests': 'Exclude guests',
-  'exclude.disabled': 'Exclude users whose sign-in is blocked',
-  'exclude.unlicensed': 'Exclude users without a licence',
-  'exclude.roleAddresses': 'Exclude role addresses',
-  roleAddressPatterns: 'Role address patterns',
-  notifyEmails: 'Who gets integration e-mails',
-  deletionThresholdPercent: 'Hold deactivations above this share (%)',
-  deletionThresholdMinimum: '…when at least this many',
-};
-
-function settingValue(path: string, value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  if (path === 'autoApprove' && typeof value === 'string') return AUTO_APPROVE_LABELS[value]?.label ?? value;
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(String).join(', ');
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  return JSON.stringify(value);
 }
 
 const ChangesSchema = z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() }));
@@ -75,7 +55,8 @@ export interface EntryWords {
   details: string[];
 }
 
-export function describeEntry(entry: AuditEntry): EntryWords {
+/** `groupName` names the scope's groups in a settings change (their ids otherwise). */
+export function describeEntry(entry: AuditEntry, groupName?: GroupNamer): EntryWords {
   const d = entry.details;
   const target = who(entry);
   switch (entry.action) {
@@ -91,7 +72,7 @@ export function describeEntry(entry: AuditEntry): EntryWords {
     case 'settings_change':
       return {
         what: 'Changed the settings',
-        details: Object.entries(changesOf(d.changes)).map(([path, c]) => `${SETTING_LABELS[path] ?? path}: ${settingValue(path, c.before)} → ${settingValue(path, c.after)}`),
+        details: Object.entries(changesOf(d.changes)).map(([path, c]) => changeLine(path, c.before, c.after, groupName)),
       };
     case 'approve': {
       const details: string[] = [];

@@ -12,6 +12,7 @@ export type Route =
   | { page: 'user'; companyId: string; userId: string }
   | { page: 'sync'; companyId: string }
   | { page: 'run'; companyId: string; runId: string }
+  | { page: 'preview'; companyId: string; runId: string }
   | { page: 'held'; companyId: string }
   | { page: 'settings'; companyId: string }
   | { page: 'audit'; companyId: string }
@@ -48,6 +49,7 @@ export function parseRoute(path: string, search: string): Route {
   if (c === 'users' && d !== undefined && parts.length === 4) return { page: 'user', companyId, userId: d };
   if (c === 'sync' && parts.length === 3) return { page: 'sync', companyId };
   if (c === 'sync' && d !== undefined && parts.length === 4 && e === undefined) return { page: 'run', companyId, runId: d };
+  if (c === 'previews' && d !== undefined && parts.length === 4) return { page: 'preview', companyId, runId: d };
   if (c === 'held' && parts.length === 3) return { page: 'held', companyId };
   if (c === 'audit' && parts.length === 3) return { page: 'audit', companyId };
   return { page: 'not-found' };
@@ -64,6 +66,7 @@ export const paths = {
   user: (companyId: string, userId: string) => `/companies/${seg(companyId)}/users/${seg(userId)}`,
   sync: (companyId: string) => `/companies/${seg(companyId)}/sync`,
   run: (companyId: string, runId: string) => `/companies/${seg(companyId)}/sync/${seg(runId)}`,
+  preview: (companyId: string, runId: string) => `/companies/${seg(companyId)}/previews/${seg(runId)}`,
   held: (companyId: string) => `/companies/${seg(companyId)}/held`,
   settings: (companyId: string) => `/companies/${seg(companyId)}/settings`,
   audit: (companyId: string) => `/companies/${seg(companyId)}/audit`,

@@ -1,3 +1,5 @@
+import { triggerLabel } from './words';
+
 /** Run states the console waits on, and the one-line summary of a run's counts. */
 export function isFinished(status: string): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'held';
@@ -24,4 +26,15 @@ export function pollDelay(elapsedMs: number): number {
   if (elapsedMs < 30_000) return 1000;
   if (elapsedMs < 5 * 60_000) return 3000;
   return 10_000;
+}
+
+/** What started a run, in words: a preview, or its trigger. */
+export function runKindLabel(run: { dryRun: boolean; trigger: string }): string {
+  return run.dryRun ? 'Preview' : triggerLabel(run.trigger);
+}
+
+/** A finished preview's counts in a line: what a sync would do. */
+export function previewSummary(counts: Readonly<Record<string, number>>): string {
+  const summary = runSummary(counts);
+  return summary === 'no changes' ? 'Would change nothing' : `Would be ${summary}`;
 }

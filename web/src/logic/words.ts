@@ -50,9 +50,15 @@ const CONSENT_ERRORS: Record<string, { title: string; text: string }> = {
   internal_error: { title: 'Something went wrong on our side', text: 'The connection could not be saved. Nothing is half done: simply try again.' },
 };
 
-/** The banner after Microsoft's pages sent the browser back (`?status=connected|error&code=…`). */
-export function consentResultMessage(status: string | null, code: string | null): Message | null {
+/**
+ * The banner after Microsoft's pages sent the browser back (`?status=connected|error&code=…`).
+ * `firstImport: 'waiting'`: the company's settings keep the first import until an admin starts it.
+ */
+export function consentResultMessage(status: string | null, code: string | null, firstImport: 'started' | 'waiting' = 'started'): Message | null {
   if (status === 'connected') {
+    if (firstImport === 'waiting') {
+      return { intent: 'success', title: 'Entra ID is connected', text: 'Nothing is imported yet, as the settings ask: preview what the first import would do, then start it. A confirmation e-mail is on its way.' };
+    }
     return { intent: 'success', title: 'Entra ID is connected', text: 'The first import is running: users found in the directory appear in "Pending for approval" in a moment. A confirmation e-mail is on its way.' };
   }
   if (status !== 'error') return null;
@@ -103,11 +109,16 @@ export const RUN_COUNTS: ReadonlyArray<{ key: string; label: string; help: strin
   { key: 'updated', label: 'Updated', help: 'Users whose details changed' },
   { key: 'deactivated', label: 'Deactivated', help: 'Removed or disabled in Entra ID' },
   { key: 'held', label: 'Held', help: 'Deactivations held by the safety threshold' },
-  { key: 'excluded', label: 'Excluded', help: 'Kept out by the exclusion settings' },
-  { key: 'removed', label: 'Removed', help: 'Pending entries that left the directory' },
+  { key: 'excluded', label: 'Excluded', help: 'Kept out by the exclusions or the scope' },
+  { key: 'removed', label: 'Removed', help: 'Pending or excluded entries that left the directory' },
   { key: 'unchanged', label: 'Unchanged', help: 'Seen, nothing to do' },
   { key: 'invalid', label: 'Skipped', help: 'Entries Microsoft returned malformed' },
 ];
+
+/** A run counter's name (the key itself for one this console does not know). */
+export function countLabel(key: string): string {
+  return RUN_COUNTS.find((c) => c.key === key)?.label ?? key;
+}
 
 const DECISION_FAILURES: Record<string, string> = {
   not_found: 'is no longer in the list (removed from the directory)',
@@ -139,7 +150,97 @@ export const AUTO_APPROVE_LABELS: Record<string, { label: string; help: string }
   clean_or_matched: { label: 'Either of the two', help: 'Approve users without flags, and users matching an existing Symbol user.' },
 };
 
-export const REMOVAL_LABELS: Record<string, string> = { deleted: 'Deleted', soft_deleted: 'Deleted (recycle bin)', disabled: 'Sign-in blocked', not_seen: 'Missing from the directory' };
+export const REMOVAL_LABELS: Record<string, string> = { deleted: 'Deleted', soft_deleted: 'Deleted (recycle bin)', disabled: 'Sign-in blocked', not_seen: 'Missing from the directory', out_of_scope: 'Left the sync scope' };
+
+/**
+ * Short labels for the rule part of an entry's reasons (`excluded.guests`, `scope.out_of_groups`,
+ * …); the API's own text says the rest. Flags (codes without a dot) are labelled by flagLabel.
+ */
+const REASON_LABELS: Record<string, string> = {
+  'pending.review': 'Waiting for an admin',
+  'pending.not_auto': 'Not auto-approved',
+  'pending.never_auto': 'Never auto-approved',
+  'excluded.guests': 'Excluded: guest',
+  'excluded.disabled': 'Excluded: sign-in blocked',
+  'excluded.unlicensed': 'Excluded: no licence',
+  'excluded.roleAddresses': 'Excluded: role address',
+  'excluded.settings_changed': 'Excluded by an earlier setting',
+  'scope.out_of_groups': 'Outside the scope’s groups',
+  'scope.out_of_domains': 'Outside the scope’s domains',
+  'scope.groups_unreadable': 'Group memberships unreadable',
+  'approved.admin': 'Approved by an admin',
+  'auto_approved.clean': 'Auto-approved: no flags',
+  'auto_approved.matched': 'Auto-approved: matches a Symbol user',
+  'denied.admin': 'Denied by an admin',
+  'deactivation.held': 'Deactivation held',
+  'merged.address': 'Merges by address',
+};
+
+export function reasonLabel(code: string): string {
+  const known = REASON_LABELS[code];
+  if (known) return known;
+  const [head, rest] = code.split('.', 2);
+  if (head === 'deactivated' && rest) return `Deactivated: ${(REMOVAL_LABELS[rest] ?? rest).toLowerCase()}`;
+  if (head === 'removed' && rest) return `Leaves the list: ${(REMOVAL_LABELS[rest] ?? rest).toLowerCase()}`;
+  return code.includes('.') ? code : flagLabel(code);
+}
+
+/** The badge colour of a reason: what keeps a user out or takes them away stands out. */
+export function reasonIntent(code: string): Intent {
+  if (/^(scope\.groups_unreadable|deactivat|removed\.)/.test(code)) return 'error';
+  if (/^(excluded|scope|denied|pending\.never_auto)/.test(code)) return 'warning';
+  if (/^(approved|auto_approved|merged)/.test(code)) return 'success';
+  return 'info';
+}
+
+export interface ReasonParts<R> {
+  /** What the user's directory data says (flags: guest, role_address, …). */
+  flags: R[];
+  /** The rules that put the user where it is (dotted codes). */
+  rules: R[];
+}
+
+/** An entry's reasons split into its flags and the rules that decided. */
+export function splitReasons<R extends { code: string }>(reasons: readonly R[]): ReasonParts<R> {
+  return { flags: reasons.filter((r) => !r.code.includes('.')), rules: reasons.filter((r) => r.code.includes('.')) };
+}
+
+/** The scope's state, as the status reports it, in words (what to do about it included). */
+export function scopeStateMessage(scope: { state: string; untrackedGroups: number }): Message {
+  const deep = scope.untrackedGroups > 0 ? ` ${plural(scope.untrackedGroups, 'nested group is', 'nested groups are')} too deep to follow: their members count as outside the scope.` : '';
+  switch (scope.state) {
+    case 'everyone':
+      return { intent: 'info', title: 'Everyone in the directory', text: 'No scope is set: every user of the directory is synced.' };
+    case 'applied':
+      return { intent: 'success', title: 'Scope in effect', text: `The last sync applied this scope: users outside it are excluded, each with the reason.${deep}` };
+    case 'pending':
+      return {
+        intent: 'warning',
+        title: 'Waiting for the next sync',
+        text: `The scope was set or changed after the last sync; the next sync applies it. Users outside it are then excluded, and approved users who left it are deactivated (the deletion safety threshold applies).${deep}`,
+      };
+    case 'groups_unreadable':
+      return {
+        intent: 'error',
+        title: 'Group memberships cannot be read',
+        text: 'The tenant’s consent does not include GroupMember.Read.All (read group memberships), so nobody is moved in or out of the scope and new users are not added. A Global Administrator of the tenant grants it by connecting again: Entra ID → Reconnect, then Accept.',
+      };
+    default:
+      return { intent: 'info', title: 'Scope', text: `The scope is ${scope.state}.${deep}` };
+  }
+}
+
+const GROUP_SEARCH_ERRORS: Record<string, string> = {
+  not_connected: 'Connect Entra ID first: groups are found in the connected directory.',
+  group_permission_missing: 'The tenant’s consent does not include GroupMember.Read.All (read group memberships). A Global Administrator of the tenant grants it by connecting again: Entra ID → Reconnect, then Accept.',
+  consent_revoked: 'Microsoft no longer lets Symbol read this directory. Reconnect Entra ID.',
+  directory_throttled: 'Microsoft asked us to slow down. Search again in a moment.',
+};
+
+/** Why the group search did not work, in words. */
+export function groupSearchErrorText(code: string, apiMessage: string): string {
+  return GROUP_SEARCH_ERRORS[code] ?? apiMessage;
+}
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

@@ -6,6 +6,7 @@ import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
 import { Card, DateText, Empty, ErrorBar, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
 import { useLoad } from '../components/use-load';
+import { groupName } from '../logic/group-names';
 import { ACTION_LABELS, actorText, type AuditFilters, auditQuery, describeEntry, filtersProblem, NO_FILTERS } from '../logic/audit';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
@@ -108,7 +109,7 @@ export function AuditPage(props: { companyId: string }) {
               <TableBody>
                 {items.map((entry) => {
                   const actor = actorText(entry.actor);
-                  const words = describeEntry(entry);
+                  const words = describeEntry(entry, (id) => groupName(window.sessionStorage, id));
                   return (
                     <TableRow key={entry.id}>
                       <TableCell>

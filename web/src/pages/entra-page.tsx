@@ -1,16 +1,17 @@
 import { Button, Text } from '@fluentui/react-components';
-import { useState } from 'react';
-import { ApiError, companyPath } from '../api/client';
-import { ConnectSchema, IntegrationStatusSchema } from '../api/schemas';
+import { companyPath } from '../api/client';
+import { ConnectSchema, IntegrationStatusSchema, SyncNowSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
 import { Link, navigate, useLocation } from '../components/router';
+import { openPreview } from '../components/open-preview';
 import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
 import { Card, ConfirmButton, ConnectionBadge, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, Tile, useUiStyles } from '../components/ui';
-import { asApiError, useLoad } from '../components/use-load';
+import { useAction } from '../components/use-action';
+import { useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatAge, formatDateTime } from '../logic/time';
-import { consentResultMessage, plural, triggerLabel } from '../logic/words';
+import { consentResultMessage, plural, scopeStateMessage, triggerLabel } from '../logic/words';
 
 /** The company's Entra ID connection: connect through Microsoft, the result banner, status, disconnect. */
 export function EntraPage(props: { companyId: string }) {
@@ -18,38 +19,41 @@ export function EntraPage(props: { companyId: string }) {
   const s = useUiStyles();
   const { search, pathname } = useLocation();
   const query = new URLSearchParams(search);
-  const banner = consentResultMessage(query.get('status'), query.get('code'));
   const status = useLoad(() => api.get(companyPath(props.companyId, 'entra'), IntegrationStatusSchema), [api, props.companyId]);
-  const [busy, setBusy] = useState<'connect' | 'disconnect' | null>(null);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
+  // Connected and never synced: the first import waits for an admin (importOnConnect off).
+  const awaitingImport = status.data?.status === 'connected' && status.data.lastSync === null;
+  // Once the status says whether the first import started (the banner's words depend on it).
+  const banner = status.data || status.error ? consentResultMessage(query.get('status'), query.get('code'), awaitingImport ? 'waiting' : 'started') : null;
+  const { busy, failure, run } = useAction<'connect' | 'disconnect' | 'import' | 'preview'>();
   const now = Date.now();
 
-  const connect = async () => {
-    setBusy('connect');
-    setActionError(null);
-    try {
-      // Same-origin fetch with cookies: the flow binds itself to this browser, then Microsoft takes over.
-      const { consentUrl } = await api.post(companyPath(props.companyId, 'entra/connect'), {}, ConnectSchema);
-      window.location.assign(consentUrl);
-    } catch (error) {
-      setActionError(asApiError(error));
-      setBusy(null);
-    }
-  };
+  // Same-origin fetch with cookies: the flow binds itself to this browser, then Microsoft takes over.
+  const connect = () =>
+    run(
+      'connect',
+      'Entra ID could not be connected',
+      async () => {
+        const { consentUrl } = await api.post(companyPath(props.companyId, 'entra/connect'), {}, ConnectSchema);
+        window.location.assign(consentUrl);
+      },
+      { leaveBusy: true },
+    );
 
-  const disconnect = async () => {
-    setBusy('disconnect');
-    setActionError(null);
-    try {
+  const disconnect = () =>
+    run('disconnect', 'Entra ID was not disconnected', async () => {
       await api.delete(companyPath(props.companyId, 'entra'));
       status.reload();
       companyDataChanged();
-    } catch (error) {
-      setActionError(asApiError(error));
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
+
+  const startImport = () =>
+    run('import', 'The first import did not start', async () => {
+      await api.post(companyPath(props.companyId, 'entra/sync'), {}, SyncNowSchema);
+      status.reload();
+      companyDataChanged();
+    });
+
+  const preview = () => run('preview', 'The preview did not start', () => openPreview(api, props.companyId), { leaveBusy: true });
 
   const dismissBanner = () => {
     navigate(pathname.replace(/^\/console/, ''), { replace: true });
@@ -94,7 +98,7 @@ export function EntraPage(props: { companyId: string }) {
           </Note>
         </div>
       ) : null}
-      <ErrorBar error={actionError} />
+      <ErrorBar error={failure?.error ?? null} title={failure?.title} />
       <ErrorBar error={status.error} title="The integration could not be loaded" />
       {data && data.counts.held > 0 ? (
         <Note intent="warning" title={`${plural(data.counts.held, 'deactivation')} held for review`} actions={<Link to={paths.held(props.companyId)}>Review held deactivations</Link>}>
@@ -105,6 +109,30 @@ export function EntraPage(props: { companyId: string }) {
         <Note intent="error" title="Access to the directory was revoked">
           Microsoft no longer lets Symbol read this directory (the consent was revoked or the app removed). Users stay as they are. Reconnect to resume.
         </Note>
+      ) : null}
+      {data?.scope.state === 'groups_unreadable' ? (
+        <Note intent="error" title={scopeStateMessage(data.scope).title} actions={<Link to={paths.settings(props.companyId)}>Scope settings</Link>}>
+          {scopeStateMessage(data.scope).text}
+        </Note>
+      ) : null}
+      {data && awaitingImport ? (
+        <Card title="Nothing imported yet">
+          <div className={s.stack}>
+            <Text>
+              {data.settings.importOnConnect ? 'The directory is connected, and no import has run yet.' : 'The directory is connected. As the settings ask (“Start the first import as soon as Entra ID is connected” is off), nothing is imported until you start it.'}{' '}
+              Preview what the first import would do — who would wait for approval, who would be approved automatically or excluded, and why — then start it.
+            </Text>
+            <div className={s.row}>
+              <Button appearance="primary" disabled={busy !== null} onClick={() => void startImport()}>
+                {busy === 'import' ? 'Starting…' : 'Start the first import'}
+              </Button>
+              <Button disabled={busy !== null} onClick={() => void preview()}>
+                {busy === 'preview' ? 'Starting the preview…' : 'Preview'}
+              </Button>
+              <Link to={paths.settings(props.companyId)}>Scope and exclusions first</Link>
+            </div>
+          </div>
+        </Card>
       ) : null}
       {data?.lastSync && (data.lastSync.status === 'queued' || data.lastSync.status === 'running') ? (
         <RunProgress

@@ -1,16 +1,18 @@
-import { Badge, Button, Checkbox, Field, Input, makeStyles, Select, Tab, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, TabList, Text, tokens } from '@fluentui/react-components';
-import { type SyntheticEvent, useState } from 'react';
+import { Badge, Button, Checkbox, Field, Input, makeStyles, Select, Switch, Tab, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, TabList, Text, tokens } from '@fluentui/react-components';
+import { type SyntheticEvent, useEffect, useState } from 'react';
 import { type ApiError, companyPath } from '../api/client';
-import { ApproveResultSchema, AutoApprovePreviewSchema, DenyResultSchema, IntegrationStatusSchema, PendingPageSchema, type PendingUser, RestoreResultSchema } from '../api/schemas';
-import { companyDataChanged } from '../components/changes';
+import { ApproveResultSchema, AutoApprovePreviewSchema, DenyResultSchema, type IntegrationStatus, IntegrationStatusSchema, PendingPageSchema, type PendingUser, RestoreResultSchema } from '../api/schemas';
+import { companyDataChanged, onCompanyDataChanged } from '../components/changes';
+import { ReasonList } from '../components/reasons';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
-import { Card, DateText, Empty, ErrorBar, JobText, Loading, Note, PageHeader, Pager, useUiStyles } from '../components/ui';
+import { Card, DateText, ErrorBar, JobText, LoadedPage, Note, PageHeader, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
 import { decisionSummary, selectionState, toggle, toggleAll } from '../logic/decisions';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
-import { AUTO_APPROVE_LABELS, FLAG_LABELS, FLAG_MEANINGS, flagLabel, plural, SOURCE_LABELS } from '../logic/words';
+import { type ReviewStatus, REVIEW_TABS, reviewTab, tabLabel } from '../logic/review-tabs';
+import { AUTO_APPROVE_LABELS, FLAG_LABELS, FLAG_MEANINGS, plural, SOURCE_LABELS } from '../logic/words';
 
 const PAGE_SIZES = [50, 100, 200] as const;
 
@@ -19,9 +21,7 @@ const useStyles = makeStyles({
   search: { minWidth: '280px' },
   bulk: { display: 'flex', gap: '8px', alignItems: 'center', padding: '10px 12px', backgroundColor: tokens.colorBrandBackground2, borderRadius: tokens.borderRadiusMedium, marginBottom: '12px' },
   name: { fontWeight: tokens.fontWeightSemibold },
-  reasons: { margin: '6px 0 0', paddingLeft: '0', listStyle: 'none', display: 'flex', flexDirection: 'column', gap: '4px' },
-  reason: { display: 'flex', gap: '8px', alignItems: 'baseline', fontSize: tokens.fontSizeBase200, color: tokens.colorNeutralForeground2 },
-  badge: { flexShrink: 0, whiteSpace: 'nowrap' },
+  listTools: { display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: '12px', flexWrap: 'wrap', marginBottom: '8px' },
   match: { fontSize: tokens.fontSizeBase200 },
   checkboxCell: { width: '44px' },
   userCell: { width: '44%' },
@@ -29,26 +29,6 @@ const useStyles = makeStyles({
   matchCell: { width: '24%' },
   dateCell: { width: '15%' },
 });
-
-type Status = 'pending' | 'denied';
-
-function Reasons(props: { user: PendingUser }) {
-  const s = useStyles();
-  if (props.user.flags.length === 0) return null;
-  const texts = new Map(props.user.reasons.map((r) => [r.code, r.text]));
-  return (
-    <ul className={s.reasons} aria-label={`Flags of ${props.user.displayName}`}>
-      {props.user.flags.map((flag) => (
-        <li key={flag} className={s.reason}>
-          <Badge className={s.badge} appearance="tint" color={flag === 'resource_mailbox' || flag === 'role_address' ? 'warning' : 'informative'} shape="rounded" size="small">
-            {flagLabel(flag)}
-          </Badge>
-          <span>{texts.get(flag) ?? FLAG_MEANINGS[flag] ?? ''}</span>
-        </li>
-      ))}
-    </ul>
-  );
-}
 
 function Match(props: { user: PendingUser; companyId: string }) {
   const s = useStyles();
@@ -76,11 +56,22 @@ function Match(props: { user: PendingUser; companyId: string }) {
   return <Text className={s.match}>New user</Text>;
 }
 
-function AutoApproveOffer(props: { companyId: string; onApplied: (title: string, details: string[], intent: 'success' | 'warning') => void }) {
+/** The Symbol user an approved entry became (or merged into). */
+function Approved(props: { user: PendingUser; companyId: string }) {
+  const s = useStyles();
+  const linked = props.user.matchedUser;
+  if (!linked) return <Text className={s.match}>—</Text>;
+  return (
+    <div className={s.match}>
+      <Link to={paths.user(props.companyId, linked.id)}>{linked.displayName ?? linked.email}</Link> ({linked.status === 'active' ? 'active' : 'inactive'})
+    </div>
+  );
+}
+
+function AutoApproveOffer(props: { companyId: string; status: IntegrationStatus | undefined; onApplied: (title: string, details: string[], intent: 'success' | 'warning') => void }) {
   const { api } = useSession();
   const ui = useUiStyles();
-  const status = useLoad(() => api.get(companyPath(props.companyId, 'entra'), IntegrationStatusSchema), [api, props.companyId]);
-  const mode = status.data?.settings.autoApprove;
+  const mode = props.status?.settings.autoApprove;
   const preview = useLoad(
     () => (mode && mode !== 'off' ? api.post(companyPath(props.companyId, 'pending-users/apply-auto-approve'), { dryRun: true }, AutoApprovePreviewSchema) : Promise.resolve(null)),
     [api, props.companyId, mode],
@@ -123,12 +114,21 @@ function AutoApproveOffer(props: { companyId: string; onApplied: (title: string,
   );
 }
 
-/** Pending for approval: search, flag filter with reasons, the merge shown beforehand, bulk decisions, a denied tab, paging. */
+/**
+ * Pending for approval: search, flag filter, every entry with its reasons (flags and the rule that
+ * put it here), the merge shown beforehand, bulk decisions, tabs for denied (restore), excluded
+ * (deny for good) and approved entries, paging.
+ */
 export function PendingPage(props: { companyId: string }) {
   const { api } = useSession();
   const s = useStyles();
   const ui = useUiStyles();
-  const [status, setStatus] = useState<Status>('pending');
+  const company = useLoad(() => api.get(companyPath(props.companyId, 'entra'), IntegrationStatusSchema), [api, props.companyId]);
+  const reloadCompany = company.reload;
+  useEffect(() => onCompanyDataChanged(reloadCompany), [reloadCompany]);
+  const [status, setStatus] = useState<ReviewStatus>('pending');
+  const tab = reviewTab(status);
+  const [allReasons, setAllReasons] = useState(false);
   const [searchText, setSearchText] = useState('');
   const [search, setSearch] = useState('');
   const [flag, setFlag] = useState('');
@@ -140,10 +140,12 @@ export function PendingPage(props: { companyId: string }) {
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const cursor = currentCursor(paging);
   // The search text travels in a POST body, never in a URL (URLs end up in request logs).
-  const list = useLoad(
-    () => api.post(companyPath(props.companyId, 'pending-users/search'), { status, search, flag: flag === '' ? null : flag, limit, cursor }, PendingPageSchema),
+  const loaded = useLoad(
+    () => api.post(companyPath(props.companyId, 'pending-users/search'), { status, search, flag: flag === '' ? null : flag, limit, cursor }, PendingPageSchema).then((page) => ({ status, page })),
     [api, props.companyId, status, search, flag, limit, cursor],
   );
+  // While another tab's list loads, the last one is not shown under this tab's name.
+  const list = { ...loaded, data: loaded.data?.status === status ? loaded.data.page : undefined };
   const items = list.data?.items ?? [];
   const ids = items.map((u) => u.id);
   const names = new Map(items.map((u) => [u.id, u.displayName]));
@@ -189,10 +191,11 @@ export function PendingPage(props: { companyId: string }) {
   };
 
   const headerState = selectionState(selection, ids);
+  const selectable = tab.actions.length > 0;
   return (
     <>
       <PageHeader title="Pending for approval" subtitle="Users found in Entra ID wait here. They are not trained, phished or billed until you approve them." />
-      <AutoApproveOffer companyId={props.companyId} onApplied={(title, details, intent) => { setOutcome({ title, details, intent }); list.reload(); }} />
+      <AutoApproveOffer companyId={props.companyId} status={company.data} onApplied={(title, details, intent) => { setOutcome({ title, details, intent }); list.reload(); }} />
       {outcome ? (
         <div role="status" aria-live="polite">
           <Note intent={outcome.intent} title={outcome.title} actions={<Button size="small" appearance="transparent" onClick={() => { setOutcome(null); }}>Dismiss</Button>}>
@@ -211,16 +214,24 @@ export function PendingPage(props: { companyId: string }) {
         <TabList
           selectedValue={status}
           onTabSelect={(_e, d) => {
-            setStatus(d.value === 'denied' ? 'denied' : 'pending');
+            setStatus(reviewTab(d.value).status);
             resetPaging();
             setSelection(new Set());
             setOutcome(null);
           }}
           aria-label="Which users"
         >
-          <Tab value="pending">Pending</Tab>
-          <Tab value="denied">Denied</Tab>
+          {REVIEW_TABS.map((t) => (
+            <Tab key={t.status} value={t.status}>
+              {tabLabel(t, company.data?.counts)}
+            </Tab>
+          ))}
         </TabList>
+        {status === 'excluded' ? (
+          <Note intent="info" title="Kept out by the settings">
+            The exclusions and the scope keep these users out; each says why. To include them, <Link to={paths.settings(props.companyId)}>change the settings</Link>: the next sync lists them for review. Denying one keeps it out for good, whatever the settings.
+          </Note>
+        ) : null}
         <form className={s.filters} onSubmit={submitSearch} role="search" style={{ marginTop: 12 }}>
           <Field label="Search by name or e-mail" className={s.search}>
             <Input value={searchText} onChange={(_e, d) => { setSearchText(d.value); }} placeholder="Starts with…" type="search" />
@@ -262,73 +273,76 @@ export function PendingPage(props: { companyId: string }) {
           <div className={s.bulk} role="toolbar" aria-label="Selected users">
             <Text weight="semibold">{plural(selection.size, 'user')} selected</Text>
             {[...selection].some((id) => !ids.includes(id)) ? <Text size={200}>(some on other pages or searches)</Text> : null}
-            {status === 'pending' ? (
-              <>
-                <Button appearance="primary" disabled={busy} onClick={() => void decide('approve')}>
-                  Approve
-                </Button>
-                <Button disabled={busy} onClick={() => void decide('deny')}>
-                  Deny
-                </Button>
-              </>
-            ) : (
+            {tab.actions.includes('approve') ? (
+              <Button appearance="primary" disabled={busy} onClick={() => void decide('approve')}>
+                Approve
+              </Button>
+            ) : null}
+            {tab.actions.includes('deny') ? (
+              <Button disabled={busy} onClick={() => void decide('deny')}>
+                {status === 'excluded' ? 'Deny for good' : 'Deny'}
+              </Button>
+            ) : null}
+            {tab.actions.includes('restore') ? (
               <Button appearance="primary" disabled={busy} onClick={() => void decide('restore')}>
                 Restore to pending
               </Button>
-            )}
+            ) : null}
             <Button appearance="subtle" onClick={() => { setSelection(new Set()); }}>
               Clear selection
             </Button>
           </div>
         ) : null}
-        <ErrorBar error={list.error} title="The list could not be loaded" />
-        {list.data ? (
-          items.length === 0 ? (
-            <Empty>{search || flag ? 'Nobody matches this search.' : status === 'pending' ? 'Nobody is waiting for approval.' : 'Nobody has been denied.'}</Empty>
-          ) : (
-            <Table aria-label={status === 'pending' ? 'Pending users' : 'Denied users'}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell className={s.checkboxCell}>
-                    <Checkbox checked={headerState} onChange={() => { setSelection(toggleAll(selection, ids)); }} aria-label="Select all on this page" />
-                  </TableHeaderCell>
-                  <TableHeaderCell className={s.userCell}>User and flags</TableHeaderCell>
-                  <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
-                  <TableHeaderCell className={s.matchCell}>On approval</TableHeaderCell>
-                  <TableHeaderCell className={s.dateCell}>First seen</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {items.map((user) => (
-                  <TableRow key={user.id}>
-                    <TableCell className={s.checkboxCell}>
-                      <Checkbox checked={selection.has(user.id)} onChange={() => { setSelection(toggle(selection, user.id)); }} aria-label={`Select ${user.displayName}`} />
-                    </TableCell>
-                    <TableCell>
-                      <div className={s.name}>{user.displayName}</div>
-                      <div className={ui.small}>{user.email ?? user.userPrincipalName ?? 'no e-mail address'}</div>
-                      <Reasons user={user} />
-                    </TableCell>
-                    <TableCell>
-                      <JobText jobTitle={user.jobTitle} department={user.department} />
-                    </TableCell>
-                    <TableCell>
-                      <Match user={user} companyId={props.companyId} />
-                    </TableCell>
-                    <TableCell>
-                      <DateText iso={user.firstSeenAt} />
-                    </TableCell>
+        <LoadedPage list={list} label={tab.tableLabel} errorTitle="The list could not be loaded" empty={search || flag ? 'Nobody matches this search.' : tab.empty} paging={paging} onPaging={setPaging}>
+          {(rows) => (
+            <>
+              <div className={s.listTools}>
+                <Text className={ui.small}>Each entry says why it is here: its flags, and the rule that decided (“Why?” for the full text).</Text>
+                <Switch label="Show every reason in full" checked={allReasons} onChange={(_e, d) => { setAllReasons(d.checked); }} />
+              </div>
+              <Table aria-label={tab.tableLabel}>
+                <TableHeader>
+                  <TableRow>
+                    {selectable ? (
+                      <TableHeaderCell className={s.checkboxCell}>
+                        <Checkbox checked={headerState} onChange={() => { setSelection(toggleAll(selection, ids)); }} aria-label="Select all on this page" />
+                      </TableHeaderCell>
+                    ) : null}
+                    <TableHeaderCell className={s.userCell}>User and reasons</TableHeaderCell>
+                    <TableHeaderCell className={s.jobCell}>Job</TableHeaderCell>
+                    <TableHeaderCell className={s.matchCell}>{tab.matchHeader}</TableHeaderCell>
+                    <TableHeaderCell className={s.dateCell}>First seen</TableHeaderCell>
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )
-        ) : list.loading ? (
-          <Loading />
-        ) : null}
-        {list.data ? (
-          <Pager label={status === 'pending' ? 'Pending users' : 'Denied users'} paging={paging} nextCursor={list.data.nextCursor} onChange={setPaging} />
-        ) : null}
+                </TableHeader>
+                <TableBody>
+                  {rows.map((user) => (
+                    <TableRow key={user.id}>
+                      {selectable ? (
+                        <TableCell className={s.checkboxCell}>
+                          <Checkbox checked={selection.has(user.id)} onChange={() => { setSelection(toggle(selection, user.id)); }} aria-label={`Select ${user.displayName}`} />
+                        </TableCell>
+                      ) : null}
+                      <TableCell>
+                        <div className={s.name}>{user.displayName}</div>
+                        <div className={ui.small}>{user.email ?? user.userPrincipalName ?? 'no e-mail address'}</div>
+                        <ReasonList name={user.displayName} reasons={user.reasons} flags={user.flags} open={allReasons} />
+                      </TableCell>
+                      <TableCell>
+                        <JobText jobTitle={user.jobTitle} department={user.department} />
+                      </TableCell>
+                      <TableCell>
+                        {status === 'approved' ? <Approved user={user} companyId={props.companyId} /> : <Match user={user} companyId={props.companyId} />}
+                      </TableCell>
+                      <TableCell>
+                        <DateText iso={user.firstSeenAt} />
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </>
+          )}
+        </LoadedPage>
       </Card>
     </>
   );

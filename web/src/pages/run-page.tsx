@@ -7,7 +7,8 @@ import { Card, ErrorBar, Loading, Note, PageHeader, RunStatusBadge, useUiStyles 
 import { useLoad } from '../components/use-load';
 import { paths } from '../logic/routes';
 import { formatDateTime, formatDuration } from '../logic/time';
-import { plural, RUN_COUNTS, runErrorText, triggerLabel } from '../logic/words';
+import { runKindLabel } from '../logic/runs';
+import { plural, RUN_COUNTS, runErrorText } from '../logic/words';
 
 /** One run: what started it, how long it took, each count in words, and its error explained. */
 export function RunPage(props: { companyId: string; runId: string }) {
@@ -21,6 +22,11 @@ export function RunPage(props: { companyId: string; runId: string }) {
       <ErrorBar error={run.error} title="The run could not be loaded" />
       {r ? (
         <>
+          {r.dryRun ? (
+            <Note intent="info" title="This run is a preview" actions={<Link to={paths.preview(props.companyId, r.runId)}>Open the preview</Link>}>
+              It read the directory and changed nothing; the preview lists who each count is.
+            </Note>
+          ) : null}
           {r.error ? (
             <Note intent="error" title="This run failed">
               {runErrorText(r.error.code)}
@@ -36,7 +42,7 @@ export function RunPage(props: { companyId: string; runId: string }) {
               <div className={ui.row}>
                 <RunStatusBadge status={r.status} />
                 <Text>
-                  {triggerLabel(r.trigger)} · {r.mode === 'full' ? 'full read of the directory' : 'changes since the last run'}
+                  {runKindLabel(r)} · {r.mode === 'full' ? 'full read of the directory' : 'changes since the last run'}
                 </Text>
               </div>
               <Text className={ui.small}>

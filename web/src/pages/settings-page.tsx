@@ -1,15 +1,18 @@
-import { Button, Checkbox, Field, Input, Radio, RadioGroup, Textarea } from '@fluentui/react-components';
-import { type SyntheticEvent, useEffect, useState } from 'react';
+import { Button, Checkbox, Field, Input, Radio, RadioGroup, Text, Textarea } from '@fluentui/react-components';
+import { type SyntheticEvent, useEffect, useId, useState } from 'react';
 import { ApiError, companyPath } from '../api/client';
-import { IntegrationStatusSchema, SettingsSchema } from '../api/schemas';
+import { type IntegrationStatus, IntegrationStatusSchema, SettingsSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
+import { GroupPicker } from '../components/group-picker';
+import { openPreview } from '../components/open-preview';
 import { Link } from '../components/router';
 import { useSession } from '../components/session-context';
 import { Card, ErrorBar, Loading, Note, PageHeader, useUiStyles } from '../components/ui';
 import { asApiError, useLoad } from '../components/use-load';
+import { rememberGroupNames } from '../logic/group-names';
 import { paths } from '../logic/routes';
 import { fieldErrors, type FormField, type SettingsForm, toForm, toPatch } from '../logic/settings-form';
-import { AUTO_APPROVE_LABELS } from '../logic/words';
+import { AUTO_APPROVE_LABELS, scopeStateMessage } from '../logic/words';
 
 const EXCLUSIONS: ReadonlyArray<{ key: keyof SettingsForm['exclude']; label: string }> = [
   { key: 'guests', label: 'Guests (invited from other organizations)' },
@@ -17,6 +20,24 @@ const EXCLUSIONS: ReadonlyArray<{ key: keyof SettingsForm['exclude']; label: str
   { key: 'unlicensed', label: 'Accounts without a licence (shared mailboxes, rooms, service accounts)' },
   { key: 'roleAddresses', label: 'Role addresses (info@, sales@, …)' },
 ];
+
+/** The scope as it stands (saved settings): in effect, waiting for the next sync, or blocked, and what to do. */
+function ScopeState(props: { status: IntegrationStatus; unsaved: boolean }) {
+  const { companyId, scope } = props.status;
+  const message = scopeStateMessage(scope);
+  return (
+    <div role="status" aria-label="Scope state">
+      <Note
+        intent={message.intent}
+        title={message.title}
+        actions={scope.state === 'groups_unreadable' ? <Link to={paths.entra(companyId)}>Reconnect Entra ID</Link> : scope.state === 'pending' ? <Link to={paths.sync(companyId)}>Sync now</Link> : undefined}
+      >
+        {message.text}
+        {props.unsaved ? ' Your changes below are not saved yet.' : ''}
+      </Note>
+    </div>
+  );
+}
 
 /** Every setting, validated by the API itself: its field errors are shown at the fields. */
 export function SettingsPage(props: { companyId: string }) {
@@ -26,22 +47,33 @@ export function SettingsPage(props: { companyId: string }) {
   const [form, setForm] = useState<SettingsForm | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FormField, string>>>({});
   const [saved, setSaved] = useState(false);
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<{ error: ApiError; title: string } | null>(null);
+  const [busy, setBusy] = useState<'save' | 'preview' | null>(null);
+  const groupsLabel = useId();
 
   useEffect(() => {
     if (status.data && form === null) setForm(toForm(status.data.settings));
   }, [status.data, form]);
+  useEffect(() => {
+    if (status.data) rememberGroupNames(window.sessionStorage, status.data.scope.groups);
+  }, [status.data]);
 
   const update = (change: Partial<SettingsForm>) => {
     setForm((f) => (f ? { ...f, ...change } : f));
     setSaved(false);
   };
 
+  /** An answer with field errors shows them at the fields; anything else above the form. */
+  const failed = (e: unknown, title: string) => {
+    const error = asApiError(e);
+    if (form && error.errors.length > 0) setErrors(fieldErrors(error.errors, form));
+    else setFailure({ error, title });
+  };
+
   const save = async (event: SyntheticEvent) => {
     event.preventDefault();
     if (!form) return;
-    setBusy(true);
+    setBusy('save');
     setSaved(false);
     setFailure(null);
     try {
@@ -49,22 +81,37 @@ export function SettingsPage(props: { companyId: string }) {
       setForm(toForm(settings));
       setErrors({});
       setSaved(true);
+      status.reload();
       companyDataChanged();
     } catch (e) {
-      const error = asApiError(e);
-      if (error instanceof ApiError && error.errors.length > 0) setErrors(fieldErrors(error.errors, form));
-      else setFailure(error);
+      failed(e, 'The settings were not saved');
     } finally {
-      setBusy(false);
+      setBusy(null);
+    }
+  };
+
+  // A preview judges the directory with the form as it is (saved or not) and changes nothing.
+  const preview = async () => {
+    if (!form) return;
+    setBusy('preview');
+    setSaved(false);
+    setFailure(null);
+    try {
+      await openPreview(api, props.companyId, toPatch(form));
+    } catch (e) {
+      failed(e, 'The preview did not start');
+      setBusy(null);
     }
   };
 
   const invalid = (field: FormField) => (errors[field] ? { validationState: 'error' as const, validationMessage: errors[field] } : {});
+  const connected = status.data?.status === 'connected';
+  const unsaved = form !== null && status.data !== undefined && JSON.stringify(toPatch(form)) !== JSON.stringify(toPatch(toForm(status.data.settings)));
   return (
     <>
       <PageHeader title="Settings" subtitle="How this company’s directory becomes its Symbol user list. Settings are kept across reconnects." />
       <ErrorBar error={status.error} title="The settings could not be loaded" />
-      <ErrorBar error={failure} title="The settings were not saved" />
+      <ErrorBar error={failure?.error ?? null} title={failure?.title} />
       {saved ? (
         <div role="status">
           <Note intent="success" title="Settings saved">
@@ -102,6 +149,27 @@ export function SettingsPage(props: { companyId: string }) {
               <Textarea value={form.roleAddressPatterns} rows={6} resize="vertical" onChange={(_e, d) => { update({ roleAddressPatterns: d.value }); }} />
             </Field>
           </Card>
+          <Card title="Who is synced (scope)">
+            {status.data ? <ScopeState status={status.data} unsaved={unsaved} /> : null}
+            <Field
+              label={{ children: 'Members of these groups', id: groupsLabel }}
+              hint={connected ? 'Members of nested groups count too. Empty: no group rule. Reading memberships needs the GroupMember.Read.All permission in the tenant.' : 'Connect Entra ID to choose groups from its directory.'}
+              {...invalid('scopeGroups')}
+            >
+              <GroupPicker companyId={props.companyId} groups={form.scopeGroups} enabled={connected} labelId={groupsLabel} onChange={(scopeGroups) => { update({ scopeGroups }); }} />
+            </Field>
+            <Field label="E-mail domains" hint="One per line, e.g. contoso.com. Empty: any domain. With groups as well, a user must be in both." style={{ marginTop: 16 }} {...invalid('scopeDomains')}>
+              <Textarea value={form.scopeDomains} rows={3} resize="vertical" onChange={(_e, d) => { update({ scopeDomains: d.value }); }} />
+            </Field>
+            <Text as="p" className={ui.small}>
+              Users outside the scope are listed as excluded, with the reason; approved users who leave it are deactivated, under the deletion safety threshold.
+            </Text>
+          </Card>
+          <Card title="First import">
+            <Field hint="Off: connecting Entra ID imports nothing until an admin starts the first import, so you can preview what it would do first." {...invalid('importOnConnect')}>
+              <Checkbox label="Start the first import as soon as Entra ID is connected" checked={form.importOnConnect} onChange={(_e, d) => { update({ importOnConnect: d.checked === true }); }} />
+            </Field>
+          </Card>
           <Card title="E-mails">
             <Field label="Who gets integration e-mails" hint="One address per line. Empty: the admin who connected Entra ID." {...invalid('notifyEmails')}>
               <Textarea value={form.notifyEmails} rows={3} resize="vertical" onChange={(_e, d) => { update({ notifyEmails: d.value }); }} />
@@ -119,11 +187,14 @@ export function SettingsPage(props: { companyId: string }) {
           </Card>
           {errors.form ? <Note intent="error">{errors.form}</Note> : null}
           <div className={ui.row}>
-            <Button type="submit" appearance="primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Save settings'}
+            <Button type="submit" appearance="primary" disabled={busy !== null}>
+              {busy === 'save' ? 'Saving…' : 'Save settings'}
+            </Button>
+            <Button disabled={busy !== null || !connected} onClick={() => void preview()}>
+              {busy === 'preview' ? 'Starting the preview…' : 'Preview these changes'}
             </Button>
             <Button
-              disabled={busy}
+              disabled={busy !== null}
               onClick={() => {
                 if (status.data) setForm(toForm(status.data.settings));
                 setErrors({});
@@ -132,6 +203,9 @@ export function SettingsPage(props: { companyId: string }) {
               Discard changes
             </Button>
           </div>
+          <Text as="p" className={ui.small}>
+            {connected ? 'A preview reads the directory and shows what a sync would do with the settings above, saved or not. It changes nothing.' : 'Previews need a connected directory.'}
+          </Text>
         </form>
       ) : status.loading ? (
         <Loading />

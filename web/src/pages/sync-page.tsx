@@ -1,18 +1,19 @@
 import { Button, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { type ApiError, companyPath } from '../api/client';
+import { companyPath } from '../api/client';
 import { IntegrationStatusSchema, SyncNowSchema, SyncRunsPageSchema } from '../api/schemas';
 import { companyDataChanged } from '../components/changes';
+import { openPreview } from '../components/open-preview';
 import { Link } from '../components/router';
 import { RunProgress } from '../components/run-progress';
 import { useSession } from '../components/session-context';
-import { Card, Empty, ErrorBar, Loading, Note, PageHeader, Pager, RunStatusBadge, useUiStyles } from '../components/ui';
-import { asApiError, useLoad } from '../components/use-load';
+import { Card, Empty, ErrorBar, IntentBadge, Loading, Note, PageHeader, Pager, RunStatusBadge, useUiStyles } from '../components/ui';
+import { useAction } from '../components/use-action';
+import { useLoad } from '../components/use-load';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { paths } from '../logic/routes';
-import { runSummary } from '../logic/runs';
+import { previewSummary, runKindLabel, runSummary } from '../logic/runs';
 import { formatAge, formatDateTime, formatDuration } from '../logic/time';
-import { triggerLabel } from '../logic/words';
 
 /** Sync Now with live progress of the running run, and the run history. */
 export function SyncPage(props: { companyId: string }) {
@@ -24,8 +25,8 @@ export function SyncPage(props: { companyId: string }) {
   const runs = useLoad(() => api.get(companyPath(props.companyId, `entra/sync-runs?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), SyncRunsPageSchema), [api, props.companyId, cursor]);
   const [following, setFollowing] = useState<string | null>(null);
   const [joined, setJoined] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const action = useAction<'sync' | 'preview'>();
+  const busy = action.busy !== null;
 
   // The latest run is shown when the page opens, and followed live if it is still underway
   // (started by a webhook, the timer, the first import or another admin).
@@ -34,20 +35,16 @@ export function SyncPage(props: { companyId: string }) {
     if (latest !== null && following === null) setFollowing(latest);
   }, [latest, following]);
 
-  const syncNow = async (full: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const syncNow = (full: boolean) =>
+    action.run('sync', 'Sync Now did not start', async () => {
       const answer = await api.post(companyPath(props.companyId, 'entra/sync'), full ? { full: true } : {}, SyncNowSchema);
       setJoined(answer.coalesced === true);
       setFollowing(answer.runId);
       runs.reload();
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
+
+  // A preview with the company's settings: what a sync would do now, on its own page.
+  const preview = () => action.run('preview', 'The preview did not start', () => openPreview(api, props.companyId), { leaveBusy: true });
 
   const connected = status.data?.status === 'connected';
   const items = runs.data?.items ?? [];
@@ -65,12 +62,15 @@ export function SyncPage(props: { companyId: string }) {
             <Button disabled={!connected || busy} onClick={() => void syncNow(true)}>
               Full sync
             </Button>
+            <Button disabled={!connected || busy} onClick={() => void preview()}>
+              Preview a sync
+            </Button>
           </>
         }
       />
       {status.data && !connected ? <Note intent="info" title="Not connected">Connect Entra ID first: <Link to={paths.entra(props.companyId)}>Entra ID</Link>.</Note> : null}
       {joined ? <Note intent="info">A sync was already underway: your request joined it.</Note> : null}
-      <ErrorBar error={error} title="Sync Now did not start" />
+      <ErrorBar error={action.failure?.error ?? null} title={action.failure?.title} />
       {following ? (
         <RunProgress
           key={following}
@@ -104,19 +104,19 @@ export function SyncPage(props: { companyId: string }) {
                 {items.map((run) => (
                   <TableRow key={run.runId}>
                     <TableCell>
-                      <Link to={paths.run(props.companyId, run.runId)}>{formatDateTime(run.startedAt ?? run.queuedAt)}</Link>
+                      <Link to={run.dryRun ? paths.preview(props.companyId, run.runId) : paths.run(props.companyId, run.runId)}>{formatDateTime(run.startedAt ?? run.queuedAt)}</Link>
                       <div className={ui.small}>{formatAge(run.finishedAt ?? run.queuedAt, now)}</div>
                     </TableCell>
                     <TableCell>
-                      {triggerLabel(run.trigger)}
-                      <div className={ui.small}>{run.mode === 'full' ? 'full read' : 'changes only'}</div>
+                      {run.dryRun ? <IntentBadge intent="info">{runKindLabel(run)}</IntentBadge> : runKindLabel(run)}
+                      <div className={ui.small}>{run.dryRun ? (run.preview?.proposedSettings ? 'of a settings change · nothing changed' : 'nothing changed') : run.mode === 'full' ? 'full read' : 'changes only'}</div>
                     </TableCell>
                     <TableCell>
                       <RunStatusBadge status={run.status} />
                     </TableCell>
                     <TableCell>{(run.counts.scanned ?? 0).toLocaleString('en-US')}</TableCell>
                     <TableCell>
-                      <Text>{run.error ? `Error: ${run.error.code}` : runSummary(run.counts)}</Text>
+                      <Text>{run.error ? `Error: ${run.error.code}` : run.dryRun ? previewSummary(run.counts) : runSummary(run.counts)}</Text>
                     </TableCell>
                     <TableCell>{formatDuration(run.durationMs ?? null)}</TableCell>
                   </TableRow>
