@@ -73,7 +73,7 @@ export const PreviewProgressSchema = z
     nextLink: z.string().min(1).max(8192).nullable(),
     /** The next chunk index (pages first, then the sweep's batches). */
     index: z.number().int().min(0),
-    /** The sweep's position among the stored users. */
+    /** The sweep's position among the stored users: the last id it handled (null: from the start). */
     sweepCursor: z.string().min(1).max(12_000).nullable(),
     /** Approved users that would be deactivated (before the deletion guard). */
     deactivations: z.number().int().min(0),

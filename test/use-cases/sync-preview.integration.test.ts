@@ -217,6 +217,28 @@ describe('dry-run previews (sync worker, simulated tenant, local Cosmos)', () =>
     for (const category of PREVIEW_CATEGORIES) expect(ids(await list(resumed!, category))).toEqual(ids(await list(whole, category)));
   });
 
+  it('users gone from the directory: the preview lists pending ones as removed and approved ones as deactivated, like the real round', async () => {
+    const company = 'long';
+    await h.sync(company, { mode: 'full' });
+    const before = await records(company);
+    const [goneApproved] = withStatus(before, 'approved');
+    const [gonePending] = withStatus(before, 'pending');
+    if (!goneApproved || !gonePending) throw new Error('need an approved and a pending user');
+    dir('long').hardDeleteUser(goneApproved);
+    dir('long').hardDeleteUser(gonePending);
+    const run = await preview(company);
+    expect(ids(await list(run, 'removed'))).toEqual([gonePending]);
+    expect((await list(run, 'removed'))[0]?.reasons.map((r) => r.code)).toEqual(['removed.not_seen']);
+    const deactivated = await list(run, 'deactivated');
+    expect(ids(deactivated)).toEqual([goneApproved]);
+    expect(deactivated[0]?.reasons.map((r) => r.code)).toContain('deactivation.held');
+    expect(run.counts).toMatchObject({ removed: 1, deactivated: 1, held: 0 });
+    expect(await records(company)).toEqual(before);
+    // The real full round then does the same.
+    const real = await h.sync(company, { mode: 'full' });
+    expect(real.run.counts).toMatchObject({ removed: 1, deactivated: 1 });
+  });
+
   it('lists: 404 for an unknown run, not_a_preview for a sync, preview_not_ready while queued, a bad cursor is validation_failed', async () => {
     const sync = await h.sync('first', { mode: 'delta' });
     await expect(previewList(h.services, { companyId: 'first', runId: 'nope', category: 'newPending', cursor: null, limit: 5 })).rejects.toMatchObject({ code: 'not_found' });

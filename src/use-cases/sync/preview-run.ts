@@ -26,6 +26,8 @@ import {
   unseenCategory,
 } from '../../domain/sync-preview';
 import { SyncCounts, SyncRun } from '../../domain/sync-run';
+import { DirectoryPage } from '../../ports/directory-client.port';
+import { Versioned } from '../../ports/integration-store.port';
 import { MAX_PREVIEW_CHUNKS_PER_CALL } from '../../ports/preview-store.port';
 import { SymbolUser } from '../../domain/symbol-user';
 import { jobFor } from '../enqueue-sync';
@@ -63,7 +65,7 @@ export type PreviewServices = Pick<
 
 export type PreviewOutcome = 'succeeded' | 'failed' | 'continued';
 
-const SWEEP_PAGE = 500;
+const SWEEP_PAGE = 1000;
 const MAX_GROUP_PASSES = 5;
 
 interface PreviewInvocation {
@@ -133,10 +135,7 @@ export async function runPreview(
 async function previewRound(invocation: PreviewInvocation, start: SyncRun): Promise<PreviewOutcome> {
   const { services, integration } = invocation;
   let run = start;
-  if (progressOf(run).phase === 'pages') {
-    const scope = await previewScope(invocation);
-    while (progressOf(run).phase === 'pages' && !outOfTime(invocation)) run = await previewPage(invocation, run, scope);
-  }
+  if (progressOf(run).phase === 'pages') run = await readPages(invocation, run);
   if (progressOf(run).phase === 'sweep') {
     const seen = await seenIds(services, run);
     while (progressOf(run).phase === 'sweep' && !outOfTime(invocation)) run = await sweepBatch(invocation, run, seen);
@@ -169,13 +168,48 @@ async function previewRound(invocation: PreviewInvocation, start: SyncRun): Prom
   return 'succeeded';
 }
 
-/** One users/delta page: decided, categorized, written to the lists; the run moves on. */
-async function previewPage(invocation: PreviewInvocation, run: SyncRun, scope: PreviewScope): Promise<SyncRun> {
+/**
+ * The pages, as the sync worker reads them: the next page is fetched while the current one is
+ * judged and its lists written (one page ahead, never more), and the run (its counts and the next
+ * link) is saved every few pages and whenever the phase ends or time runs out. A redelivery
+ * resumes at the last saved page and writes the chunks after it again, under the same indexes.
+ */
+async function readPages(invocation: PreviewInvocation, start: SyncRun): Promise<SyncRun> {
+  const { services, integration } = invocation;
+  const scope = await previewScope(invocation);
+  const fetchPage = (link: string | null) => {
+    const pending = services.directory.deltaPage(integration.tenantId, link);
+    // Awaited below, or dropped with the invocation; never an unhandled rejection.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let run = start;
+  let saved = 0;
+  let next: Promise<DirectoryPage> | null = fetchPage(progressOf(run).nextLink);
+  while (next !== null && !outOfTime(invocation)) {
+    const page: DirectoryPage = await next;
+    if (page.nextLink === null && page.deltaLink === null)
+      throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
+    next = page.nextLink !== null ? fetchPage(page.nextLink) : null;
+    run = await previewPage(invocation, run, scope, page);
+    saved++;
+    if (progressOf(run).phase !== 'pages' || saved >= services.config.sync.checkpointEveryPages) {
+      run = await services.syncRuns.update(run);
+      saved = 0;
+    }
+  }
+  return saved > 0 ? services.syncRuns.update(run) : run;
+}
+
+/** One users/delta page: decided, categorized, written to the lists; the run (in memory) moves on. */
+async function previewPage(
+  invocation: PreviewInvocation,
+  run: SyncRun,
+  scope: PreviewScope,
+  page: DirectoryPage,
+): Promise<SyncRun> {
   const { services, integration, settings } = invocation;
   const progress = progressOf(run);
-  const page = await services.directory.deltaPage(integration.tenantId, progress.nextLink);
-  if (page.nextLink === null && page.deltaLink === null)
-    throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
   const items = page.items.map(parseDeltaItem);
   const ids = items.flatMap((i) => (i.kind === 'user' ? [i.id] : []));
   const stored = await storedRecords(services, integration.companyId, items);
@@ -254,7 +288,7 @@ async function previewPage(invocation: PreviewInvocation, run: SyncRun, scope: P
   });
   await services.previews.putChunks(chunks);
   const done = page.deltaLink !== null;
-  return services.syncRuns.update({
+  return {
     ...run,
     counts: addCounts(run.counts, counts),
     pages: run.pages + 1,
@@ -266,7 +300,7 @@ async function previewPage(invocation: PreviewInvocation, run: SyncRun, scope: P
       deactivations: progress.deactivations + deactivations,
       merged: progress.merged + merged,
     },
-  });
+  };
 }
 
 type MergeTarget = { kind: 'merge'; userId: string } | { kind: 'own' } | { kind: 'pending' };
@@ -307,16 +341,24 @@ async function mergeTargets(
 async function sweepBatch(invocation: PreviewInvocation, run: SyncRun, seen: ReadonlySet<string>): Promise<SyncRun> {
   const { services, integration, settings } = invocation;
   const progress = progressOf(run);
-  const page = await services.directoryUsers.listAll(integration.companyId, {
+  // Ids only, after the last one handled; only the few the read did not return are read in full.
+  const page = await services.directoryUsers.listIds(integration.companyId, {
+    after: progress.sweepCursor,
     limit: SWEEP_PAGE,
-    cursor: progress.sweepCursor,
+    cursor: null,
   });
+  const unseen = page.items.filter((id) => !seen.has(id));
+  const records =
+    unseen.length > 0
+      ? await services.directoryUsers.getMany(integration.companyId, unseen)
+      : new Map<string, Versioned<DirectoryUserRecord>>();
   const lists = new Map<PreviewCategory, PreviewItem[]>();
   const detectedAt = services.clock.now().toISOString();
   let removed = 0;
   let deactivations = 0;
-  for (const { value: record } of page.items) {
-    if (seen.has(record.id)) continue;
+  for (const id of unseen) {
+    const record = records.get(id)?.value;
+    if (!record) continue;
     const category = unseenCategory(record);
     if (category === 'removed') {
       removed++;
@@ -330,14 +372,14 @@ async function sweepBatch(invocation: PreviewInvocation, run: SyncRun, seen: Rea
     }
   }
   await services.previews.putChunks(chunksOf(run, progress.index, lists));
-  const done = page.nextCursor === null;
+  const done = page.items.length < SWEEP_PAGE;
   return services.syncRuns.update({
     ...run,
     counts: addCounts(run.counts, { removed }),
     preview: {
       ...progress,
       phase: done ? 'done' : 'sweep',
-      sweepCursor: page.nextCursor,
+      sweepCursor: page.items.at(-1) ?? progress.sweepCursor,
       index: progress.index + 1,
       deactivations: progress.deactivations + deactivations,
     },
