@@ -42,6 +42,8 @@ export type PreviewItem = z.infer<typeof PreviewItemSchema>;
 
 /** Items per chunk at most (a Graph page holds at most 999 users). */
 export const MAX_CHUNK_ITEMS = 1000;
+/** Ids per `seen` chunk at most (one chunk per save of the run: 36-character ids, ~400 KB). */
+export const MAX_SEEN_IDS = 10_000;
 
 export const PreviewChunkSchema = z
   .object({
@@ -51,8 +53,8 @@ export const PreviewChunkSchema = z
     /** The page (or sweep batch) it came from: chunks list in this order. */
     index: z.number().int().min(0),
     items: z.array(PreviewItemSchema).max(MAX_CHUNK_ITEMS),
-    /** Only in `seen` chunks: the ids a full read returned. */
-    ids: z.array(z.string().min(1).max(64)).max(MAX_CHUNK_ITEMS),
+    /** Only in `seen` chunks: the ids a full read returned (the pages between two saves of the run). */
+    ids: z.array(z.string().min(1).max(64)).max(MAX_SEEN_IDS),
   })
   .strict();
 export type PreviewChunk = z.infer<typeof PreviewChunkSchema>;

@@ -16,6 +16,7 @@ import { symbolUserIdFor } from '../symbol-user-effects';
 import { matchSymbolUser } from '../../domain/symbol-user-matching';
 import { SYNC_JOBS_QUEUE, SyncJob } from '../../domain/sync-job';
 import {
+  MAX_SEEN_IDS,
   awaitsDeactivation,
   PreviewCategory,
   PreviewChunk,
@@ -66,6 +67,8 @@ export type PreviewServices = Pick<
 export type PreviewOutcome = 'succeeded' | 'failed' | 'continued';
 
 const SWEEP_PAGE = 1000;
+/** A Graph page holds at most 999 users. */
+const MAX_PAGE_ITEMS = 1000;
 const MAX_GROUP_PASSES = 5;
 
 interface PreviewInvocation {
@@ -184,21 +187,41 @@ async function readPages(invocation: PreviewInvocation, start: SyncRun): Promise
     return pending;
   };
   let run = start;
-  let saved = 0;
+  let unsaved = 0;
+  // The ids the read returned since the last save, written as one chunk (under the index of the
+  // first of those pages) before the run is saved: a save never gets ahead of the ids it covers.
+  let seen: { index: number; ids: string[] } = { index: progressOf(run).index, ids: [] };
+  const save = async () => {
+    if (seen.ids.length > 0)
+      await services.previews.putChunks([
+        {
+          companyId: run.companyId,
+          runId: run.runId,
+          category: SEEN_CHUNK,
+          index: seen.index,
+          items: [],
+          ids: seen.ids,
+        },
+      ]);
+    seen = { index: progressOf(run).index, ids: [] };
+    unsaved = 0;
+    return services.syncRuns.update(run);
+  };
   let next: Promise<DirectoryPage> | null = fetchPage(progressOf(run).nextLink);
   while (next !== null && !outOfTime(invocation)) {
     const page: DirectoryPage = await next;
     if (page.nextLink === null && page.deltaLink === null)
       throw new AppError('directory_invalid_response', 'The last delta page carried no deltaLink.');
     next = page.nextLink !== null ? fetchPage(page.nextLink) : null;
-    run = await previewPage(invocation, run, scope, page);
-    saved++;
-    if (progressOf(run).phase !== 'pages' || saved >= services.config.sync.checkpointEveryPages) {
-      run = await services.syncRuns.update(run);
-      saved = 0;
-    }
+    const judged = await previewPage(invocation, run, scope, page);
+    run = judged.run;
+    seen.ids.push(...judged.ids);
+    unsaved++;
+    const due =
+      unsaved >= services.config.sync.checkpointEveryPages || seen.ids.length >= MAX_SEEN_IDS - MAX_PAGE_ITEMS;
+    if (progressOf(run).phase !== 'pages' || due) run = await save();
   }
-  return saved > 0 ? services.syncRuns.update(run) : run;
+  return unsaved > 0 ? save() : run;
 }
 
 /** One users/delta page: decided, categorized, written to the lists; the run (in memory) moves on. */
@@ -207,7 +230,7 @@ async function previewPage(
   run: SyncRun,
   scope: PreviewScope,
   page: DirectoryPage,
-): Promise<SyncRun> {
+): Promise<{ run: SyncRun; ids: string[] }> {
   const { services, integration, settings } = invocation;
   const progress = progressOf(run);
   const items = page.items.map(parseDeltaItem);
@@ -277,18 +300,10 @@ async function previewPage(
     add(lists, category, itemOf(record, reasons, matchedUserId));
   }
 
-  const chunks = chunksOf(run, progress.index, lists);
-  chunks.push({
-    companyId: run.companyId,
-    runId: run.runId,
-    category: SEEN_CHUNK,
-    index: progress.index,
-    items: [],
-    ids,
-  });
-  await services.previews.putChunks(chunks);
+  // The lists of the categories this page touched (none for a page of unchanged users).
+  await services.previews.putChunks(chunksOf(run, progress.index, lists));
   const done = page.deltaLink !== null;
-  return {
+  const next: SyncRun = {
     ...run,
     counts: addCounts(run.counts, counts),
     pages: run.pages + 1,
@@ -301,6 +316,7 @@ async function previewPage(
       merged: progress.merged + merged,
     },
   };
+  return { run: next, ids };
 }
 
 type MergeTarget = { kind: 'merge'; userId: string } | { kind: 'own' } | { kind: 'pending' };
