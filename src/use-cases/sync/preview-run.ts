@@ -141,7 +141,11 @@ async function previewRound(invocation: PreviewInvocation, start: SyncRun): Prom
   if (progressOf(run).phase === 'pages') run = await readPages(invocation, run);
   if (progressOf(run).phase === 'sweep') {
     const seen = await seenIds(services, run);
-    while (progressOf(run).phase === 'sweep' && !outOfTime(invocation)) run = await sweepBatch(invocation, run, seen);
+    // One listing from where the sweep stands, followed by its continuation (the store serves the
+    // pages of one query cheaply); the run records the last id handled, for a later invocation.
+    const paging = { after: progressOf(run).sweepCursor, cursor: null as string | null };
+    while (progressOf(run).phase === 'sweep' && !outOfTime(invocation))
+      run = await sweepBatch(invocation, run, seen, paging);
   }
   if (progressOf(run).phase !== 'done') return continueLater(invocation, run);
 
@@ -354,15 +358,17 @@ async function mergeTargets(
 }
 
 /** Stored users the full read did not return: pending and excluded ones go, approved ones are deactivated. */
-async function sweepBatch(invocation: PreviewInvocation, run: SyncRun, seen: ReadonlySet<string>): Promise<SyncRun> {
+async function sweepBatch(
+  invocation: PreviewInvocation,
+  run: SyncRun,
+  seen: ReadonlySet<string>,
+  paging: { after: string | null; cursor: string | null },
+): Promise<SyncRun> {
   const { services, integration, settings } = invocation;
   const progress = progressOf(run);
-  // Ids only, after the last one handled; only the few the read did not return are read in full.
-  const page = await services.directoryUsers.listIds(integration.companyId, {
-    after: progress.sweepCursor,
-    limit: SWEEP_PAGE,
-    cursor: null,
-  });
+  // Ids only; only the few the read did not return are read in full.
+  const page = await services.directoryUsers.listIds(integration.companyId, { ...paging, limit: SWEEP_PAGE });
+  paging.cursor = page.nextCursor;
   const unseen = page.items.filter((id) => !seen.has(id));
   const records =
     unseen.length > 0
@@ -388,7 +394,7 @@ async function sweepBatch(invocation: PreviewInvocation, run: SyncRun, seen: Rea
     }
   }
   await services.previews.putChunks(chunksOf(run, progress.index, lists));
-  const done = page.items.length < SWEEP_PAGE;
+  const done = page.nextCursor === null;
   return services.syncRuns.update({
     ...run,
     counts: addCounts(run.counts, { removed }),
