@@ -1,7 +1,14 @@
+import { AppError } from '../domain/app-error';
 import { PreviewCategory, PreviewChunk } from '../domain/sync-preview';
 
 /** Largest number of chunks one `listChunks` call returns. */
 export const MAX_PREVIEW_CHUNKS_PER_CALL = 50;
+
+/** The `limit` rule every implementation of `listChunks` applies: an integer from 1 to 50. */
+export function assertPreviewChunkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PREVIEW_CHUNKS_PER_CALL)
+    throw new AppError('validation_failed', `limit must be an integer from 1 to ${MAX_PREVIEW_CHUNKS_PER_CALL}`);
+}
 
 /**
  * What dry-run previews found (`sync-previews`): chunks of users per run and category, written

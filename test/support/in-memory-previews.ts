@@ -1,6 +1,6 @@
 import { AppError } from '../../src/domain/app-error';
 import { PreviewCategory, PreviewChunk, PreviewChunkSchema, previewChunkId } from '../../src/domain/sync-preview';
-import { MAX_PREVIEW_CHUNKS_PER_CALL, PreviewStore } from '../../src/ports/preview-store.port';
+import { assertPreviewChunkLimit, PreviewStore } from '../../src/ports/preview-store.port';
 
 /** The preview store in memory, with the Cosmos adapter's rules (see the contract suite). */
 export class MemoryPreviewStore implements PreviewStore {
@@ -24,15 +24,16 @@ export class MemoryPreviewStore implements PreviewStore {
     category: PreviewCategory | 'seen',
     options: { fromIndex: number; limit: number },
   ): Promise<PreviewChunk[]> {
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_PREVIEW_CHUNKS_PER_CALL)
-      return Promise.reject(new AppError('validation_failed', 'limit out of range'));
-    const found = [...this.chunks.values()]
-      .filter(
-        (c) =>
-          c.companyId === companyId && c.runId === runId && c.category === category && c.index >= options.fromIndex,
-      )
-      .sort((a, b) => a.index - b.index)
-      .slice(0, options.limit);
-    return Promise.resolve(found.map((c) => structuredClone(c)));
+    return Promise.resolve().then(() => {
+      assertPreviewChunkLimit(options.limit);
+      return [...this.chunks.values()]
+        .filter(
+          (c) =>
+            c.companyId === companyId && c.runId === runId && c.category === category && c.index >= options.fromIndex,
+        )
+        .sort((a, b) => a.index - b.index)
+        .slice(0, options.limit)
+        .map((c) => structuredClone(c));
+    });
   }
 }

@@ -1,7 +1,6 @@
 import { Container, Database } from '@azure/cosmos';
-import { AppError } from '../../domain/app-error';
 import { PreviewCategory, PreviewChunk, PreviewChunkSchema, previewChunkId } from '../../domain/sync-preview';
-import { MAX_PREVIEW_CHUNKS_PER_CALL, PreviewStore } from '../../ports/preview-store.port';
+import { assertPreviewChunkLimit, PreviewStore } from '../../ports/preview-store.port';
 import { mapWithConcurrency } from '../../shared/bounded-concurrency';
 import { assertWritable, mapCosmosError, parseStoredDocument } from './cosmos-documents';
 import { SYNC_PREVIEW_TTL_SECONDS, SYNC_PREVIEWS_CONTAINER } from './cosmos-schema';
@@ -38,8 +37,7 @@ export class CosmosPreviewStore implements PreviewStore {
     category: PreviewCategory | 'seen',
     options: { fromIndex: number; limit: number },
   ): Promise<PreviewChunk[]> {
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_PREVIEW_CHUNKS_PER_CALL)
-      throw new AppError('validation_failed', `limit must be an integer from 1 to ${MAX_PREVIEW_CHUNKS_PER_CALL}`);
+    assertPreviewChunkLimit(options.limit);
     let resources: unknown[];
     try {
       ({ resources } = await this.container.items

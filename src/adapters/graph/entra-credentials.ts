@@ -69,17 +69,7 @@ export function createEntraCredentialFactory(options: {
         CERTIFICATE_REJECTED,
       );
   } else {
-    if (config.managedIdentityClientId === undefined) {
-      // Only a user-assigned managed identity can be a federated identity credential of an app.
-      throw new AppError(
-        'configuration_invalid',
-        'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.',
-        {
-          errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
-        },
-      );
-    }
-    const managedIdentity = new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+    const managedIdentity = federatedManagedIdentity(config);
     const getAssertion = async (): Promise<string> => (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token;
     build = (tenantId) => new ClientAssertionCredential(tenantId, config.clientId, getAssertion, authority);
   }
@@ -206,20 +196,23 @@ export function createClientAuthentication(options: {
       }),
     });
   }
-  if (config.managedIdentityClientId === undefined) {
-    throw new AppError(
-      'configuration_invalid',
-      'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.',
-      {
-        errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }],
-      },
-    );
-  }
-  const managedIdentity = new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+  const managedIdentity = federatedManagedIdentity(config);
   return async () => ({
     kind: 'client_assertion',
     clientAssertion: (await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE)).token,
   });
+}
+
+/** Only a user-assigned managed identity can be a federated identity credential of an app. */
+function federatedManagedIdentity(config: AppConfig['entra']): ManagedIdentityCredential {
+  if (config.managedIdentityClientId === undefined) {
+    throw new AppError(
+      'configuration_invalid',
+      'AZURE_CLIENT_ID (a user-assigned managed identity) is required when ENTRA_CREDENTIAL is managed-identity-federation.',
+      { errors: [{ field: 'AZURE_CLIENT_ID', message: 'is required' }] },
+    );
+  }
+  return new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
 }
 
 function hostnameOf(url: string): string {

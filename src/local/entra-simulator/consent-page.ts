@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimulatorContext } from './context';
 import { BodyTooLargeError, escapeHtml, pathBelow, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
-import { callback, errorPage, firstIssue, page, validate } from './login-page-kit';
+import { callback, checkedParams, errorPage, page } from './login-page-kit';
 import { handleSignInSafely, loginRoute } from './sign-in';
 import type { TenantDirectory } from './tenant-directory';
 
@@ -69,22 +69,9 @@ export async function handleLogin(ctx: SimulatorContext, req: IncomingMessage, r
     const segment = route.segment;
     const action = `${basePath.replace(/\/+$/, '')}/${encodeURIComponent(segment)}/v2.0/adminconsent`;
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const params = singleValuedParams(url.searchParams);
-      if (!params) {
-        errorPage(res, 400, 'AADSTS90015', 'A query parameter was supplied more than once.');
-        return;
-      }
-      const parsed = getSchema.safeParse(Object.fromEntries(params));
-      if (!parsed.success) {
-        errorPage(res, 400, 'AADSTS900144', firstIssue(parsed.error));
-        return;
-      }
-      const v = validate(ctx, segment, parsed.data.client_id, parsed.data.redirect_uri);
-      if (!v.ok) {
-        errorPage(res, v.status, v.code, v.message);
-        return;
-      }
-      sendHtml(res, 200, page('Permissions requested', consentForm(action, parsed.data, v.tenants)));
+      const checked = checkedParams(ctx, res, segment, singleValuedParams(url.searchParams), getSchema);
+      if (!checked) return;
+      sendHtml(res, 200, page('Permissions requested', consentForm(action, checked.data, checked.tenants)));
       return;
     }
     if (req.method !== 'POST') {
@@ -97,22 +84,10 @@ export async function handleLogin(ctx: SimulatorContext, req: IncomingMessage, r
       return;
     }
     const params = singleValuedParams(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8')));
-    if (!params) {
-      errorPage(res, 400, 'AADSTS90015', 'A form field was supplied more than once.');
-      return;
-    }
-    const parsed = postSchema.safeParse(Object.fromEntries(params));
-    if (!parsed.success) {
-      errorPage(res, 400, 'AADSTS900144', firstIssue(parsed.error));
-      return;
-    }
-    const form = parsed.data;
-    const v = validate(ctx, segment, form.client_id, form.redirect_uri);
-    if (!v.ok) {
-      errorPage(res, v.status, v.code, v.message);
-      return;
-    }
-    const tenant = v.tenants.find((t) => t.id === form.tenant);
+    const checked = checkedParams(ctx, res, segment, params, postSchema);
+    if (!checked) return;
+    const form = checked.data;
+    const tenant = checked.tenants.find((t) => t.id === form.tenant);
     if (!tenant) {
       errorPage(res, 400, 'AADSTS90002', 'The selected organisation is not one of the offered tenants.');
       return;

@@ -68,6 +68,34 @@ export function validate(ctx: SimulatorContext, segment: string, clientId: strin
   return { ok: true, tenants };
 }
 
+/**
+ * A page's parameters (null when one was given twice) parsed with `schema`, then the shared checks;
+ * on failure the error page is sent and null returned.
+ */
+export function checkedParams<T extends { client_id: string; redirect_uri: string }>(
+  ctx: SimulatorContext,
+  res: ServerResponse,
+  segment: string,
+  params: Map<string, string> | null,
+  schema: z.ZodType<T>,
+): { data: T; tenants: TenantDirectory[] } | null {
+  if (!params) {
+    errorPage(res, 400, 'AADSTS90015', 'A parameter was supplied more than once.');
+    return null;
+  }
+  const parsed = schema.safeParse(Object.fromEntries(params));
+  if (!parsed.success) {
+    errorPage(res, 400, 'AADSTS900144', firstIssue(parsed.error));
+    return null;
+  }
+  const v = validate(ctx, segment, parsed.data.client_id, parsed.data.redirect_uri);
+  if (!v.ok) {
+    errorPage(res, v.status, v.code, v.message);
+    return null;
+  }
+  return { data: parsed.data, tenants: v.tenants };
+}
+
 export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   const field = issue?.path.join('.') ?? '';

@@ -9,7 +9,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { callback, errorPage, firstIssue, page, validate } from './login-page-kit';
+import { callback, checkedParams, errorPage, page } from './login-page-kit';
 import type { SimulatorContext } from './context';
 import { BodyTooLargeError, escapeHtml, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
 import type { TenantDirectory } from './tenant-directory';
@@ -195,27 +195,15 @@ export async function handleAuthorize(ctx: SimulatorContext, req: IncomingMessag
     errorPage(res, 405, 'AADSTS900561', 'The endpoint only accepts GET and POST requests.');
     return;
   }
-  if (!params) {
-    errorPage(res, 400, 'AADSTS90015', 'A parameter was supplied more than once.');
-    return;
-  }
-  const schema = req.method === 'POST' ? signInFormSchema : authorizeSchema;
-  const parsed = schema.safeParse(Object.fromEntries(params));
-  if (!parsed.success) {
-    errorPage(res, 400, 'AADSTS900144', firstIssue(parsed.error));
-    return;
-  }
-  const v = validate(ctx, segment, parsed.data.client_id, parsed.data.redirect_uri);
-  if (!v.ok) {
-    errorPage(res, v.status, v.code, v.message);
-    return;
-  }
-  const personas = v.tenants.flatMap(personasOf);
   if (req.method !== 'POST') {
-    sendHtml(res, 200, page('Sign in to your account', signInForm(action, parsed.data, personas), BANNER));
+    const checked = checkedParams(ctx, res, segment, params, authorizeSchema);
+    if (checked) sendHtml(res, 200, page('Sign in to your account', signInForm(action, checked.data, checked.tenants.flatMap(personasOf)), BANNER));
     return;
   }
-  const form = signInFormSchema.parse(Object.fromEntries(params));
+  const checked = checkedParams(ctx, res, segment, params, signInFormSchema);
+  if (!checked) return;
+  const personas = checked.tenants.flatMap(personasOf);
+  const form = checked.data;
   const state: Array<[string, string]> = form.state !== undefined ? [['state', form.state]] : [];
   if (form.decision === 'cancel') {
     ctx.log('sign_in.cancelled', {});
