@@ -103,11 +103,11 @@ function looksValid(raw: unknown): raw is z.infer<typeof RawUserSchema> {
   if (u.proxyAddresses !== undefined && !isStringList(u.proxyAddresses)) return false;
   if (u.accountEnabled !== undefined && u.accountEnabled !== null && typeof u.accountEnabled !== 'boolean') return false;
   const licences = u.assignedLicenses;
-  if (licences !== undefined && licences !== null && (!Array.isArray(licences) || licences.length > 500 || licences.some((l) => typeof l !== 'object' || l === null))) return false;
+  if (licences !== undefined && licences !== null && (!Array.isArray(licences) || licences.length > 500 || licences.some((l) => typeof l !== 'object' || l === null || Array.isArray(l)))) return false;
   const manager = u['manager@delta'];
-  if (manager !== undefined && (!Array.isArray(manager) || manager.length > 10 || manager.some((m) => typeof m !== 'object' || m === null || typeof (m as { id?: unknown }).id !== 'string' || ((m as { id: string }).id.length > 64)))) return false;
+  if (manager !== undefined && (!Array.isArray(manager) || manager.length > 10 || manager.some((m) => typeof m !== 'object' || m === null || typeof (m as { id?: unknown }).id !== 'string' || (m as { id: string }).id.length === 0 || (m as { id: string }).id.length > 64))) return false;
   const removed = u['@removed'];
-  if (removed !== undefined && (typeof removed !== 'object' || removed === null || typeof (removed as { reason?: unknown }).reason !== 'string')) return false;
+  if (removed !== undefined && (typeof removed !== 'object' || removed === null || typeof (removed as { reason?: unknown }).reason !== 'string' || (removed as { reason: string }).reason.length > 32)) return false;
   return true;
 }
 
@@ -147,7 +147,7 @@ function fastParse(raw: unknown): DeltaItem | null {
   }
   const licences = u.assignedLicenses;
   if (licences !== undefined) {
-    if (licences !== null && (!Array.isArray(licences) || licences.length > 500 || licences.some((l) => typeof l !== 'object' || l === null))) return null;
+    if (licences !== null && (!Array.isArray(licences) || licences.length > 500 || licences.some((l) => typeof l !== 'object' || l === null || Array.isArray(l)))) return null;
     changes.licensed = Array.isArray(licences) && licences.length > 0;
   }
   const manager = u['manager@delta'];
@@ -157,7 +157,7 @@ function fastParse(raw: unknown): DeltaItem | null {
     for (const m of manager as unknown[]) {
       if (typeof m !== 'object' || m === null) return null;
       const ref = m as { id?: unknown; '@removed'?: unknown };
-      if (typeof ref.id !== 'string' || ref.id.length > 64) return null;
+      if (typeof ref.id !== 'string' || ref.id.length === 0 || ref.id.length > 64) return null;
       if (ref['@removed'] === undefined && current === null) current = ref.id.toLowerCase();
     }
     changes.managerId = current;
@@ -166,8 +166,14 @@ function fastParse(raw: unknown): DeltaItem | null {
 }
 
 export function parseDeltaItem(raw: unknown): DeltaItem {
-  const fast = fastParse(raw);
-  if (fast) return fast;
+  return fastParse(raw) ?? parseDeltaItemBySchema(raw);
+}
+
+/**
+ * The reference parser (the schema alone): what `parseDeltaItem` must answer for every input. Its
+ * fast path only saves time; a differential test holds the two together.
+ */
+export function parseDeltaItemBySchema(raw: unknown): DeltaItem {
   const parsed = RawUserSchema.safeParse(raw);
   if (!parsed.success) {
     const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id.slice(0, 64) : null;
