@@ -194,7 +194,7 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
     expect(stored.find((r) => r.attributes.displayName === 'Ada Lovelace')?.status).toBe('pending');
   });
 
-  it('approved users follow the directory: disabled → deactivated, re-enabled → reactivated, renamed → same Symbol user', async () => {
+  it('approved users follow the directory: disabled → deactivated, re-enabled → reactivated, renamed → same Symbol user (keeping its address when the new one is taken)', async () => {
     const company = await imported('follow');
     const id = people('follow')[2]?.id ?? '';
     await approve(h, company, [id]);
@@ -219,6 +219,25 @@ describe('sync worker (Graph delta → diff → Cosmos)', () => {
       email: 'renamed.person@contoso3.example',
       surname: 'Renamed',
       entraObjectId: id,
+    });
+
+    // Renamed to an address another Symbol user already holds: the address stays, the rest follows.
+    const now = h.clock.now().toISOString();
+    await h.services.symbolUsers.save(
+      symbolUser(company, 'manual-holder', 'taken@contoso3.example', { createdAt: now, updatedAt: now }),
+      null,
+    );
+    dir('follow').updateUser(id, { mail: 'taken@contoso3.example', jobTitle: 'Renamed Again' });
+    const again = await h.sync(company);
+    expect(again.run.status).toBe('succeeded');
+    expect((await h.services.symbolUsers.get(company, symbolUserIdFor(id)))?.value).toMatchObject({
+      email: 'renamed.person@contoso3.example',
+      jobTitle: 'Renamed Again',
+      entraObjectId: id,
+    });
+    expect((await h.services.symbolUsers.get(company, 'manual-holder'))?.value).toMatchObject({
+      email: 'taken@contoso3.example',
+      entraObjectId: null,
     });
   });
 
