@@ -69,7 +69,7 @@ export type SymbolEffect =
   | { kind: 'reactivate'; symbolUserId: string };
 
 export type Decision =
-  | { kind: 'unchanged'; id: string; markSeen: boolean; counter: 'unchanged' | 'excluded' }
+  | { kind: 'unchanged'; id: string; counter: 'unchanged' | 'excluded' }
   | { kind: 'put'; record: DirectoryUserRecord; expectedEtag: string | null; effect: SymbolEffect | null; counter: CounterName | null }
   | { kind: 'delete'; id: string; expectedEtag: string; counter: 'removed' }
   | { kind: 'invalid'; id: string | null; problem: string };
@@ -143,7 +143,7 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
     seenRound: ctx.roundId ?? current.seenRound,
   };
   const put = (record: DirectoryUserRecord, counter: CounterName | null, effect: SymbolEffect | null = null): Decision => ({ kind: 'put', record, expectedEtag: stored.etag, effect, counter });
-  const unchanged = (counter: 'unchanged' | 'excluded' = 'unchanged'): Decision => ({ kind: 'unchanged', id: item.id, markSeen: ctx.roundId !== null && current.seenRound !== ctx.roundId, counter });
+  const unchanged = (counter: 'unchanged' | 'excluded' = 'unchanged'): Decision => ({ kind: 'unchanged', id: item.id, counter });
 
   switch (current.status) {
     case 'approved': {
@@ -186,7 +186,7 @@ export function decide(item: DeltaItem, stored: StoredRecord | undefined, ctx: D
 }
 
 function decideRemoved(item: Extract<DeltaItem, { kind: 'removed' }>, stored: StoredRecord | undefined, ctx: DiffContext): Decision {
-  if (!stored) return { kind: 'unchanged', id: item.id, markSeen: false, counter: 'unchanged' };
+  if (!stored) return { kind: 'unchanged', id: item.id, counter: 'unchanged' };
   const current = stored.record;
   const reason: RemovalReason = item.reason;
   switch (current.status) {
@@ -197,9 +197,9 @@ function decideRemoved(item: Extract<DeltaItem, { kind: 'removed' }>, stored: St
     case 'denied':
       // A soft-deleted user can be restored with the same id: keep the denial. Hard-deleted: gone.
       if (reason === 'deleted') return { kind: 'delete', id: item.id, expectedEtag: stored.etag, counter: 'removed' };
-      return { kind: 'unchanged', id: item.id, markSeen: false, counter: 'unchanged' };
+      return { kind: 'unchanged', id: item.id, counter: 'unchanged' };
     case 'approved':
-      if (current.deactivated || current.pendingRemoval) return { kind: 'unchanged', id: item.id, markSeen: false, counter: 'unchanged' };
+      if (current.deactivated || current.pendingRemoval) return { kind: 'unchanged', id: item.id, counter: 'unchanged' };
       return { kind: 'put', record: { ...current, pendingRemoval: { reason, runId: ctx.runId, detectedAt: ctx.nowIso } }, expectedEtag: stored.etag, effect: null, counter: null };
   }
 }
@@ -217,7 +217,6 @@ export function diffPage(items: readonly DeltaItem[], stored: ReadonlyMap<string
     touched: boolean;
     counter: CounterName | null;
     effect: SymbolEffect | null;
-    markSeen: boolean;
   }
   const work = new Map<string, Working>();
   const invalid: Decision[] = [];
@@ -229,15 +228,12 @@ export function diffPage(items: readonly DeltaItem[], stored: ReadonlyMap<string
     let w = work.get(item.id);
     if (!w) {
       const original = stored.get(item.id);
-      w = { original, current: original?.record ?? null, touched: false, counter: null, effect: null, markSeen: false };
+      w = { original, current: original?.record ?? null, touched: false, counter: null, effect: null };
       work.set(item.id, w);
     }
     const decision = decide(item, w.current ? { record: w.current, etag: w.original?.etag ?? '' } : undefined, ctx);
     if (decision.kind === 'unchanged') {
-      if (!w.touched) {
-        w.counter ??= decision.counter;
-        w.markSeen ||= decision.markSeen;
-      }
+      if (!w.touched) w.counter ??= decision.counter;
     } else if (decision.kind === 'put') {
       const createdHere = !w.original && (w.counter === 'newPending' || w.counter === 'autoApproved' || w.counter === 'excluded');
       w.counter = createdHere ? w.counter : (decision.counter ?? w.counter);
@@ -256,14 +252,14 @@ export function diffPage(items: readonly DeltaItem[], stored: ReadonlyMap<string
   const newPending: string[] = [];
   for (const [id, w] of work) {
     if (!w.touched) {
-      decisions.push({ kind: 'unchanged', id, markSeen: w.markSeen, counter: w.counter === 'excluded' ? 'excluded' : 'unchanged' });
+      decisions.push({ kind: 'unchanged', id, counter: w.counter === 'excluded' ? 'excluded' : 'unchanged' });
     } else if (w.current) {
       decisions.push({ kind: 'put', record: w.current, expectedEtag: w.original?.etag ?? null, effect: w.effect, counter: w.counter });
       if (w.counter === 'newPending' && w.current.status === 'pending') newPending.push(displayNameOf(w.current.attributes));
     } else if (w.original) {
       decisions.push({ kind: 'delete', id, expectedEtag: w.original.etag, counter: 'removed' });
     } else {
-      decisions.push({ kind: 'unchanged', id, markSeen: false, counter: 'unchanged' });
+      decisions.push({ kind: 'unchanged', id, counter: 'unchanged' });
     }
   }
   return { decisions: [...decisions, ...invalid], newPending };
