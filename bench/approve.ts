@@ -35,10 +35,8 @@ export async function benchApprove(total: number, perCall: number): Promise<void
         writes.directory += w.length;
         return innerDirectory.write(c, w);
       },
-      listAll: (c, o) => innerDirectory.listAll(c, o),
       listIds: (c, o) => innerDirectory.listIds(c, o),
       listPendingRemovals: (c, r, o) => innerDirectory.listPendingRemovals(c, r, o),
-      countSynced: (c) => innerDirectory.countSynced(c),
       countActiveApproved: (c) => innerDirectory.countActiveApproved(c),
     };
     const symbolUsers: SymbolUserStore = {

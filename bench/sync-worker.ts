@@ -100,10 +100,8 @@ async function build() {
       stats.writes += writes.length;
       return inner.write(c, writes);
     },
-    listAll: (c, o) => inner.listAll(c, o),
     listIds: (c, o) => inner.listIds(c, o),
     listPendingRemovals: (c, r, o) => inner.listPendingRemovals(c, r, o),
-    countSynced: (c) => inner.countSynced(c),
     countActiveApproved: (c) => inner.countActiveApproved(c),
   };
   const previews: PreviewStore = {

@@ -38,15 +38,10 @@ export interface DirectoryUserStore {
    * (UserCountsStore) move by what the successful writes changed.
    */
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]>;
-  /** Every record of the company, paged in id order (re-judging everyone after a scope change). */
-  listAll(
-    companyId: string,
-    options: { limit: number; cursor: string | null },
-  ): Promise<Page<Versioned<DirectoryUserRecord>>>;
   /**
    * The ids of the company's records, in ascending order, after `after` (from the start when
-   * null), paged: what a full round's sweep compares with the ids the round saw. Ids only, so a
-   * page of 1,000 is small.
+   * null), paged: what a full round's sweep compares with the ids the round saw, and what re-judges
+   * everyone after a scope change. Ids only, so a page of 1,000 is small.
    */
   listIds(
     companyId: string,
@@ -58,8 +53,6 @@ export interface DirectoryUserStore {
     runId: string | null,
     options: { limit: number; cursor: string | null },
   ): Promise<Page<Versioned<DirectoryUserRecord>>>;
-  /** Records that are not approved-and-deactivated: the base of the deletion guard's share. */
-  countSynced(companyId: string): Promise<number>;
   /** Approved records whose Symbol user is active (not deactivated): the deletion guard's base. */
   countActiveApproved(companyId: string): Promise<number>;
 }

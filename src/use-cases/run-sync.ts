@@ -39,6 +39,9 @@ import { NOTHING_TO_SETTLE, settleRemovals, sweepUnseen } from './sync/settle-re
 import { readScopeGroups, scopeContextFor } from './sync/scope-groups';
 import { runPreview } from './sync/preview-run';
 
+/** The rescope cursor of 'all': the last id re-judged. */
+const RESCOPE_AFTER = 'after:';
+
 /**
  * The sync worker: one `sync-jobs` message → (part of) one sync run.
  *
@@ -244,9 +247,13 @@ async function rescopeUsers(invocation: Invocation, start: Progress): Promise<Pr
     let ids: string[];
     let next: string | null;
     if (scope.rescope === 'all') {
-      const page = await services.directoryUsers.listAll(integration.companyId, { limit: batch, cursor: scope.cursor });
-      ids = page.items.map((i) => i.value.id);
-      next = page.nextCursor;
+      // Ids only, after the last id re-judged (a cursor of another form, from an older version,
+      // starts over: re-judging a user again changes nothing).
+      const after = scope.cursor?.startsWith(RESCOPE_AFTER) ? scope.cursor.slice(RESCOPE_AFTER.length) : null;
+      const page = await services.directoryUsers.listIds(integration.companyId, { after, limit: batch, cursor: null });
+      ids = page.items;
+      const last = ids[ids.length - 1];
+      next = page.nextCursor !== null && last !== undefined ? `${RESCOPE_AFTER}${last}` : null;
     } else {
       const offset = scope.cursor === null ? 0 : Number(scope.cursor);
       ids = scope.touched.slice(offset, offset + batch);

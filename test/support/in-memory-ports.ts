@@ -536,13 +536,6 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
     });
   }
 
-  listAll(
-    companyId: string,
-    options: { limit: number; cursor: string | null },
-  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
-    return Promise.resolve().then(() => this.byId(this.of(companyId), options));
-  }
-
   listIds(
     companyId: string,
     options: { after: string | null; limit: number; cursor: string | null },
@@ -565,12 +558,6 @@ export class MemoryDirectoryUserStore implements DirectoryUserStore {
       (d) => d.value.pendingRemoval !== null && (runId === null || d.value.pendingRemoval.runId === runId),
     );
     return Promise.resolve().then(() => this.byId(pending, options));
-  }
-
-  countSynced(companyId: string): Promise<number> {
-    return Promise.resolve(
-      this.of(companyId).filter((d) => d.value.status !== 'approved' || d.value.deactivated === null).length,
-    );
   }
 
   countActiveApproved(companyId: string): Promise<number> {

@@ -14,6 +14,7 @@ import { SimulatedUser } from '../../src/local/entra-simulator/types';
 import { DirectoryClient } from '../../src/ports/directory-client.port';
 import { DirectoryUserStore, DirectoryUserWrite, WriteOutcome } from '../../src/ports/directory-user-store.port';
 import { UserCountsStore } from '../../src/ports/user-counts.port';
+import type { Page } from '../../src/ports/sync-run-store.port';
 import { enqueueSyncRun } from '../../src/use-cases/enqueue-sync';
 import { runSync, SyncOutcome } from '../../src/use-cases/run-sync';
 import { startCosmosTestEnv, CosmosTestEnv } from '../adapters/cosmos/cosmos-test-env';
@@ -40,10 +41,8 @@ export class CountingDirectoryUsers implements DirectoryUserStore {
   constructor(private readonly inner: DirectoryUserStore) {}
   getMany: DirectoryUserStore['getMany'] = (...args) => this.inner.getMany(...args);
   listForReview: DirectoryUserStore['listForReview'] = (...args) => this.inner.listForReview(...args);
-  listAll: DirectoryUserStore['listAll'] = (...args) => this.inner.listAll(...args);
   listIds: DirectoryUserStore['listIds'] = (...args) => this.inner.listIds(...args);
   listPendingRemovals: DirectoryUserStore['listPendingRemovals'] = (...args) => this.inner.listPendingRemovals(...args);
-  countSynced: DirectoryUserStore['countSynced'] = (...args) => this.inner.countSynced(...args);
   countActiveApproved: DirectoryUserStore['countActiveApproved'] = (...args) => this.inner.countActiveApproved(...args);
   write(companyId: string, writes: readonly DirectoryUserWrite[]): Promise<WriteOutcome[]> {
     for (const w of writes) {
@@ -312,8 +311,8 @@ export async function recordsOf(
   const out = new Map<string, DirectoryUserRecord>();
   let cursor: string | null = null;
   do {
-    const page = await services.directoryUsers.listAll(companyId, { limit: 500, cursor });
-    for (const item of page.items) out.set(item.value.id, item.value);
+    const page: Page<string> = await services.directoryUsers.listIds(companyId, { after: null, limit: 500, cursor });
+    for (const [id, item] of await services.directoryUsers.getMany(companyId, page.items)) out.set(id, item.value);
     cursor = page.nextCursor;
   } while (cursor !== null);
   return out;

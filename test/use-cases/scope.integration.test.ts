@@ -107,6 +107,8 @@ describe('scope by groups and domains (sync worker, simulated tenant, local Cosm
   });
 
   it('scope to domains; changing the scope in the settings re-judges everyone at the next sync', async () => {
+    // More users than one re-judging batch (200): the second batch starts after the first's last id.
+    for (let i = 0; i < 180; i++) dir('domains').addUser();
     await h.connectCompany('domains', { scope: ScopeSettingsSchema.parse({ domains: ['nowhere.example'] }) }, tenant('domains'));
     await h.sync('domains', { mode: 'full' });
     const before = await records('domains');
@@ -120,6 +122,8 @@ describe('scope by groups and domains (sync worker, simulated tenant, local Cosm
     expect(next.outcome).toBe('succeeded');
     const after = await records('domains');
     const inDomain = dir('domains').listUsers().filter((u) => (u.mail ?? u.userPrincipalName).toLowerCase().endsWith(`@${domain}`)).map((u) => u.id);
+    expect(after.size).toBeGreaterThan(200);
+    expect(inDomain.length).toBeGreaterThan(200);
     for (const id of inDomain) expect(after.get(id)?.scope).toBeNull();
     expect(withStatus(after, 'pending').length).toBeGreaterThan(0);
     expect((await h.services.syncState.get('domains'))?.value.scopeApplied).toEqual({ groups: [], domains: [domain] });

@@ -70,10 +70,8 @@ describe('sweepUnseen', () => {
         await before?.();
         return inner.write(...args);
       },
-      listAll: (...args) => inner.listAll(...args),
       listIds: (...args) => inner.listIds(...args),
       listPendingRemovals: (...args) => inner.listPendingRemovals(...args),
-      countSynced: (...args) => inner.countSynced(...args),
       countActiveApproved: (...args) => inner.countActiveApproved(...args),
     };
     return { directoryUsers, roundSeen, clock };

@@ -64,9 +64,8 @@ export function writeVerdict(kind: Prepared['kind'], status: number, substatus?:
   return 'fail';
 }
 
-const ALL_QUERY = 'SELECT * FROM c WHERE c.companyId = @companyId ORDER BY c.id ASC';
 // Ids only, in id order (the default range index on /id serves the ORDER BY): what a full round's
-// sweep compares with the ids the round saw. The ORDER BY makes paging independent of how the
+// sweep compares with the ids the round saw, and what re-judges everyone after a scope change. The ORDER BY makes paging independent of how the
 // server stores documents, so the sweep can delete records of a page before it asks for the next.
 const IDS_QUERY = 'SELECT c.id FROM c WHERE c.companyId = @companyId ORDER BY c.id ASC';
 const IDS_AFTER_QUERY = 'SELECT c.id FROM c WHERE c.companyId = @companyId AND c.id > @after ORDER BY c.id ASC';
@@ -76,8 +75,6 @@ const PENDING_REMOVALS_OF_RUN_QUERY =
 // `pendingRemoval` is an object or null: only an object has a `runId`.
 const PENDING_REMOVALS_QUERY =
   'SELECT * FROM c WHERE c.companyId = @companyId AND IS_DEFINED(c.pendingRemoval.runId) ORDER BY c.id ASC';
-const COUNT_SYNCED_QUERY =
-  "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND (c.status != 'approved' OR IS_NULL(c.deactivated))";
 const COUNT_ACTIVE_APPROVED_QUERY =
   "SELECT VALUE COUNT(1) FROM c WHERE c.companyId = @companyId AND c.status = 'approved' AND IS_NULL(c.deactivated)";
 
@@ -221,22 +218,6 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
     }
   }
 
-  /** Every record of the company, in id order. */
-  async listAll(
-    companyId: string,
-    options: { limit: number; cursor: string | null },
-  ): Promise<Page<Versioned<DirectoryUserRecord>>> {
-    assertPageLimit(options.limit, MAX_DIRECTORY_USER_PAGE_SIZE);
-    return queryPage(
-      this.container,
-      { query: ALL_QUERY, parameters: [{ name: '@companyId', value: companyId }] },
-      companyId,
-      options,
-      (resource) => parseRecord(resource),
-      'list directory users',
-    );
-  }
-
   /** The company's record ids after `after`, in id order. */
   async listIds(
     companyId: string,
@@ -321,11 +302,6 @@ export class CosmosDirectoryUserStore implements DirectoryUserStore {
       (resource) => parseRecord(resource),
       'list pending directory-user removals',
     );
-  }
-
-  /** Records that are not approved-and-deactivated. */
-  countSynced(companyId: string): Promise<number> {
-    return this.count(COUNT_SYNCED_QUERY, companyId, 'count synced directory users');
   }
 
   /** Approved records that are not deactivated. */
