@@ -110,6 +110,7 @@ async function build() {
       return built.previews.putChunks(chunks);
     },
     listChunks: (c, r, category, o) => built.previews.listChunks(c, r, category, o),
+    discardFrom: (c, r, from) => built.previews.discardFrom(c, r, from),
   };
   const services: Services = { ...built, directory, directoryUsers, previews };
   return { services, stats, sent };

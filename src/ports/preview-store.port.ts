@@ -24,4 +24,9 @@ export interface PreviewStore {
     category: PreviewCategory | 'seen',
     options: { fromIndex: number; limit: number },
   ): Promise<PreviewChunk[]>;
+  /**
+   * Deletes the run's chunks of every category with index ≥ fromIndex (what an interrupted
+   * invocation wrote after the run's last save); deleting what is already gone is no error.
+   */
+  discardFrom(companyId: string, runId: string, fromIndex: number): Promise<void>;
 }

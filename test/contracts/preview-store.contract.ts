@@ -56,6 +56,28 @@ export function previewStoreContract(implementation: string, store: () => Previe
       expect(found[0]?.items).toHaveLength(3);
     });
 
+    it('discards the chunks of one run from an index on, in every category (what an interrupted invocation wrote)', async () => {
+      const [company, other] = [uniqueCompany(), uniqueCompany()];
+      const kept = [chunk(company, 'run-e', 'newPending', 0), chunk(company, 'run-e', 'seen', 1, 2)];
+      await store().putChunks([
+        ...kept,
+        chunk(company, 'run-e', 'newPending', 2),
+        chunk(company, 'run-e', 'excluded', 3),
+        chunk(company, 'run-e', 'seen', 2, 2),
+        chunk(company, 'run-f', 'newPending', 5),
+        chunk(other, 'run-e', 'newPending', 5),
+      ]);
+      await store().discardFrom(company, 'run-e', 2);
+      await store().discardFrom(company, 'run-e', 2); // again: nothing left to discard, no error
+      const left = async (companyId: string, runId: string, category: PreviewChunk['category']) =>
+        (await store().listChunks(companyId, runId, category, { fromIndex: 0, limit: 50 })).map((c) => c.index);
+      expect(await left(company, 'run-e', 'newPending')).toEqual([0]);
+      expect(await left(company, 'run-e', 'excluded')).toEqual([]);
+      expect(await left(company, 'run-e', 'seen')).toEqual([1]);
+      expect(await left(company, 'run-f', 'newPending')).toEqual([5]);
+      expect(await left(other, 'run-e', 'newPending')).toEqual([5]);
+    });
+
     it('refuses a limit out of range and a chunk that does not validate', async () => {
       const company = uniqueCompany();
       await expect(store().listChunks(company, 'run-d', 'updated', { fromIndex: 0, limit: 0 })).rejects.toMatchObject({

@@ -36,4 +36,10 @@ export class MemoryPreviewStore implements PreviewStore {
         .map((c) => structuredClone(c));
     });
   }
+
+  discardFrom(companyId: string, runId: string, fromIndex: number): Promise<void> {
+    for (const [key, c] of this.chunks)
+      if (c.companyId === companyId && c.runId === runId && c.index >= fromIndex) this.chunks.delete(key);
+    return Promise.resolve();
+  }
 }

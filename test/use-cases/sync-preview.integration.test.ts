@@ -15,7 +15,7 @@ import { idsWithStatus, recordsOf, startSyncHarness, SyncHarness, SyncOptions } 
  * being saved; a long preview continues across invocations and ends the same.
  */
 
-const TENANT = { first: 0, guests: 1, scope: 2, merge: 3, long: 4 } as const;
+const TENANT = { first: 0, guests: 1, scope: 2, merge: 3, long: 4, redo: 5 } as const;
 
 describe('dry-run previews (sync worker, simulated tenant, local Cosmos)', () => {
   let h: SyncHarness;
@@ -215,6 +215,36 @@ describe('dry-run previews (sync worker, simulated tenant, local Cosmos)', () =>
     const resumed = await h.services.syncRuns.get('long', runId);
     expect(resumed?.counts).toEqual(whole.counts);
     for (const category of PREVIEW_CATEGORIES) expect(ids(await list(resumed!, category))).toEqual(ids(await list(whole, category)));
+  });
+
+  it('a redelivery after the directory changed lists only what the redone pages found (nothing left from the failed attempt)', async () => {
+    await h.connectCompany('redo', {}, tenant('redo'));
+    // A guest on the first page, which the first attempt lists as excluded.
+    const firstPage = await h.services.directory.deltaPage(tenant('redo'), null);
+    const onFirstPage = (firstPage.items[0] as { id: string }).id;
+    dir('redo').updateUser(onFirstPage, { userType: 'Guest' });
+    const { runId } = await requestPreview(h.services, { companyId: 'redo', settings: { exclude: { guests: true } } });
+    // The first attempt fails on page two, before the run's first save; before the redelivery
+    // reads again, every guest becomes a member.
+    let reads = 0;
+    const flaky: DirectoryClient = {
+      deltaPage: async (tenantId, link) => {
+        reads++;
+        if (reads === 2) throw new AppError('dependency_unavailable', 'Graph is having a moment');
+        if (reads === 3) {
+          for (const u of dir('redo').listUsers())
+            if (u.userType === 'Guest') dir('redo').updateUser(u.id, { userType: 'Member' });
+        }
+        return h.services.directory.deltaPage(tenantId, link);
+      },
+    };
+    expect((await h.deliver('redo', { directory: flaky })).map((d) => d.outcome)).toEqual(['threw', 'succeeded']);
+    const run = await h.services.syncRuns.get('redo', runId);
+    expect(run?.counts.excluded).toBe(0);
+    expect(await list(run!, 'excluded')).toEqual([]);
+    const pending = await list(run!, 'newPending');
+    expect(pending.length).toBe(run?.counts.newPending);
+    expect(pending.map((i) => i.id)).toContain(onFirstPage.toLowerCase());
   });
 
   it('users gone from the directory: the preview lists pending ones as removed and approved ones as deactivated, like the real round', async () => {

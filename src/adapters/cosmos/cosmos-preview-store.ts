@@ -1,8 +1,10 @@
 import { Container, Database } from '@azure/cosmos';
+import { z } from 'zod';
+import { AppError } from '../../domain/app-error';
 import { PreviewCategory, PreviewChunk, PreviewChunkSchema, previewChunkId } from '../../domain/sync-preview';
 import { assertPreviewChunkLimit, PreviewStore } from '../../ports/preview-store.port';
 import { mapWithConcurrency } from '../../shared/bounded-concurrency';
-import { assertWritable, mapCosmosError, parseStoredDocument } from './cosmos-documents';
+import { assertWritable, isCosmosStatus, mapCosmosError, parseStoredDocument } from './cosmos-documents';
 import { SYNC_PREVIEW_TTL_SECONDS, SYNC_PREVIEWS_CONTAINER } from './cosmos-schema';
 
 /**
@@ -12,6 +14,7 @@ import { SYNC_PREVIEW_TTL_SECONDS, SYNC_PREVIEWS_CONTAINER } from './cosmos-sche
  */
 
 const WRITE_CONCURRENCY = 8;
+const IdRowSchema = z.object({ id: z.string().min(1).max(255) });
 
 export class CosmosPreviewStore implements PreviewStore {
   private readonly container: Container;
@@ -59,5 +62,39 @@ export class CosmosPreviewStore implements PreviewStore {
       return mapCosmosError(error, 'read preview');
     }
     return resources.map((resource) => parseStoredDocument(PreviewChunkSchema, SYNC_PREVIEWS_CONTAINER, resource));
+  }
+
+  async discardFrom(companyId: string, runId: string, fromIndex: number): Promise<void> {
+    let resources: unknown[];
+    try {
+      ({ resources } = await this.container.items
+        .query<unknown>(
+          {
+            query: 'SELECT c.id FROM c WHERE c.companyId = @companyId AND c.runId = @runId AND c["index"] >= @from',
+            parameters: [
+              { name: '@companyId', value: companyId },
+              { name: '@runId', value: runId },
+              { name: '@from', value: fromIndex },
+            ],
+          },
+          { partitionKey: companyId },
+        )
+        .fetchAll());
+    } catch (error) {
+      return mapCosmosError(error, 'read preview');
+    }
+    const ids = resources.map((resource) => {
+      const row = IdRowSchema.safeParse(resource);
+      if (!row.success)
+        throw new AppError('internal_error', `Cosmos returned a row without an id from '${SYNC_PREVIEWS_CONTAINER}'`);
+      return row.data.id;
+    });
+    await mapWithConcurrency(ids, WRITE_CONCURRENCY, async (id) => {
+      try {
+        await this.container.item(id, companyId).delete();
+      } catch (error) {
+        if (!isCosmosStatus(error, 404)) mapCosmosError(error, 'discard preview chunks');
+      }
+    });
   }
 }

@@ -138,6 +138,11 @@ export async function runPreview(
 async function previewRound(invocation: PreviewInvocation, start: SyncRun): Promise<PreviewOutcome> {
   const { services, integration } = invocation;
   let run = start;
+  if (progressOf(run).phase !== 'done') {
+    // Chunks an interrupted invocation wrote after the run's last save go: the pages (or sweep
+    // batches) after it are read again, and the directory may have changed meanwhile.
+    await services.previews.discardFrom(run.companyId, run.runId, progressOf(run).index);
+  }
   if (progressOf(run).phase === 'pages') run = await readPages(invocation, run);
   if (progressOf(run).phase === 'sweep') {
     const seen = await seenIds(services, run);
@@ -179,7 +184,7 @@ async function previewRound(invocation: PreviewInvocation, start: SyncRun): Prom
  * The pages, as the sync worker reads them: the next page is fetched while the current one is
  * judged and its lists written (one page ahead, never more), and the run (its counts and the next
  * link) is saved every few pages and whenever the phase ends or time runs out. A redelivery
- * resumes at the last saved page and writes the chunks after it again, under the same indexes.
+ * resumes at the last saved page, after discarding the chunks written since (previewRound).
  */
 async function readPages(invocation: PreviewInvocation, start: SyncRun): Promise<SyncRun> {
   const { services, integration } = invocation;
