@@ -21,6 +21,8 @@ export interface GroupDeltaPage {
 export interface GroupDirectory {
   /** Groups whose display name starts with `prefix` (case-insensitive), at most `limit`, by name. */
   searchGroups(tenantId: string, prefix: string, limit: number): Promise<DirectoryGroup[]>;
+  /** The groups with these ids (lower-case GUIDs), in the order asked; ids of groups that do not exist are left out. */
+  getGroups(tenantId: string, ids: readonly string[]): Promise<DirectoryGroup[]>;
   /**
    * One page of `groups/delta` with members: a new round over exactly `groupIds` (a full round,
    * every member listed), or the page a nextLink/deltaLink points at.

@@ -22,3 +22,19 @@ export async function searchScopeGroups(
   }
   return { items: await services.groupDirectory.searchGroups(integration.tenantId, search, GROUP_SEARCH_LIMIT) };
 }
+
+/**
+ * The groups with these ids in the company's connected tenant (a scope's groups, named): what the
+ * settings show before a sync has read the groups. Groups deleted since are left out.
+ */
+export async function scopeGroupsByIds(
+  services: Pick<Services, 'integrations' | 'clock' | 'groupDirectory'>,
+  companyId: string,
+  ids: readonly string[],
+): Promise<{ items: DirectoryGroup[] }> {
+  const { integration } = await loadIntegration(services, companyId);
+  if (integration.status !== 'connected' || integration.tenantId === null) {
+    throw new AppError('not_connected', 'Connect the company to its Entra ID tenant before naming its groups.');
+  }
+  return { items: await services.groupDirectory.getGroups(integration.tenantId, ids) };
+}

@@ -363,7 +363,7 @@ describe('the admin console in a browser', () => {
     await page.getByRole('tab', { name: 'Excluded (0)', exact: true }).waitFor();
 
     // The directory: the pilot group's members (still in the tenant) are who the scope keeps.
-    const groups = (await (await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/groups`)).json()) as Array<{ displayName: string; memberIds: string[] }>;
+    const groups = (await (await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/groups`)).json()) as Array<{ id: string; displayName: string; memberIds: string[] }>;
     const pilot = groups.find((g) => g.displayName === 'Security Awareness Pilot');
     const members = (pilot?.memberIds ?? []).filter((id) => directory.some((u) => u.id === id)).sort();
     expect(members.length).toBeGreaterThan(0);
@@ -401,6 +401,28 @@ describe('the admin console in a browser', () => {
     // Apply the previewed settings, then start the first import from the preview, followed live.
     await page.getByRole('button', { name: 'Apply these settings' }).click();
     await page.getByRole('status').getByText('Settings applied').waitFor();
+    // Another tab knows no group names, and no sync has read the group yet (the status names
+    // none): the settings look the chosen group up by its id.
+    const scopeNow = await companyApi<{ scope: { groups: Array<{ id: string; displayName: string | null }> } }>('entra');
+    expect(scopeNow.scope.groups).toEqual([{ id: pilot?.id.toLowerCase(), displayName: null }]);
+    // (A large directory: the picker's first 25 groups by name no longer include the pilot group.)
+    for (let i = 1; i <= 25; i++) {
+      const created = await fetch(`${stack.url}/_local/entra/tenants/${tenantId}/groups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ displayName: `Aa Team ${String(i).padStart(2, '0')}` }),
+      });
+      expect(created.ok).toBe(true);
+    }
+    await page.evaluate(() => {
+      (globalThis as unknown as { sessionStorage: { removeItem: (key: string) => void } }).sessionStorage.removeItem('symbol-console-group-names');
+    });
+    await nav(/^Settings$/).click();
+    await heading('Settings').waitFor();
+    await page.getByRole('listbox', { name: 'Chosen groups' }).getByText('Security Awareness Pilot').waitFor();
+    await nav(/^Sync$/).click();
+    await page.getByRole('table', { name: 'Sync runs' }).getByRole('row').filter({ hasText: 'of a settings change' }).getByRole('link').click();
+    await heading('Preview of a settings change').waitFor();
     await page.getByRole('button', { name: 'Start the first import' }).click();
     await page.getByRole('region', { name: 'Sync progress' }).getByText(/^Finished:/).waitFor({ timeout: SLOW });
     await screenshot(page, '25-preview-applied-imported');

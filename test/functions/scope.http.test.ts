@@ -55,6 +55,25 @@ describe('scope by groups and domains, and reasons, over HTTP', () => {
     expect(body(await call(entraGroups, 'GET', 'entra/groups?top=5'))).toMatchObject({ status: 400, code: 'validation_failed' });
   });
 
+  it('GET …/entra/groups?ids= names a scope’s groups (in the order asked, deleted ones left out); bad ids are 400s', async () => {
+    await connectAcme();
+    const gone = '33333333-3333-4333-8333-333333333333';
+    const named = await call(entraGroups, 'GET', `entra/groups?ids=${SUPPORT},${gone},${SALES.toUpperCase()}`);
+    expect(named.status).toBe(200);
+    expect(body(named)).toEqual({
+      items: [
+        { id: SUPPORT, displayName: 'Support', mail: null },
+        { id: SALES, displayName: 'Sales', mail: 'sales@contoso.example' },
+      ],
+    });
+    const tooMany = Array.from({ length: 21 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const query of ['ids=sales', 'ids=', `ids=${tooMany.join(',')}`, `ids=${SALES}&search=sa`]) {
+      expect(body(await call(entraGroups, 'GET', `entra/groups?${query}`))).toMatchObject({ status: 400, code: 'validation_failed' });
+    }
+    h.groupDirectory.withoutPermission.add(TENANT);
+    expect(body(await call(entraGroups, 'GET', `entra/groups?ids=${SALES}`))).toMatchObject({ status: 409, code: 'group_permission_missing' });
+  });
+
   it('PATCH settings sets the scope (either part alone), normalised; bad ids and domains are 400s naming the field', async () => {
     const set = await call(entraSettingsPatch, 'PATCH', 'entra/settings', JSON.stringify({ scope: { groups: [SALES.toUpperCase()] } }));
     expect(body(set).scope).toEqual({ groups: [SALES], domains: [] });

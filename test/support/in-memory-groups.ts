@@ -20,6 +20,13 @@ export class MemoryGroupDirectory implements GroupDirectory {
     return Promise.resolve(found.slice(0, limit));
   }
 
+  getGroups(tenantId: string, ids: readonly string[]): Promise<DirectoryGroup[]> {
+    if (this.withoutPermission.has(tenantId))
+      return Promise.reject(new AppError('group_permission_missing', 'GroupMember.Read.All not granted'));
+    const groups = this.groups.get(tenantId) ?? [];
+    return Promise.resolve(ids.flatMap((id) => groups.filter((g) => g.id === id.toLowerCase())));
+  }
+
   groupsDeltaPage(): Promise<GroupDeltaPage> {
     return Promise.reject(
       new Error('groups/delta is not part of handler tests (the sync tests use the simulated tenant)'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../domain/app-error';
 import type { DirectoryGroup, GroupDeltaPage, GroupDirectory } from '../../ports/group-directory.port';
+import { mapWithConcurrency } from '../../shared/bounded-concurrency';
 import { parseJson } from '../../shared/json';
 import { answerFailure, type GraphAnswer } from './graph-errors';
 import type { GraphTransport } from './graph-transport';
@@ -15,15 +16,20 @@ import type { GraphTransport } from './graph-transport';
 /** Graph allows at most this many `id eq` terms in a groups/delta filter. */
 export const MAX_DELTA_FILTER_IDS = 50;
 
-const GroupListSchema = z.object({
-  value: z.array(
-    z.object({
-      id: z.string().min(1).max(64),
-      displayName: z.string().max(256).nullable(),
-      mail: z.string().max(320).nullable().optional(),
-    }),
-  ),
+const GroupSchema = z.object({
+  id: z.string().min(1).max(64),
+  displayName: z.string().max(256).nullable(),
+  mail: z.string().max(320).nullable().optional(),
 });
+const GroupListSchema = z.object({ value: z.array(GroupSchema) });
+
+/** Most groups one getGroups call looks up (a scope names at most 20). */
+export const MAX_GROUPS_BY_ID = 20;
+const LOOKUP_CONCURRENCY = 5;
+
+function groupOf(g: z.infer<typeof GroupSchema>): DirectoryGroup {
+  return { id: g.id.toLowerCase(), displayName: g.displayName ?? g.id, mail: g.mail ?? null };
+}
 
 const DeltaPageSchema = z.object({
   value: z.array(z.unknown()),
@@ -54,9 +60,25 @@ export class GraphGroupClient implements GroupDirectory {
     const parsed = GroupListSchema.safeParse(parseJson(answer.text));
     if (!parsed.success)
       throw new AppError('directory_invalid_response', 'Graph answered /groups with a body that is not a group list.');
-    return parsed.data.value
-      .slice(0, limit)
-      .map((g) => ({ id: g.id.toLowerCase(), displayName: g.displayName ?? g.id, mail: g.mail ?? null }));
+    return parsed.data.value.slice(0, limit).map(groupOf);
+  }
+
+  async getGroups(tenantId: string, ids: readonly string[]): Promise<DirectoryGroup[]> {
+    const wanted = [...new Set(ids.map((g) => g.toLowerCase()))];
+    if (wanted.length > MAX_GROUPS_BY_ID || wanted.some((g) => !GUID.test(g)))
+      throw new AppError('validation_failed', `Groups are looked up by 1 to ${String(MAX_GROUPS_BY_ID)} group ids.`);
+    // One GET per group (a scope names at most 20): a group deleted meanwhile answers 404.
+    const found = await mapWithConcurrency(wanted, LOOKUP_CONCURRENCY, async (id) => {
+      const url = this.graph.url(`/groups/${id}?$select=id,displayName,mail`);
+      const answer = await this.graph.send(tenantId, { method: 'GET', url, operation: 'groups.get' });
+      if (answer.status === 404) return null;
+      if (answer.status !== 200) throw this.failure(answer, 'read a group');
+      const parsed = GroupSchema.safeParse(parseJson(answer.text));
+      if (!parsed.success || parsed.data.id.toLowerCase() !== id)
+        throw new AppError('directory_invalid_response', 'Graph answered /groups/{id} with a body that is not that group.');
+      return groupOf(parsed.data);
+    });
+    return found.filter((g): g is DirectoryGroup => g !== null);
   }
 
   async groupsDeltaPage(

@@ -88,6 +88,18 @@ describe('GraphGroupClient against the simulated tenant (real Graph transport an
     );
   });
 
+  it('looks groups up by id, in the order asked; a group that does not exist is left out', async () => {
+    const a = dir.addGroup({ displayName: 'Lookup A' });
+    const b = dir.addGroup({ displayName: 'Lookup B' });
+    const missing = '6e3c1d2a-0000-4000-8000-00000000dead';
+    const found = await client.getGroups(tenantId, [b.id.toUpperCase(), missing, a.id]);
+    expect(found).toEqual([
+      { id: b.id.toLowerCase(), displayName: 'Lookup B', mail: null },
+      { id: a.id.toLowerCase(), displayName: 'Lookup A', mail: null },
+    ]);
+    expect(await rejection(client.getGroups(tenantId, ['not-a-guid']))).toMatchObject({ code: 'validation_failed' });
+  });
+
   it('reads a full round of the chosen groups with their members, then only the changes from its deltaLink', async () => {
     const users = dir.listUsers().filter((u) => u.kind === 'person');
     const pilot = dir.addGroup({ displayName: 'Pilot', memberIds: [users[0]!.id, users[1]!.id] });
@@ -110,6 +122,7 @@ describe('GraphGroupClient against the simulated tenant (real Graph transport an
     const group = dir.addGroup({ displayName: 'Unreadable' });
     dir.setGroupPermission(false);
     expect(await rejection(client.searchGroups(tenantId, 'Un', 5))).toMatchObject({ code: 'group_permission_missing' });
+    expect(await rejection(client.getGroups(tenantId, [group.id]))).toMatchObject({ code: 'group_permission_missing' });
     expect(await rejection(client.groupsDeltaPage(tenantId, { groupIds: [group.id] }))).toMatchObject({
       code: 'group_permission_missing',
     });
@@ -185,6 +198,12 @@ describe('GraphGroupClient against a scripted HTTPS server (answers Graph should
     expect(await rejection(client.groupsDeltaPage(TENANT, { groupIds: [GROUP] }))).toMatchObject({
       code: 'directory_invalid_response',
     });
+  });
+
+  it('refuses a group lookup answered with another group', async () => {
+    server.replies.push(page({ id: '6e3c1d2a-0000-4000-8000-000000000002', displayName: 'Other', mail: null }));
+    expect(await rejection(client.getGroups(TENANT, [GROUP]))).toMatchObject({ code: 'directory_invalid_response' });
+    expect(server.seen[0]?.url).toBe(`/v1.0/groups/${GROUP}?$select=id,displayName,mail`);
   });
 
   it('refuses a group list that is not one', async () => {

@@ -5,6 +5,7 @@ import { type Group, GroupsSchema } from '../api/schemas';
 import { groupName, rememberGroupNames } from '../logic/group-names';
 import { groupSearchErrorText } from '../logic/words';
 import { useSession } from './session-context';
+import { useGroupNames } from './use-group-names';
 import { asApiError } from './use-load';
 
 /** Waits this long after the last key before asking the directory (one search per pause, not per key). */
@@ -24,6 +25,7 @@ export function GroupPicker(props: { companyId: string; groups: readonly string[
   const [problem, setProblem] = useState<string | null>(null);
   const [searching, setSearching] = useState(false);
   const { enabled, companyId } = props;
+  useGroupNames(companyId, props.groups, enabled);
 
   useEffect(() => {
     if (!enabled) return;

@@ -11,6 +11,7 @@ import { useSession } from '../components/session-context';
 import { Card, ErrorBar, LoadedPage, Loading, Note, PageHeader, RunStatusBadge, useUiStyles } from '../components/ui';
 import { useAction } from '../components/use-action';
 import { useLoad } from '../components/use-load';
+import { useGroupNames } from '../components/use-group-names';
 import { groupName, rememberGroupNames } from '../logic/group-names';
 import { currentCursor, FIRST_PAGE } from '../logic/paging';
 import { firstCategory, isPreviewCategory, PREVIEW_CATEGORIES, type PreviewCategory, previewCounts, previewStage } from '../logic/preview';
@@ -78,6 +79,7 @@ function ProposedSettings(props: { run: SyncRun; status: IntegrationStatus; onAp
   const { busy, failure, run } = useAction<'apply'>();
   const [applied, setApplied] = useState(false);
   const proposed = props.run.preview?.settings;
+  useGroupNames(props.status.companyId, [...(proposed?.scope.groups ?? []), ...props.status.settings.scope.groups]);
   if (!proposed) return null;
   const current = props.status.settings;
   const changes = settingsDiff(current, proposed);
