@@ -60,7 +60,8 @@ const STRING_FIELDS = [
   'creationType',
 ] as const;
 
-const TEXT_LIMITS: Record<(typeof STRING_FIELDS)[number], number> = {
+/** The longest value Graph may send for each text property (longer: the item is invalid). */
+export const TEXT_LIMITS: Record<(typeof STRING_FIELDS)[number], number> = {
   userPrincipalName: 1024,
   mail: 512,
   givenName: 256,

@@ -1,4 +1,4 @@
-import { parseDeltaItem, parseDeltaItemBySchema } from '../../../src/domain/directory/delta-item';
+import { parseDeltaItem, parseDeltaItemBySchema, TEXT_LIMITS } from '../../../src/domain/directory/delta-item';
 
 /** A small deterministic PRNG (mulberry32): the same cases on every run. */
 function random(seed: number): () => number {
@@ -11,24 +11,6 @@ function random(seed: number): () => number {
   };
 }
 
-const TEXT_LIMITS: Record<string, number> = {
-  userPrincipalName: 1024,
-  mail: 512,
-  givenName: 256,
-  surname: 256,
-  displayName: 256,
-  jobTitle: 256,
-  department: 256,
-  officeLocation: 256,
-  companyName: 256,
-  employeeId: 64,
-  mobilePhone: 64,
-  country: 128,
-  city: 128,
-  usageLocation: 8,
-  userType: 32,
-  creationType: 64,
-};
 
 /** Values at and around every rule's edge, and of every wrong type. */
 function textValues(limit: number): unknown[] {
