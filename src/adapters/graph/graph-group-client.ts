@@ -75,7 +75,10 @@ export class GraphGroupClient implements GroupDirectory {
       if (answer.status !== 200) throw this.failure(answer, 'read a group');
       const parsed = GroupSchema.safeParse(parseJson(answer.text));
       if (!parsed.success || parsed.data.id.toLowerCase() !== id)
-        throw new AppError('directory_invalid_response', 'Graph answered /groups/{id} with a body that is not that group.');
+        throw new AppError(
+          'directory_invalid_response',
+          'Graph answered /groups/{id} with a body that is not that group.',
+        );
       return groupOf(parsed.data);
     });
     return found.filter((g): g is DirectoryGroup => g !== null);
