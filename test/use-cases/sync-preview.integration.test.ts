@@ -15,7 +15,7 @@ import { idsWithStatus, recordsOf, startSyncHarness, SyncHarness, SyncOptions } 
  * being saved; a long preview continues across invocations and ends the same.
  */
 
-const TENANT = { first: 0, guests: 1, scope: 2, merge: 3, long: 4, redo: 5 } as const;
+const TENANT = { first: 0, guests: 1, scope: 2, merge: 3, long: 4, redo: 5, wide: 6 } as const;
 
 describe('dry-run previews (sync worker, simulated tenant, local Cosmos)', () => {
   let h: SyncHarness;
@@ -245,6 +245,36 @@ describe('dry-run previews (sync worker, simulated tenant, local Cosmos)', () =>
     const pending = await list(run!, 'newPending');
     expect(pending.length).toBe(run?.counts.newPending);
     expect(pending.map((i) => i.id)).toContain(onFirstPage.toLowerCase());
+  });
+
+  it('a sweep of several batches saved along the way: a failure in the middle resumes after the last save and lists what an unbroken preview lists', async () => {
+    // More stored users than one sweep batch (1,000 ids): 1,280 imported, three of them gone since.
+    for (let i = 0; i < 1_200; i++) dir('wide').addUser();
+    await h.connectCompany('wide', {}, tenant('wide'));
+    await h.sync('wide', { mode: 'full' });
+    const stored = [...(await records('wide')).keys()].sort();
+    expect(stored.length).toBeGreaterThan(1_000);
+    const gone = [stored[10], stored[1_100], stored[stored.length - 1]].map((id) => id ?? '');
+    for (const id of gone) dir('wide').hardDeleteUser(id);
+    const options: SyncOptions = { sync: { checkpointEveryPages: 1 } };
+    const unbroken = await preview('wide', undefined, options);
+    expect(ids(await list(unbroken, 'removed'))).toEqual([...gone].sort());
+
+    // The second batch of the sweep fails once: the message goes back, the redelivery sweeps on.
+    let listings = 0;
+    const flaky = { ...h.services.directoryUsers };
+    flaky.listIds = (companyId, paging) => {
+      if (companyId === 'wide' && ++listings === 2)
+        return Promise.reject(new AppError('dependency_unavailable', 'Cosmos is having a moment'));
+      return h.services.directoryUsers.listIds(companyId, paging);
+    };
+    const { runId } = await requestPreview(h.services, { companyId: 'wide' });
+    const deliveries = await h.deliver('wide', { ...options, services: { directoryUsers: flaky } });
+    expect(deliveries.map((d) => d.outcome)).toEqual(['threw', 'succeeded']);
+    const resumed = await h.services.syncRuns.get('wide', runId);
+    expect(resumed?.counts).toEqual(unbroken.counts);
+    for (const category of PREVIEW_CATEGORIES)
+      expect(ids(await list(resumed!, category))).toEqual(ids(await list(unbroken, category)));
   });
 
   it('users gone from the directory: the preview lists pending ones as removed and approved ones as deactivated, like the real round', async () => {

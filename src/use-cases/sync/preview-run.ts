@@ -149,8 +149,17 @@ async function previewRound(invocation: PreviewInvocation, start: SyncRun): Prom
     // One listing from where the sweep stands, followed by its continuation (the store serves the
     // pages of one query cheaply); the run records the last id handled, for a later invocation.
     const paging = { after: progressOf(run).sweepCursor, cursor: null as string | null };
-    while (progressOf(run).phase === 'sweep' && !outOfTime(invocation))
+    // Saved every few batches, like the pages (a redelivery discards the batches' chunks after the
+    // last save and sweeps on from there); the finished run is saved by finishRun.
+    let unsaved = 0;
+    while (progressOf(run).phase === 'sweep' && !outOfTime(invocation)) {
       run = await sweepBatch(invocation, run, seen, paging);
+      if (progressOf(run).phase === 'sweep' && ++unsaved >= services.config.sync.checkpointEveryPages) {
+        run = await services.syncRuns.update(run);
+        unsaved = 0;
+      }
+    }
+    if (progressOf(run).phase === 'sweep' && unsaved > 0) run = await services.syncRuns.update(run);
   }
   if (progressOf(run).phase !== 'done') return continueLater(invocation, run);
 
@@ -362,7 +371,10 @@ async function mergeTargets(
   return targets;
 }
 
-/** Stored users the full read did not return: pending and excluded ones go, approved ones are deactivated. */
+/**
+ * Stored users the full read did not return: pending and excluded ones go, approved ones are
+ * deactivated. Their lists are written; the run moves on in memory (the caller saves it).
+ */
 async function sweepBatch(
   invocation: PreviewInvocation,
   run: SyncRun,
@@ -400,7 +412,7 @@ async function sweepBatch(
   }
   await services.previews.putChunks(chunksOf(run, progress.index, lists));
   const done = page.nextCursor === null;
-  return services.syncRuns.update({
+  return {
     ...run,
     counts: addCounts(run.counts, { removed }),
     preview: {
@@ -410,7 +422,7 @@ async function sweepBatch(
       index: progress.index + 1,
       deactivations: progress.deactivations + deactivations,
     },
-  });
+  };
 }
 
 /** Every id the preview's full read returned (from its `seen` chunks). */
