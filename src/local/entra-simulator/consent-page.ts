@@ -7,8 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimulatorContext } from './context';
-import { BodyTooLargeError, escapeHtml, pathBelow, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
-import { callback, checkedParams, errorPage, page } from './login-page-kit';
+import { escapeHtml, pathBelow, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
+import { answerFailure, callback, checkedParams, errorPage, page } from './login-page-kit';
 import { handleSignInSafely, loginRoute } from './sign-in';
 import type { TenantDirectory } from './tenant-directory';
 
@@ -107,14 +107,6 @@ export async function handleLogin(ctx: SimulatorContext, req: IncomingMessage, r
       );
     }
   } catch (err) {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (err instanceof BodyTooLargeError) errorPage(res, 413, 'AADSTS90015', 'The request is too large.');
-    else {
-      ctx.log('login.error', { error: err instanceof Error ? err.name : 'unknown' });
-      errorPage(res, 500, 'AADSTS90000', 'The simulator could not process the request.');
-    }
+    answerFailure(ctx, res, err, 'login.error');
   }
 }

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { SimulatorContext } from './context';
-import { escapeHtml, sendHtml } from './http-util';
+import { BodyTooLargeError, escapeHtml, sendHtml } from './http-util';
 import type { TenantDirectory } from './tenant-directory';
 
 const MULTI_TENANT_SEGMENTS = new Set(['organizations', 'common']);
@@ -94,6 +94,19 @@ export function checkedParams<T extends { client_id: string; redirect_uri: strin
     return null;
   }
   return { data: parsed.data, tenants: v.tenants };
+}
+
+/** What a login page answers when handling a request threw: 413 for a body too large, else 500 (logged without details). */
+export function answerFailure(ctx: SimulatorContext, res: ServerResponse, err: unknown, event: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof BodyTooLargeError) errorPage(res, 413, 'AADSTS90015', 'The request is too large.');
+  else {
+    ctx.log(event, { error: err instanceof Error ? err.name : 'unknown' });
+    errorPage(res, 500, 'AADSTS90000', 'The simulator could not process the request.');
+  }
 }
 
 export function firstIssue(error: z.ZodError): string {

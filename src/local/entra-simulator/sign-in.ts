@@ -9,9 +9,9 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { callback, checkedParams, errorPage, page } from './login-page-kit';
+import { answerFailure, callback, checkedParams, errorPage, page } from './login-page-kit';
 import type { SimulatorContext } from './context';
-import { BodyTooLargeError, escapeHtml, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
+import { escapeHtml, readBody, requestUrl, sendHtml, sendRedirect, singleValuedParams } from './http-util';
 import type { TenantDirectory } from './tenant-directory';
 import type { SimulatedUser } from './types';
 
@@ -236,14 +236,6 @@ export async function handleSignInSafely(ctx: SimulatorContext, req: IncomingMes
   try {
     await handleAuthorize(ctx, req, res, basePath, segment);
   } catch (err) {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (err instanceof BodyTooLargeError) errorPage(res, 413, 'AADSTS90015', 'The request is too large.');
-    else {
-      ctx.log('sign_in.error', { error: err instanceof Error ? err.name : 'unknown' });
-      errorPage(res, 500, 'AADSTS90000', 'The simulator could not process the request.');
-    }
+    answerFailure(ctx, res, err, 'sign_in.error');
   }
 }

@@ -6,6 +6,7 @@ import { DirectoryUserRecord } from '../../domain/directory/directory-user';
 import { applyRemoval, deletionGuardHolds } from '../../domain/directory/sync-diff';
 import { Integration } from '../../domain/integration';
 import { SyncCounts } from '../../domain/sync-run';
+import { unseenCategory } from '../../domain/sync-preview';
 import { SyncRound } from '../../domain/sync-round';
 import { DirectoryUserWrite, MAX_DIRECTORY_USER_PAGE_SIZE } from '../../ports/directory-user-store.port';
 import { Versioned } from '../../ports/integration-store.port';
@@ -89,8 +90,10 @@ function sweepWrite(
   // Seen after all: written by this round (a full round's writes carry its id), or marked seen by
   // the version before seen-id chunks existed, in a round that was in progress when it was replaced.
   if (record.seenRound === round.roundId) return [];
-  if (record.status === 'pending' || record.status === 'excluded') return [{ op: 'delete', expected: version }];
-  if (record.status === 'approved' && !record.deactivated && !record.pendingRemoval) {
+  // The same rule a preview's sweep reports (domain/sync-preview.ts).
+  const category = unseenCategory(record);
+  if (category === 'removed') return [{ op: 'delete', expected: version }];
+  if (category === 'deactivated' && !record.pendingRemoval) {
     const pendingRemoval = { reason: 'not_seen' as const, runId: round.runId, detectedAt };
     return [{ op: 'put', record: { ...record, pendingRemoval }, expected: version }];
   }
